@@ -1,0 +1,26 @@
+"""Circuits: netlists (dict, YAML, gdsfactory layouts) solved with sax or structured solvers."""
+
+import sax
+
+from photrain.circuits.netlist import circuit, model_ports, validate_netlist
+from photrain.circuits.registry import REGISTRY, check_known, get_models
+from photrain.circuits.sweep import plot_sweep, sweep
+from photrain.circuits.yaml_circuits import build_component, component_circuit, load_circuit, load_yaml, write_gds
+
+sax.set_port_naming_strategy("optical")
+
+__all__ = [
+    "REGISTRY",
+    "build_component",
+    "check_known",
+    "circuit",
+    "component_circuit",
+    "get_models",
+    "load_circuit",
+    "load_yaml",
+    "model_ports",
+    "plot_sweep",
+    "sweep",
+    "validate_netlist",
+    "write_gds",
+]

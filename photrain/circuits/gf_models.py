@@ -1,0 +1,178 @@
+"""Adapters from gdsfactory cell settings to photrain models.
+
+``component.get_netlist()`` names each instance by its gdsfactory cell and
+passes that cell's settings; these adapters accept those settings (``None``
+meaning "the PDK default") and compute the optics from the same geometry the
+layout draws: Euler-bend lengths, coupler-ring buses, ring round trips.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import sax
+
+from photrain.models import couplers, mzi as mzi_models, rings, waveguides
+from photrain.models._checks import check_nonnegative, check_positive
+from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+
+#: gdsfactory generic PDK defaults used when a setting is None.
+PDK_RADIUS = 10.0
+RING_BUS_EXTENSION = 3.0  # coupler_ring's length_extension default (µm)
+
+_OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
+
+
+def _radius(radius):
+    return PDK_RADIUS if radius is None else radius
+
+
+def bend_euler(*, wl=1.55, radius: float | None = None, angle: float = 90.0, p: float = 0.5,
+               with_arc_floorplan: bool = True) -> sax.SDict:
+    """gdsfactory ``bend_euler``: see :func:`photrain.models.waveguides.bend_euler`."""
+    return waveguides.bend_euler(wl=wl, radius=_radius(radius), angle=angle, p=p,
+                                 with_arc_floorplan=with_arc_floorplan)
+
+
+def bend_circular(*, wl=1.55, radius: float | None = None, angle: float = 90.0) -> sax.SDict:
+    """gdsfactory ``bend_circular``."""
+    return waveguides.bend_circular(wl=wl, radius=_radius(radius), angle=angle)
+
+
+def straight(*, wl=1.55, length: float = 10.0) -> sax.SDict:
+    """gdsfactory ``straight``."""
+    return waveguides.straight(wl=wl, length=length)
+
+
+def coupler(*, wl=1.55, gap: float = 0.236, length: float = 20.0) -> sax.SDict:
+    """gdsfactory ``coupler`` (S-bend sections contribute no coupling here)."""
+    return couplers.coupler(wl=wl, gap=gap, length=length)
+
+
+def mmi1x2(*, wl=1.55) -> sax.SDict:
+    """gdsfactory ``mmi1x2``."""
+    return couplers.mmi1x2(wl=wl)
+
+
+def mmi2x2(*, wl=1.55) -> sax.SDict:
+    """gdsfactory ``mmi2x2`` (its o3 is the top output, as in photrain's convention)."""
+    return couplers.mmi2x2(wl=wl)
+
+
+def _ring_geometry(radius, length_x, length_y=None):
+    """Bus length, ring-side length of one coupler, and full round trip (µm)."""
+    lb = waveguides.euler_bend_length(radius, 90.0, 0.5)
+    bus = length_x + 2 * radius + 2 * RING_BUS_EXTENSION
+    side = 2 * lb + length_x
+    total = None if length_y is None else 2 * side + 2 * length_y
+    return bus, side, total
+
+
+def _ring_coupling(gap, radius, length_x):
+    return couplers.coupling_from_gap(gap, couplers.ring_interaction_length(radius, length_x))
+
+
+def coupler_ring(*, wl=1.55, gap: float = 0.2, radius: float | None = None, length_x: float = 4.0) -> sax.SDict:
+    """gdsfactory ``coupler_ring``: bus (o1→o4) next to the lower half-ring (o2, o3).
+
+    ::
+
+            o2            o3
+             │            │
+              ╰──────────╯
+        o1 ──────────────────── o4
+
+    Point-coupler model placed at the centre of both paths: bar = t * path,
+    cross = i k * sqrt(bus path * ring-side path).
+    """
+    radius = _radius(radius)
+    check_positive("radius", radius, unit="um")
+    check_nonnegative("gap", gap, unit="um")
+    bus, side, _ = _ring_geometry(radius, length_x)
+    k = _ring_coupling(gap, radius, length_x)
+    pb = propagation(wl, length=bus, **_OPTICS)
+    ps = propagation(wl, length=side, **_OPTICS)
+    half = propagation(wl, length=(bus + side) / 2, **_OPTICS)
+    t = jnp.sqrt(1 - k)
+    x = 1j * jnp.sqrt(k) * half
+    return sax.reciprocal({("o1", "o4"): t * pb, ("o2", "o3"): t * ps, ("o1", "o3"): x, ("o2", "o4"): x})
+
+
+def ring_single(*, wl=1.55, gap: float = 0.2, radius: float | None = None, length_x: float = 4.0,
+                length_y: float = 0.6) -> sax.SDict:
+    """gdsfactory ``ring_single``: closed-form all-pass ring with the layout's round trip."""
+    radius = _radius(radius)
+    bus, _, total = _ring_geometry(radius, length_x, length_y)
+    ring = rings.ring_allpass(wl=wl, radius=radius, length=total, coupling=_ring_coupling(gap, radius, length_x), **_OPTICS)
+    pb = propagation(wl, length=bus, **_OPTICS)
+    return sax.reciprocal({("o1", "o2"): ring[("o1", "o2")] * pb})
+
+
+def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
+                radius: float | None = None, length_x: float = 0.01, length_y: float = 0.01) -> sax.SDict:
+    """gdsfactory ``ring_double``: closed-form add-drop ring with the layout's round trip.
+
+    Ports: o1 in, o2 through, o3 drop (top left), o4 add (top right).
+    """
+    radius = _radius(radius)
+    gap_bot = gap if gap_bot is None else gap_bot
+    gap_top = gap if gap_top is None else gap_top
+    bus, _, total = _ring_geometry(radius, length_x, length_y)
+    ring = rings.ring_add_drop(
+        wl=wl, radius=radius, length=total,
+        coupling_1=_ring_coupling(gap_bot, radius, length_x),
+        coupling_2=_ring_coupling(gap_top, radius, length_x), **_OPTICS,
+    )
+    pb = propagation(wl, length=bus, **_OPTICS)
+    return sax.reciprocal(
+        {
+            ("o1", "o2"): ring[("o1", "o2")] * pb,
+            ("o1", "o3"): ring[("o1", "o3")] * pb,
+            ("o4", "o2"): ring[("o4", "o2")] * pb,
+            ("o4", "o3"): ring[("o4", "o3")] * pb,
+        }
+    )
+
+
+def mzi(*, wl=1.55, delta_length: float = 10.0, length_y: float = 2.0, length_x: float = 0.1) -> sax.SDict:
+    """gdsfactory ``mzi``: 1x2 MMI splitter, arms differing by ``delta_length`` (µm), 1x2 combiner.
+
+    ::
+
+             ┌──── long arm (+ delta_length) ────┐
+        o1 ──┤                                   ├── o2
+             └──────────── short arm ────────────┘
+
+    |S21|^2 = cos^2(pi n_eff delta_length / wl) for a lossless device; the shared
+    arm length (bends and straights of the layout) is approximated by
+    4 Euler bends + 2 length_y + length_x.
+    """
+    check_nonnegative("delta_length", delta_length, unit="um")
+    lb = waveguides.euler_bend_length(PDK_RADIUS, 90.0, 0.5)
+    base = 4 * lb + 2 * length_y + length_x
+    short = propagation(wl, length=base, **_OPTICS)
+    long = propagation(wl, length=base + delta_length, **_OPTICS)
+    s = couplers.mmi1x2(wl=wl)
+    split = s[("o1", "o2")]
+    return sax.reciprocal({("o1", "o2"): split * split * (short + long)})
+
+
+def mzi2x2_2x2(*, wl=1.55, delta_length: float = 10.0) -> sax.SDict:
+    """gdsfactory ``mzi2x2_2x2``: 2x2 MMIs and an arm-length difference (µm)."""
+    check_nonnegative("delta_length", delta_length, unit="um")
+    return mzi_models.mzi2x2(wl=wl, delta_length=delta_length, coupling_1=0.5, coupling_2=0.5)
+
+
+#: gdsfactory cell name -> photrain model.
+GF_MODELS = {
+    "straight": straight,
+    "bend_euler": bend_euler,
+    "bend_circular": bend_circular,
+    "coupler": coupler,
+    "mmi1x2": mmi1x2,
+    "mmi2x2": mmi2x2,
+    "coupler_ring": coupler_ring,
+    "ring_single": ring_single,
+    "ring_double": ring_double,
+    "mzi": mzi,
+    "mzi2x2_2x2": mzi2x2_2x2,
+}

@@ -1,0 +1,104 @@
+"""Netlists: validation, and solving them with sax.
+
+A netlist is sax's dict format::
+
+    {"instances": {"name": {"component": "ring_add_drop", "settings": {...}}},
+     "connections": {"a,o2": "b,o1"},          # or gdsfactory's "nets": [{"p1":..,"p2":..}]
+     "ports": {"in": "a,o1"}}
+
+``validate_netlist`` catches unknown components (all of them at once), ports
+that do not exist on the instance's model (dangling references), ports used
+twice, and malformed entries, before sax ever sees the netlist.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sax
+
+from photrain.circuits.registry import check_known, get_models
+
+
+def _component_name(inst: Any) -> str:
+    if isinstance(inst, str):
+        return inst
+    if isinstance(inst, Mapping) and "component" in inst:
+        comp = inst["component"]
+        return comp if isinstance(comp, str) else str(comp)
+    raise ValueError(f"instance entry {inst!r} must be a component name or a dict with a 'component' key")
+
+
+def _settings(inst: Any) -> dict:
+    return dict(inst.get("settings") or {}) if isinstance(inst, Mapping) else {}
+
+
+def _connection_pairs(netlist: Mapping) -> list[tuple[str, str]]:
+    pairs = [(str(a), str(b)) for a, b in (netlist.get("connections") or {}).items()]
+    for net in netlist.get("nets") or []:
+        pairs.append((str(net["p1"]), str(net["p2"])))
+    return pairs
+
+
+def _split(ref: str, what: str) -> tuple[str, str]:
+    if "," not in ref:
+        raise ValueError(f"{what} {ref!r} must be 'instance,port' (e.g. 'ring1,o2')")
+    inst, port = ref.split(",", 1)
+    return inst.strip(), port.strip()
+
+
+def model_ports(model: Callable, settings: Mapping | None = None) -> tuple[str, ...]:
+    """Port names of ``model`` evaluated once at 1.55 µm with the applicable ``settings``."""
+    params = inspect.signature(model).parameters
+    kw = {k: v for k, v in (settings or {}).items() if k in params and k != "wl"}
+    return tuple(sax.get_ports(model(wl=1.55, **kw)))
+
+
+def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = None) -> None:
+    """Check a netlist against ``models``; raise KeyError/ValueError naming every culprit."""
+    models = get_models(models)
+    if not isinstance(netlist, Mapping) or "instances" not in netlist:
+        raise ValueError("a netlist is a dict with 'instances', 'connections' (or 'nets') and 'ports'")
+    instances = netlist["instances"]
+    check_known((_component_name(i) for i in instances.values()), models)
+    ports_of = {name: set(model_ports(models[_component_name(i)], _settings(i))) for name, i in instances.items()}
+
+    used: dict[str, str] = {}
+    problems: list[str] = []
+
+    def use(ref: str, role: str) -> None:
+        inst, port = _split(ref, role)
+        if inst not in ports_of:
+            problems.append(f"{role} {ref!r} names instance {inst!r}, which is not in 'instances'")
+        elif port not in ports_of[inst]:
+            problems.append(
+                f"{role} {ref!r}: instance {inst!r} ({_component_name(instances[inst])}) has no port {port!r}; "
+                f"its ports are {sorted(ports_of[inst])}"
+            )
+        key = f"{inst},{port}"
+        if key in used:
+            problems.append(f"port {key!r} is connected twice ({used[key]} and {role}); each port takes one link")
+        used[key] = role
+
+    for a, b in _connection_pairs(netlist):
+        use(a, f"connection {a}<->{b}")
+        use(b, f"connection {a}<->{b}")
+    for name, ref in (netlist.get("ports") or {}).items():
+        use(ref, f"external port {name!r} ->")
+    if not netlist.get("ports"):
+        problems.append("the netlist exposes no 'ports'; map at least one external port, e.g. {'o1': 'inst,o1'}")
+    if problems:
+        raise ValueError("invalid netlist:\n  - " + "\n  - ".join(problems))
+
+
+def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, backend: str = "klu"):
+    """Validate ``netlist`` and build its sax circuit function ``f(*, wl, **instance_settings) -> SDict``.
+
+    ``models`` extends/overrides the registry. The default ``klu`` backend is
+    sax's sparse solver (correct for any topology).
+    """
+    validate_netlist(netlist, models)
+    func, _ = sax.circuit(dict(netlist), models=get_models(models), backend=backend)
+    return func

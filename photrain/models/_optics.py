@@ -1,0 +1,38 @@
+"""Shared optical helpers: dispersive effective index, propagation, loss units."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+#: Default silicon strip waveguide (500 nm x 220 nm, TE0, 1550 nm).
+NEFF = 2.44
+NG = 4.2
+WL0 = 1.55
+LOSS_DB_PER_CM = 2.0
+
+
+def neff_at(wl, *, neff: float, ng: float, wl0: float):
+    """First-order dispersive effective index.
+
+    n_eff(wl) = n_eff0 - (n_g - n_eff0) (wl - wl0) / wl0, which follows from
+    n_g = n_eff - wl dn_eff/dwl (Chrostowski & Hochberg, *Silicon Photonics
+    Design*, eq. 3.3).
+    """
+    return neff - (ng - neff) * (wl - wl0) / wl0
+
+
+def db_per_cm_to_amplitude(loss_db_per_cm, length_um):
+    """Field transmission a = 10^(-alpha_dB * L / 20) with L in cm (L_um * 1e-4)."""
+    return 10.0 ** (-loss_db_per_cm * length_um * 1e-4 / 20.0)
+
+
+def db_to_amplitude(loss_db):
+    """Field transmission of a lumped insertion loss given in dB."""
+    return 10.0 ** (-jnp.asarray(loss_db) / 20.0)
+
+
+def propagation(wl, *, length, neff, ng, wl0, loss_db_per_cm):
+    """Complex field transmission a * exp(i 2 pi n_eff(wl) L / wl) of a waveguide."""
+    wl = jnp.asarray(wl, dtype=float)
+    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    return db_per_cm_to_amplitude(loss_db_per_cm, length) * jnp.exp(1j * phase)

@@ -1,0 +1,43 @@
+"""Data converters: DAC and ADC with finite bits, full scale and clipping."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+
+def _check_bits(bits: int) -> int:
+    if int(bits) != bits or bits < 1 or bits > 32:
+        raise ValueError(f"bits must be an integer in [1, 32]; got {bits!r}")
+    return int(bits)
+
+
+def quantize(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
+    """Uniform mid-tread quantiser with clipping.
+
+    Range [-FS, FS] (signed) or [0, FS] (unsigned) split into 2^bits - 1 steps:
+    LSB = span / (2^bits - 1). Inside the range |error| <= LSB/2; outside, the
+    value clips to the nearest end (IEEE Std 1241-2010, §4.1).
+    """
+    bits = _check_bits(bits)
+    if not full_scale > 0:
+        raise ValueError(f"full_scale must be > 0; got {full_scale}")
+    lo = -full_scale if signed else 0.0
+    lsb = (full_scale - lo) / (2**bits - 1)
+    x = jnp.clip(jnp.asarray(x), lo, full_scale)
+    return lo + jnp.round((x - lo) / lsb) * lsb
+
+
+def lsb(*, bits: int, full_scale: float = 1.0, signed: bool = True) -> float:
+    """Size of one least-significant bit for :func:`quantize`."""
+    span = 2 * full_scale if signed else full_scale
+    return span / (2 ** _check_bits(bits) - 1)
+
+
+def dac(value, *, bits: int = 8, full_scale: float = 1.0, signed: bool = False):
+    """Digital-to-analog converter: the analog level (V, or any unit of ``full_scale``) for ``value``."""
+    return quantize(value, bits=bits, full_scale=full_scale, signed=signed)
+
+
+def adc(value, *, bits: int = 8, full_scale: float = 1.0, signed: bool = True):
+    """Analog-to-digital converter: ``value`` quantised to ``bits`` and clipped at full scale."""
+    return quantize(value, bits=bits, full_scale=full_scale, signed=signed)

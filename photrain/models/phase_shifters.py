@@ -1,0 +1,108 @@
+"""Phase shifters with their drive → phase maps.
+
+::
+
+    o1 ──[▓▓▓▓▓▓▓▓]── o2
+          heater / pn
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import sax
+
+from photrain.models._checks import check_nonnegative, check_positive, check_wavelength
+from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
+
+#: TiN heater over a silicon waveguide: about 24 mW per pi (Harris et al.,
+#: Opt. Express 22, 10487 (2014), Table 1).
+P_PI_THERMAL = 0.024
+#: Depletion-mode silicon modulator V_pi L about 2 V cm (Reed et al., Nat.
+#: Photonics 4, 518 (2010), Table 1); loss about 10 dB/cm in the doped section.
+VPI_L_CARRIER = 2.0
+LOSS_DB_PER_CM_CARRIER = 10.0
+
+
+def thermal_phase(power, *, p_pi: float = P_PI_THERMAL, wl=1.55, wl0: float = WL0):
+    """Thermo-optic phase (rad) from heater power (W): phi = pi P / P_pi * wl0 / wl.
+
+    The index change is proportional to dissipated power (steady-state heat
+    flow, Harris et al. 2014); the 1/wl factor converts a fixed delta-n L into phase.
+    """
+    return jnp.pi * jnp.asarray(power) / p_pi * wl0 / jnp.asarray(wl)
+
+
+def power_for_phase(phase, *, p_pi: float = P_PI_THERMAL):
+    """Heater power (W) for a phase (rad) at ``wl0``; inverse of :func:`thermal_phase`."""
+    return jnp.asarray(phase) * p_pi / jnp.pi
+
+
+def phase_shifter_thermal(
+    *,
+    wl=1.55,
+    power: float = 0.0,
+    p_pi: float = P_PI_THERMAL,
+    length: float = 100.0,
+    neff: float = NEFF,
+    ng: float = NG,
+    wl0: float = WL0,
+    loss_db_per_cm: float = LOSS_DB_PER_CM,
+) -> sax.SDict:
+    """Thermo-optic phase shifter: waveguide of ``length`` (µm) plus phase pi P / P_pi.
+
+    Args:
+        power: heater power (W), >= 0.
+        p_pi: heater power for a pi shift (W), > 0.
+    """
+    check_wavelength(wl)
+    check_nonnegative("power", power, unit="W")
+    check_positive("p_pi", p_pi, unit="W")
+    check_nonnegative("length", length, unit="um")
+    check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
+    wl = jnp.asarray(wl, dtype=float)
+    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    phase = phase + thermal_phase(power, p_pi=p_pi, wl=wl, wl0=wl0)
+    t = db_per_cm_to_amplitude(loss_db_per_cm, length) * jnp.exp(1j * phase)
+    return sax.reciprocal({("o1", "o2"): t})
+
+
+def carrier_phase(voltage, *, vpi_l: float = VPI_L_CARRIER, length: float = 1000.0):
+    """Plasma-dispersion phase (rad): phi = pi V L / (V_pi L), L in cm (Soref & Bennett 1987)."""
+    return jnp.pi * jnp.asarray(voltage) * (length * 1e-4) / vpi_l
+
+
+def phase_shifter_carrier(
+    *,
+    wl=1.55,
+    voltage: float = 0.0,
+    vpi_l: float = VPI_L_CARRIER,
+    length: float = 1000.0,
+    neff: float = NEFF,
+    ng: float = NG,
+    wl0: float = WL0,
+    loss_db_per_cm: float = LOSS_DB_PER_CM_CARRIER,
+    dloss_db_per_cm_per_v: float = -0.5,
+) -> sax.SDict:
+    """Electro-optic (carrier depletion) phase shifter.
+
+    Phase pi V L / V_pi L; loss alpha(V) = alpha_0 + d alpha/dV * V (dB/cm),
+    clipped at 0: reverse bias sweeps carriers out and lowers the free-carrier
+    absorption (Soref & Bennett, IEEE J. Quantum Electron. 23, 123 (1987)).
+
+    Args:
+        voltage: reverse-bias voltage (V).
+        vpi_l: V_pi L product (V cm), > 0.
+        length: doped length (µm).
+        loss_db_per_cm: loss at 0 V (dB/cm).
+        dloss_db_per_cm_per_v: loss slope (dB/cm/V).
+    """
+    check_wavelength(wl)
+    check_positive("vpi_l", vpi_l, unit="V cm")
+    check_nonnegative("length", length, unit="um")
+    check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
+    wl = jnp.asarray(wl, dtype=float)
+    loss = jnp.maximum(loss_db_per_cm + dloss_db_per_cm_per_v * jnp.asarray(voltage), 0.0)
+    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    phase = phase + carrier_phase(voltage, vpi_l=vpi_l, length=length)
+    t = db_per_cm_to_amplitude(loss, length) * jnp.exp(1j * phase)
+    return sax.reciprocal({("o1", "o2"): t})

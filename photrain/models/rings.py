@@ -1,0 +1,200 @@
+"""Microring resonators: all-pass, add-drop, ring modulator, and their closed forms.
+
+Closed forms from Bogaerts et al., "Silicon microring resonators",
+Laser Photonics Rev. 6, 47 (2012), eqs. (1)-(5): with round-trip phase
+phi = beta L, single-pass amplitude a and self-coupling r_i = sqrt(1 - k_i)
+
+    T_through = (r2^2 a^2 - 2 r1 r2 a cos(phi) + r1^2) / (1 - 2 r1 r2 a cos(phi) + (r1 r2 a)^2)
+    T_drop    = (1 - r1^2)(1 - r2^2) a / (1 - 2 r1 r2 a cos(phi) + (r1 r2 a)^2)
+    FSR       = wl^2 / (n_g L)
+    Q_loaded  = pi n_g L sqrt(r1 r2 a) / (wl (1 - r1 r2 a))
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import sax
+
+from photrain.models._checks import check_nonnegative, check_positive, check_range, check_wavelength
+from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
+
+#: Depletion microring modulator: about 20 pm/V resonance shift at 1550 nm
+#: (Dong et al., Opt. Express 18, 10941 (2010)); dneff/dV = dlambda/dV * n_g / wl.
+DNEFF_DV_RING = 20e-6 * NG / 1.55
+
+
+def _ring_length(radius, length):
+    return 2 * jnp.pi * radius if length is None else length
+
+
+def round_trip(wl, *, length, neff, ng, wl0, loss_db_per_cm, delta_phase=0.0):
+    """Round-trip phase phi (rad) and single-pass amplitude a of a ring of ``length`` (µm)."""
+    wl = jnp.asarray(wl, dtype=float)
+    phi = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl + delta_phase
+    a = db_per_cm_to_amplitude(loss_db_per_cm, length)
+    return phi, a
+
+
+def _check_ring(wl, radius, length, loss_db_per_cm, **couplings):
+    check_wavelength(wl)
+    check_positive("radius", radius, unit="um")
+    if length is not None:
+        check_positive("length", length, unit="um")
+    check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
+    for name, k in couplings.items():
+        check_range(name, k, 0.0, 1.0)
+
+
+def ring_allpass(
+    *,
+    wl=1.55,
+    radius: float = 10.0,
+    length: float | None = None,
+    coupling: float = 0.1,
+    neff: float = NEFF,
+    ng: float = NG,
+    wl0: float = WL0,
+    loss_db_per_cm: float = LOSS_DB_PER_CM,
+    delta_phase: float = 0.0,
+) -> sax.SDict:
+    """All-pass microring (one bus).
+
+    ::
+
+             ╭──────╮
+             │ ring │
+             ╰──────╯
+        o1 ──────────── o2
+
+    t = (r - a e^{i phi}) / (1 - r a e^{i phi}), r = sqrt(1 - coupling)
+    (Bogaerts et al. 2012, eq. 1, with a lossless i-kappa coupler).
+
+    Args:
+        radius: ring radius (µm); the ring length is 2 pi R unless ``length`` is given.
+        length: round-trip length (µm), overrides ``radius``.
+        coupling: bus-ring power coupling in [0, 1].
+        delta_phase: extra round-trip phase from a heater or carriers (rad).
+    """
+    _check_ring(wl, radius, length, loss_db_per_cm, coupling=coupling)
+    phi, a = round_trip(
+        wl, length=_ring_length(radius, length), neff=neff, ng=ng, wl0=wl0,
+        loss_db_per_cm=loss_db_per_cm, delta_phase=delta_phase,
+    )
+    r = jnp.sqrt(1 - coupling)
+    e = a * jnp.exp(1j * phi)
+    return sax.reciprocal({("o1", "o2"): (r - e) / (1 - r * e)})
+
+
+def ring_add_drop(
+    *,
+    wl=1.55,
+    radius: float = 10.0,
+    length: float | None = None,
+    coupling_1: float = 0.1,
+    coupling_2: float = 0.1,
+    neff: float = NEFF,
+    ng: float = NG,
+    wl0: float = WL0,
+    loss_db_per_cm: float = LOSS_DB_PER_CM,
+    delta_phase: float = 0.0,
+) -> sax.SDict:
+    """Add-drop microring (two buses), ports as gdsfactory's ``ring_double``.
+
+    ::
+
+        o3 ──────────── o4      drop bus (o3 = drop, o4 = add)
+             ╭──────╮
+             │ ring │
+             ╰──────╯
+        o1 ──────────── o2      input bus (o1 = in, o2 = through)
+
+    through = (r1 - r2 a e^{i phi}) / D, drop = -k1 k2 sqrt(a) e^{i phi/2} / D,
+    D = 1 - r1 r2 a e^{i phi}, k_i = sqrt(coupling_i) (Bogaerts et al. 2012,
+    eqs. 4-5); the couplers sit half a round trip apart.
+
+    Args:
+        coupling_1: input-bus power coupling in [0, 1].
+        coupling_2: drop-bus power coupling in [0, 1].
+        delta_phase: extra round-trip phase from the ring heater (rad).
+    """
+    _check_ring(wl, radius, length, loss_db_per_cm, coupling_1=coupling_1, coupling_2=coupling_2)
+    phi, a = round_trip(
+        wl, length=_ring_length(radius, length), neff=neff, ng=ng, wl0=wl0,
+        loss_db_per_cm=loss_db_per_cm, delta_phase=delta_phase,
+    )
+    r1, r2 = jnp.sqrt(1 - coupling_1), jnp.sqrt(1 - coupling_2)
+    k1, k2 = jnp.sqrt(coupling_1), jnp.sqrt(coupling_2)
+    e = a * jnp.exp(1j * phi)
+    d = 1 - r1 * r2 * e
+    drop = -k1 * k2 * jnp.sqrt(a) * jnp.exp(0.5j * phi) / d
+    return sax.reciprocal(
+        {
+            ("o1", "o2"): (r1 - r2 * e) / d,
+            ("o1", "o3"): drop,
+            ("o4", "o2"): drop,
+            ("o4", "o3"): (r2 - r1 * e) / d,
+        }
+    )
+
+
+def ring_modulator(
+    *,
+    wl=1.55,
+    voltage: float = 0.0,
+    dneff_dv: float = DNEFF_DV_RING,
+    dloss_db_per_cm_per_v: float = 0.0,
+    radius: float = 7.5,
+    coupling: float = 0.05,
+    neff: float = NEFF,
+    ng: float = NG,
+    wl0: float = WL0,
+    loss_db_per_cm: float = 5.0,
+    delta_phase: float = 0.0,
+) -> sax.SDict:
+    """Microring modulator: an all-pass ring whose index follows the drive voltage.
+
+    ::
+
+             ╭──────╮  ← V
+             ╰──────╯
+        o1 ──────────── o2
+
+    n_eff(V) = n_eff + dneff_dv V, which shifts the resonance by
+    d wl = wl dneff_dv V / n_g (Bogaerts et al. 2012, eq. 12).
+
+    Args:
+        voltage: drive voltage (V).
+        dneff_dv: effective-index change per volt (1/V).
+        dloss_db_per_cm_per_v: loss change per volt (dB/cm/V); total loss is clipped at 0.
+    """
+    loss = jnp.maximum(loss_db_per_cm + dloss_db_per_cm_per_v * jnp.asarray(voltage), 0.0)
+    return ring_allpass(
+        wl=wl, radius=radius, coupling=coupling, neff=neff + dneff_dv * jnp.asarray(voltage),
+        ng=ng + dneff_dv * jnp.asarray(voltage), wl0=wl0, loss_db_per_cm=loss, delta_phase=delta_phase,
+    )
+
+
+# ---------------------------------------------------------------- closed forms
+
+
+def ring_through_power(phi, *, r1, r2, a):
+    """Add-drop through-port power (Bogaerts et al. 2012, eq. 4); all-pass with r2 = 1."""
+    c = jnp.cos(phi)
+    return (r2**2 * a**2 - 2 * r1 * r2 * a * c + r1**2) / (1 - 2 * r1 * r2 * a * c + (r1 * r2 * a) ** 2)
+
+
+def ring_drop_power(phi, *, r1, r2, a):
+    """Add-drop drop-port power (Bogaerts et al. 2012, eq. 5)."""
+    c = jnp.cos(phi)
+    return (1 - r1**2) * (1 - r2**2) * a / (1 - 2 * r1 * r2 * a * c + (r1 * r2 * a) ** 2)
+
+
+def ring_fsr(wl, *, ng, length):
+    """Free spectral range (µm): wl^2 / (n_g L)."""
+    return jnp.asarray(wl) ** 2 / (ng * length)
+
+
+def ring_loaded_q(wl, *, ng, length, r1, r2, a):
+    """Loaded quality factor: pi n_g L sqrt(r1 r2 a) / (wl (1 - r1 r2 a)) (Bogaerts 2012, eq. 8)."""
+    x = r1 * r2 * a
+    return jnp.pi * ng * length * jnp.sqrt(x) / (jnp.asarray(wl) * (1 - x))
