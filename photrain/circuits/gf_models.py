@@ -11,7 +11,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import sax
 
-from photrain.models import couplers, mzi as mzi_models, rings, waveguides
+from photrain.models import couplers, rings, waveguides
+from photrain.models import mzi as mzi_models
 from photrain.models._checks import check_nonnegative, check_positive
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
@@ -27,35 +28,19 @@ def _radius(radius):
 
 
 def bend_euler(*, wl=1.55, radius: float | None = None, angle: float = 90.0, p: float = 0.5,
-               with_arc_floorplan: bool = True) -> sax.SDict:
-    """gdsfactory ``bend_euler``: see :func:`photrain.models.waveguides.bend_euler`."""
+               with_arc_floorplan: bool = True, neff: float = NEFF, ng: float = NG, wl0: float = WL0,
+               loss_db_per_cm: float = LOSS_DB_PER_CM) -> sax.SDict:
+    """gdsfactory ``bend_euler`` (radius None = PDK default): :func:`photrain.models.waveguides.bend_euler`."""
     return waveguides.bend_euler(wl=wl, radius=_radius(radius), angle=angle, p=p,
-                                 with_arc_floorplan=with_arc_floorplan)
+                                 with_arc_floorplan=with_arc_floorplan, neff=neff, ng=ng, wl0=wl0,
+                                 loss_db_per_cm=loss_db_per_cm)
 
 
-def bend_circular(*, wl=1.55, radius: float | None = None, angle: float = 90.0) -> sax.SDict:
-    """gdsfactory ``bend_circular``."""
-    return waveguides.bend_circular(wl=wl, radius=_radius(radius), angle=angle)
-
-
-def straight(*, wl=1.55, length: float = 10.0) -> sax.SDict:
-    """gdsfactory ``straight``."""
-    return waveguides.straight(wl=wl, length=length)
-
-
-def coupler(*, wl=1.55, gap: float = 0.236, length: float = 20.0) -> sax.SDict:
-    """gdsfactory ``coupler`` (S-bend sections contribute no coupling here)."""
-    return couplers.coupler(wl=wl, gap=gap, length=length)
-
-
-def mmi1x2(*, wl=1.55) -> sax.SDict:
-    """gdsfactory ``mmi1x2``."""
-    return couplers.mmi1x2(wl=wl)
-
-
-def mmi2x2(*, wl=1.55) -> sax.SDict:
-    """gdsfactory ``mmi2x2`` (its o3 is the top output, as in photrain's convention)."""
-    return couplers.mmi2x2(wl=wl)
+def bend_circular(*, wl=1.55, radius: float | None = None, angle: float = 90.0, neff: float = NEFF, ng: float = NG,
+                  wl0: float = WL0, loss_db_per_cm: float = LOSS_DB_PER_CM) -> sax.SDict:
+    """gdsfactory ``bend_circular`` (radius None = PDK default)."""
+    return waveguides.bend_circular(wl=wl, radius=_radius(radius), angle=angle, neff=neff, ng=ng, wl0=wl0,
+                                    loss_db_per_cm=loss_db_per_cm)
 
 
 def _ring_geometry(radius, length_x, length_y=None):
@@ -164,12 +149,14 @@ def mzi2x2_2x2(*, wl=1.55, delta_length: float = 10.0) -> sax.SDict:
 
 #: gdsfactory cell name -> photrain model.
 GF_MODELS = {
-    "straight": straight,
+    # gdsfactory's straight, coupler, mmi1x2 and mmi2x2 settings are a subset of
+    # photrain's own models' parameters, so those models serve unchanged.
+    "straight": waveguides.straight,
+    "coupler": couplers.coupler,
+    "mmi1x2": couplers.mmi1x2,
+    "mmi2x2": couplers.mmi2x2,
     "bend_euler": bend_euler,
     "bend_circular": bend_circular,
-    "coupler": coupler,
-    "mmi1x2": mmi1x2,
-    "mmi2x2": mmi2x2,
     "coupler_ring": coupler_ring,
     "ring_single": ring_single,
     "ring_double": ring_double,

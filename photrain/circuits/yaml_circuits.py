@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from photrain.circuits.netlist import circuit as netlist_circuit
-from photrain.circuits.registry import check_known, get_models
 from photrain.circuits.pdk import activate_pdk
+from photrain.circuits.registry import check_known, get_models
 
 _counter = itertools.count()
 
