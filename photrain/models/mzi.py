@@ -65,9 +65,12 @@ def mzi2x2(
     power = cos^2(theta/2). The arms are waveguides of ``arm_length`` (top one
     ``delta_length`` longer) so wavelength dependence and loss are physical.
 
+    The heater phases are given at ``wl0``; a thermo-optic phase scales as
+    wl0 / wl at other wavelengths (as in :func:`photrain.models.thermal_phase`).
+
     Args:
-        theta: internal phase (rad), top arm.
-        phi: external phase (rad), top input.
+        theta: internal phase (rad at wl0), top arm.
+        phi: external phase (rad at wl0), top input.
         coupling_1, coupling_2: power coupling of the input/output couplers in [0, 1].
         coupler_loss_db: excess loss per coupler (dB).
     """
@@ -81,8 +84,9 @@ def mzi2x2(
     kw = dict(neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
     bottom = propagation(wl, length=arm_length, **kw)
     top = propagation(wl, length=arm_length + delta_length, **kw)
+    scale = wl0 / jnp.asarray(wl, dtype=float)
     t = mzi_matrix(
-        theta, phi, coupling_1=coupling_1, coupling_2=coupling_2,
+        jnp.asarray(theta) * scale, jnp.asarray(phi) * scale, coupling_1=coupling_1, coupling_2=coupling_2,
         coupler_loss_db=coupler_loss_db, arm_top=top, arm_bottom=bottom,
     )
     return sax.reciprocal(

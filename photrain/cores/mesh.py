@@ -1,0 +1,367 @@
+"""Coherent MZI-mesh tensor core (Clements / Reck, SVD for arbitrary matrices).
+
+The structured solver composes the mesh column by column: each column is a
+row of 2x2 MZI blocks (:func:`photrain.models.mzi.mzi_matrix`, the same
+function the ``mzi2x2`` S-parameter model uses, so device errors live in the
+devices) applied to all modes at once, scanned over columns with
+``jax.lax.scan``. It agrees with a sax solve of the equivalent netlist
+(:func:`mesh_netlist`) to machine precision and is orders of magnitude faster.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from photrain.cores.decompose import Decomposition, clements, reck
+from photrain.cores.readout import IDEAL, Readout
+from photrain.models._optics import NEFF, NG, WL0, propagation
+from photrain.models.converters import quantize
+from photrain.models.mzi import mzi_matrix
+
+TOPOLOGIES = {"clements": clements, "reck": reck}
+
+
+class MeshSettings(NamedTuple):
+    """Heater phases of one mesh on its (column, slot) grid; slot p of column c acts on modes
+    (2p + c % 2, 2p + c % 2 + 1). Phases in rad at wl0, in [0, 2 pi)."""
+
+    theta: jax.Array  # (C, P)
+    phi: jax.Array  # (C, P)
+    active: jax.Array  # (C, P) bool
+    out_phase: jax.Array  # (n,)
+
+
+class MeshChip(NamedTuple):
+    """Static fabrication errors of one chip, sampled once (:meth:`MZIMesh.sample_chip`)."""
+
+    coupling_1: jax.Array  # (C, P) power coupling of each MZI's first coupler
+    coupling_2: jax.Array  # (C, P)
+    theta_offset: jax.Array  # (C, P) rad
+    phi_offset: jax.Array  # (C, P) rad
+    out_offset: jax.Array  # (n,) rad
+
+
+class SVDSettings(NamedTuple):
+    """Settings of W = scale * U diag(sigma) V^H on two meshes and a column of attenuators."""
+
+    v_mesh: MeshSettings
+    u_mesh: MeshSettings
+    attenuation: jax.Array  # (n,) amplitude transmission in [0, 1]
+    scale: jax.Array  # () largest singular value: the digital rescale factor
+    shape: tuple  # (rows, cols) of the target matrix (static)
+
+
+def _grid(n: int, n_columns: int):
+    p = max(n // 2, 1)
+    c = n_columns + (n_columns % 2)  # even, for the column-pair scan
+    return c, p
+
+
+def settings_from_decomposition(dec: Decomposition, n_columns: int | None = None) -> MeshSettings:
+    """Place a decomposition's MZIs on the (column, slot) grid of the structured solver."""
+    c, p = _grid(dec.n, n_columns or dec.n_columns)
+    theta = np.zeros((c, p))
+    phi = np.zeros((c, p))
+    active = np.zeros((c, p), dtype=bool)
+    slots = (dec.modes - dec.columns % 2) // 2
+    theta[dec.columns, slots] = dec.theta
+    phi[dec.columns, slots] = dec.phi
+    active[dec.columns, slots] = True
+    return MeshSettings(jnp.asarray(theta), jnp.asarray(phi), jnp.asarray(active), jnp.asarray(dec.out_phase))
+
+
+@partial(jax.jit, static_argnames=("n",))
+def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, n: int, wl0: float = WL0,
+                  mzi_loss_db: float = 0.0, column_length: float = 0.0, loss_db_per_cm: float = 0.0):
+    """Transfer matrix U[..., out, in] of a mesh at wavelengths ``wl`` (µm, any shape).
+
+    Heater phases scale thermo-optically as wl0 / wl; every mode crosses
+    ``column_length`` µm of waveguide per column; each MZI loses ``mzi_loss_db``
+    (split over its two couplers). Differentiable in all array arguments.
+    """
+    wl = jnp.asarray(wl, dtype=float)
+    wls = wl.reshape(-1)
+    c, p = theta.shape
+    n_pad = 2 * p + 1
+    scale = (wl0 / wls)[:, None]  # (W, 1)
+    prop = propagation(wls, length=column_length, neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
+
+    def blocks(col):
+        th, ph, act, k1, k2 = col
+        t = mzi_matrix(th[None] * scale, ph[None] * scale, coupling_1=k1[None], coupling_2=k2[None],
+                       coupler_loss_db=mzi_loss_db / 2)  # (W, P, 2, 2)
+        eye = jnp.eye(2, dtype=t.dtype)
+        return jnp.where(act[None, :, None, None], t, eye)
+
+    def apply(x, b, parity):
+        seg = x[:, parity : parity + 2 * p].reshape(x.shape[0], p, 2, -1)
+        seg = jnp.einsum("wpij,wpjn->wpin", b, seg).reshape(x.shape[0], 2 * p, -1)
+        return x.at[:, parity : parity + 2 * p].set(seg)
+
+    def step(x, cols):
+        even, odd = cols
+        x = apply(x, blocks(even), 0)
+        x = apply(x, blocks(odd), 1)
+        return x, None
+
+    def pairs(a):
+        return a.reshape(c // 2, 2, *a.shape[1:]).swapaxes(0, 1)
+
+    cols = (theta, phi, active, coupling_1, coupling_2)
+    even = tuple(pairs(a)[0] for a in cols)
+    odd = tuple(pairs(a)[1] for a in cols)
+    x0 = jnp.broadcast_to(jnp.eye(n_pad, n, dtype=complex), (wls.size, n_pad, n))
+    x, _ = jax.lax.scan(step, x0, (even, odd))
+    u = x[:, :n, :] * (prop ** c)[:, None, None]
+    u = jnp.exp(1j * out_phase[None, :] * scale)[:, :, None] * u
+    return u.reshape(*wl.shape, n, n)
+
+
+def neighbour_crosstalk(phases, crosstalk: float):
+    """Thermal crosstalk within a column: each heater also sees ``crosstalk`` x its neighbours' phase.
+
+    theta_actual[c, p] = theta[c, p] + x (theta[c, p-1] + theta[c, p+1]) (a
+    nearest-neighbour thermal coupling matrix; Milanizadeh et al., J. Lightwave
+    Technol. 37, 1325 (2019) measure such coupling between adjacent heaters).
+    """
+    if crosstalk == 0:
+        return phases
+    left = jnp.pad(phases[..., :-1], [(0, 0)] * (phases.ndim - 1) + [(1, 0)])
+    right = jnp.pad(phases[..., 1:], [(0, 0)] * (phases.ndim - 1) + [(0, 1)])
+    return phases + crosstalk * (left + right)
+
+
+class MZIMesh:
+    """A coherent N-mode MZI-mesh core with its chip's static errors.
+
+    Args:
+        n: number of modes.
+        topology: 'clements' (rectangular, N columns) or 'reck' (triangular, 2N-3 columns).
+        coupler_sigma: std of each coupler's power coupling around 0.5 (sampled per chip).
+        phase_sigma: std of static phase errors of every heater (rad, per chip).
+        crosstalk: fraction of a heater's phase seen by each neighbour heater in its column.
+        mzi_loss_db: insertion loss per MZI (dB).
+        phase_bits: heater DAC resolution over [0, 2 pi) (None = ideal).
+        column_length: waveguide length per column (µm), sets dispersion and propagation loss.
+        loss_db_per_cm: propagation loss of that waveguide.
+        readout: detectors and converters (balanced homodyne detection of each output).
+        chip_seed: seed of the chip's static errors.
+    """
+
+    def __init__(self, n: int, *, topology: str = "clements", coupler_sigma: float = 0.0, phase_sigma: float = 0.0,
+                 crosstalk: float = 0.0, mzi_loss_db: float = 0.0, phase_bits: int | None = None,
+                 column_length: float = 0.0, loss_db_per_cm: float = 0.0, wl0: float = WL0,
+                 readout: Readout = IDEAL, lo_power: float = 10e-3, chip_seed: int = 0):
+        if topology not in TOPOLOGIES:
+            raise ValueError(f"unknown topology {topology!r}; choose one of {sorted(TOPOLOGIES)}")
+        if int(n) < 2:
+            raise ValueError(f"a mesh needs n >= 2 modes; got {n}")
+        for name, v in dict(coupler_sigma=coupler_sigma, phase_sigma=phase_sigma, mzi_loss_db=mzi_loss_db,
+                            column_length=column_length, loss_db_per_cm=loss_db_per_cm, lo_power=lo_power).items():
+            if v < 0:
+                raise ValueError(f"{name} must be >= 0; got {v}")
+        self.n, self.topology = int(n), topology
+        self.n_columns = self.n if topology == "clements" else max(2 * self.n - 3, 1)
+        self.coupler_sigma, self.phase_sigma, self.crosstalk = coupler_sigma, phase_sigma, crosstalk
+        self.mzi_loss_db, self.phase_bits, self.wl0 = mzi_loss_db, phase_bits, wl0
+        self.column_length, self.loss_db_per_cm = column_length, loss_db_per_cm
+        self.readout, self.lo_power = readout, lo_power
+        self.chip = self.sample_chip(jax.random.PRNGKey(chip_seed))
+
+    @property
+    def n_mzis(self) -> int:
+        return self.n * (self.n - 1) // 2
+
+    # ------------------------------------------------------------ devices
+
+    def sample_chip(self, key) -> MeshChip:
+        """Draw static coupler and phase errors for one fabricated chip."""
+        c, p = _grid(self.n, self.n_columns)
+        k1, k2, k3, k4, k5 = jax.random.split(key, 5)
+        cs, ps = self.coupler_sigma, self.phase_sigma
+        return MeshChip(
+            coupling_1=jnp.clip(0.5 + cs * jax.random.normal(k1, (c, p)), 0.0, 1.0),
+            coupling_2=jnp.clip(0.5 + cs * jax.random.normal(k2, (c, p)), 0.0, 1.0),
+            theta_offset=ps * jax.random.normal(k3, (c, p)),
+            phi_offset=ps * jax.random.normal(k4, (c, p)),
+            out_offset=ps * jax.random.normal(k5, (self.n,)),
+        )
+
+    def program_unitary(self, u) -> MeshSettings:
+        """Heater phases realising the unitary ``u`` on an ideal mesh (decomposition, no calibration)."""
+        u = np.asarray(u)
+        if u.shape != (self.n, self.n):
+            raise ValueError(f"unitary shape {u.shape} does not match this {self.n}-mode mesh")
+        return settings_from_decomposition(TOPOLOGIES[self.topology](u), self.n_columns)
+
+    def _drive(self, phases):
+        """What the heaters actually produce: DAC quantisation, then thermal crosstalk."""
+        phases = jnp.mod(phases, 2 * jnp.pi)
+        if self.phase_bits is not None:
+            lsb = 2 * jnp.pi / 2**self.phase_bits
+            phases = jnp.mod(jnp.round(phases / lsb) * lsb, 2 * jnp.pi)
+        return phases
+
+    def transfer(self, settings: MeshSettings, wl=None, *, ideal: bool = False):
+        """Realised transfer matrix (complex, U[out, in]) of the mesh at ``wl`` (µm; default wl0)."""
+        wl = self.wl0 if wl is None else wl
+        theta, phi = self._drive(settings.theta), self._drive(settings.phi)
+        out = self._drive(settings.out_phase)
+        if ideal:
+            half = jnp.full(theta.shape, 0.5)
+            return mesh_transfer(theta, phi, settings.active, out, half, half, wl, n=self.n, wl0=self.wl0)
+        chip = self.chip
+        theta = neighbour_crosstalk(theta, self.crosstalk) + chip.theta_offset
+        phi = neighbour_crosstalk(phi, self.crosstalk) + chip.phi_offset
+        out = jnp.mod(out + chip.out_offset, 2 * jnp.pi)
+        return mesh_transfer(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, wl,
+                             n=self.n, wl0=self.wl0, mzi_loss_db=self.mzi_loss_db, column_length=self.column_length,
+                             loss_db_per_cm=self.loss_db_per_cm)
+
+    # ------------------------------------------------------------ matrices
+
+    def program(self, w) -> SVDSettings:
+        """Settings for an arbitrary real or complex matrix W (rows, cols <= n) via SVD.
+
+        W = U Sigma V^H: the input mesh realises V^H, a column of attenuators
+        sigma_i / sigma_max (amplitude <= 1, passive), the output mesh U; the
+        factor sigma_max cannot be realised passively and is returned as
+        ``scale``, applied digitally after detection.
+        """
+        w = np.asarray(w)
+        if w.ndim != 2 or w.shape[0] > self.n or w.shape[1] > self.n:
+            raise ValueError(f"matrix shape {w.shape} does not fit this {self.n}-mode mesh; use photrain.cores.tile")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("matrix contains NaN or inf")
+        padded = np.zeros((self.n, self.n), dtype=complex)
+        padded[: w.shape[0], : w.shape[1]] = w
+        u, s, vh = np.linalg.svd(padded)
+        scale = float(s[0]) if s[0] > 0 else 1.0
+        return SVDSettings(self.program_unitary(vh), self.program_unitary(u), jnp.asarray(s / scale),
+                           jnp.asarray(scale), tuple(w.shape))
+
+    def _attenuate(self, att):
+        # amplitude modulators: MZIs used in bar state; their heaters share the mesh's DAC
+        theta = 2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0))
+        if self.phase_bits is not None:
+            lsb = 2 * jnp.pi / 2**self.phase_bits
+            theta = jnp.round(theta / lsb) * lsb
+        return jnp.sin(theta / 2) * 10 ** (-self.mzi_loss_db / 20)
+
+    def complex_matrix(self, settings: SVDSettings, wl=None):
+        """Realised complex matrix (rows x cols, in matrix units) of SVD settings."""
+        u = self.transfer(settings.u_mesh, wl)
+        vh = self.transfer(settings.v_mesh, wl)
+        m = (u * self._attenuate(settings.attenuation)[None, :]) @ vh
+        rows, cols = settings.shape
+        return settings.scale * m[..., :rows, :cols]
+
+    def effective_matrix(self, settings: SVDSettings, wl=None):
+        """The real matrix the core applies: homodyne detection reads Re(W_realised)."""
+        return jnp.real(self.complex_matrix(settings, wl))
+
+    def matvec(self, x, settings: SVDSettings, key=None):
+        """Batch product y = W x (x: (batch, cols) real) through the physics and the detectors.
+
+        Inputs drive amplitude/phase modulators: field a = (x / max|x|) sqrt(P)
+        per mode (signed via a 0/pi phase), with the input DAC. Each output is
+        read by balanced homodyne detection against a local oscillator of
+        ``lo_power``: I = 2 R Re(y E_LO*) with shot noise of both diodes and
+        thermal noise, then the ADC; the result is rescaled digitally.
+        """
+        x = jnp.atleast_2d(jnp.asarray(x, dtype=float))
+        rows, cols = settings.shape
+        if x.shape[-1] != cols:
+            raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")
+        ro = self.readout
+        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
+        drive = ro.encode(x / xmax, signed=True)
+        amp = drive * jnp.sqrt(ro.power_per_channel)
+        k_rin, k_det = (None, None) if key is None else jax.random.split(key)
+        m = self.complex_matrix(settings) / settings.scale
+        field = amp @ m.T  # (batch, rows), sqrt(W)
+        lo = jnp.sqrt(self.lo_power)
+        lo = ro.rin(jnp.full(field.shape, lo), k_rin)
+        p_plus = jnp.abs(field + lo) ** 2 / 2
+        p_minus = jnp.abs(field - lo) ** 2 / 2
+        current = ro.balanced(p_plus, p_minus, k_det)
+        full = 2 * ro.responsivity * jnp.sqrt(self.lo_power * ro.power_per_channel * cols)
+        current = ro.digitise(current, full)
+        return current / (2 * ro.responsivity * jnp.sqrt(self.lo_power * ro.power_per_channel)) * xmax * settings.scale
+
+
+def fidelity(u_target, u_real):
+    """|tr(U_target^H U_real)| / N: 1 for a perfect unitary up to a global phase."""
+    u_target, u_real = jnp.asarray(u_target), jnp.asarray(u_real)
+    return jnp.abs(jnp.trace(u_target.conj().T @ u_real)) / u_target.shape[0]
+
+
+def relative_error(target, real):
+    """Normalised Frobenius error ||real - target||_F / ||target||_F."""
+    return jnp.linalg.norm(jnp.asarray(real) - jnp.asarray(target)) / jnp.linalg.norm(jnp.asarray(target))
+
+
+def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
+    """The sax netlist of a mesh (mzi2x2, straights for idle modes, output phase shifters), for reference solves.
+
+    Chip errors and crosstalk are applied as in :meth:`MZIMesh.transfer`; ports
+    ``in{m}`` and ``out{m}``.
+    """
+    from photrain.models.phase_shifters import P_PI_THERMAL
+
+    chip = mesh.chip
+    theta = np.asarray(neighbour_crosstalk(mesh._drive(settings.theta), mesh.crosstalk) + chip.theta_offset)
+    phi = np.asarray(neighbour_crosstalk(mesh._drive(settings.phi), mesh.crosstalk) + chip.phi_offset)
+    out = np.asarray(jnp.mod(mesh._drive(settings.out_phase) + chip.out_offset, 2 * jnp.pi))
+    active = np.asarray(settings.active)
+    n, (c, p) = mesh.n, active.shape
+    instances, connections = {}, {}
+    last = {m: None for m in range(n)}  # mode -> "inst,port" of its latest output
+
+    def feed(mode, inst, port):
+        if last[mode] is not None:
+            connections[last[mode]] = f"{inst},{port}"
+        else:
+            instances.setdefault("_inputs", {})[mode] = f"{inst},{port}"
+
+    wg = {"component": "straight", "settings": {"length": mesh.column_length, "loss_db_per_cm": mesh.loss_db_per_cm,
+                                                "wl0": mesh.wl0}}
+    for col in range(c):
+        parity = col % 2
+        covered = set()
+        for slot in range(p):
+            m = 2 * slot + parity
+            if m + 1 >= n or not active[col, slot]:
+                continue
+            name = f"mzi_{col}_{slot}"
+            instances[name] = {"component": "mzi2x2", "settings": {
+                "theta": float(theta[col, slot]), "phi": float(phi[col, slot]),
+                "coupling_1": float(chip.coupling_1[col, slot]), "coupling_2": float(chip.coupling_2[col, slot]),
+                "coupler_loss_db": mesh.mzi_loss_db / 2, "arm_length": mesh.column_length, "delta_length": 0.0,
+                "loss_db_per_cm": mesh.loss_db_per_cm, "wl0": mesh.wl0}}
+            feed(m, name, "o1")
+            feed(m + 1, name, "o2")
+            last[m], last[m + 1] = f"{name},o4", f"{name},o3"
+            covered |= {m, m + 1}
+        for m in range(n):
+            if m not in covered:
+                name = f"wg_{col}_{m}"
+                instances[name] = wg
+                feed(m, name, "o1")
+                last[m] = f"{name},o2"
+    ports = {}
+    for m in range(n):
+        name = f"ps_{m}"
+        power = float(out[m]) * P_PI_THERMAL / np.pi
+        instances[name] = {"component": "phase_shifter_thermal", "settings": {
+            "power": power, "length": 0.0, "loss_db_per_cm": 0.0, "wl0": mesh.wl0}}
+        feed(m, name, "o1")
+        ports[f"out{m}"] = f"{name},o2"
+    for m, ref in instances.pop("_inputs").items():
+        ports[f"in{m}"] = ref
+    return {"instances": instances, "connections": connections, "ports": ports}
