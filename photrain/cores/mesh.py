@@ -174,6 +174,13 @@ class MZIMesh:
         self.chip = self.sample_chip(jax.random.PRNGKey(chip_seed))
 
     @property
+    def shape(self) -> tuple[int, int]:
+        return self.n, self.n
+
+    def passes_per_matvec(self) -> int:
+        return 1
+
+    @property
     def n_mzis(self) -> int:
         return self.n * (self.n - 1) // 2
 
