@@ -1,0 +1,123 @@
+"""Microring weight banks: structured solver vs sax, inversion, calibration, noise, tiling."""
+
+import jax
+import numpy as np
+import pytest
+
+from photrain.circuits import circuit
+from photrain.constants import K_B, Q_E
+from photrain.cores import MRRWeightBank, Readout, program_tiles, tile_matvec
+
+
+def bank_netlist(bank, detuning_row, pitch):
+    n = bank.n_channels
+    inst, conn = {}, {}
+    for k in range(n):
+        inst[f"r{k}"] = {"component": "ring_add_drop", "settings": {
+            "length": float(bank.lengths[k]), "coupling_1": bank.coupling, "coupling_2": bank.coupling,
+            "loss_db_per_cm": bank.loss_db_per_cm}}
+    for k in range(n - 1):
+        inst[f"a{k}"] = {"component": "straight", "settings": {"length": pitch, "loss_db_per_cm": bank.loss_db_per_cm}}
+        inst[f"b{k}"] = {"component": "straight", "settings": {"length": pitch, "loss_db_per_cm": bank.loss_db_per_cm}}
+        conn[f"r{k},o2"], conn[f"a{k},o2"] = f"a{k},o1", f"r{k + 1},o1"
+        conn[f"r{k + 1},o3"], conn[f"b{k},o1"] = f"b{k},o2", f"r{k},o4"
+    return {"instances": inst, "connections": conn,
+            "ports": {"in": "r0,o1", "thru": f"r{n - 1},o2", "drop": "r0,o3"}}
+
+
+@pytest.mark.parametrize("n", [2, 5, 8])
+def test_structured_bank_equals_sax(n):
+    bank = MRRWeightBank(n, 2, spacing=0.0012, pitch=25.0)
+    w = np.random.default_rng(n).uniform(-1, 1, (2, n))
+    det = np.asarray(bank.program(w).detuning)
+    drop, thru = bank.response(det)
+    ch = np.asarray(bank.channels)
+    for i in range(2):
+        f = circuit(bank_netlist(bank, det[i], 25.0))
+        for j in range(n):
+            # a heater phase is set at the ring's own channel and scales as 1/wl
+            s = f(wl=ch[j], **{f"r{k}": {"delta_phase": det[i, k] * ch[k] / ch[j]} for k in range(n)})
+            assert abs(s[("in", "drop")] - drop[i, j]) < 1e-9
+            assert abs(s[("in", "thru")] - thru[i, j]) < 1e-9
+
+
+def test_crosstalk_free_bank_reproduces_target_exactly():
+    bank = MRRWeightBank(8, 4, crosstalk=False)
+    w = np.random.default_rng(0).uniform(-3, 3, (4, 8))
+    np.testing.assert_allclose(bank.effective_matrix(bank.program(w)), w, atol=1e-10)
+
+
+def test_single_ring_inverse_round_trip():
+    bank = MRRWeightBank(4)
+    w = np.linspace(bank.w_min, bank.w_max, 41)
+    back = bank.single_ring_weight(bank.invert_weight(w[:, None]))
+    np.testing.assert_allclose(back, np.broadcast_to(w[:, None], back.shape), atol=1e-10)
+
+
+def test_calibration_reduces_error_10x_on_crowded_bank():
+    bank = MRRWeightBank(8, 4, spacing=0.0016, coupling=0.03)  # spacing ~ 9 linewidths
+    assert bank.spacing / bank.linewidth < 10
+    w = np.random.default_rng(1).uniform(-1, 1, (4, 8))
+    before = bank.weight_error(w, bank.program(w, calibrate=False))
+    after = bank.weight_error(w, bank.program(w))
+    assert before > 0.01  # crosstalk is visible
+    assert after < before / 10
+
+
+def test_balanced_detection_noise_statistics():
+    """Output noise = shot (both diodes) + thermal, at the photocurrent, rescaled to matrix units."""
+    ro = Readout(power_per_channel=2e-3, bandwidth=5e9, load_resistance=2e3, dark_current=0.0)
+    bank = MRRWeightBank(4, 1, readout=ro, crosstalk=False, signed="offset")
+    w = np.array([[0.5, -0.3, 0.2, 0.0]])
+    settings = bank.program(w)
+    x = np.tile([[1.0, 1.0, 1.0, 1.0]], (40000, 1))  # u = 1 on every channel: full power
+    y = np.asarray(bank.matvec(x, settings, jax.random.PRNGKey(0)))
+    drop, thru = bank.response(settings.detuning)
+    p = ro.power_per_channel * (bank.floor + (1 - bank.floor))
+    p_sum = p * float(np.sum(np.abs(drop) ** 2 + np.abs(thru) ** 2))
+    var_i = 2 * Q_E * p_sum * ro.bandwidth + 4 * K_B * 300.0 * ro.bandwidth / ro.load_resistance
+    to_y = 2 * float(settings.scale) / (ro.power_per_channel * (1 - bank.floor))  # offset scheme: y = 2 y_opt - ...
+    assert y.std() == pytest.approx(np.sqrt(var_i) * to_y, rel=0.03)
+    assert y.mean() == pytest.approx(float((x[0] @ w.T)[0]), abs=3e-3)
+
+
+@pytest.mark.parametrize("signed", ["differential", "offset"])
+def test_matvec_equals_effective_product_without_noise(signed):
+    bank = MRRWeightBank(6, 3, signed=signed)
+    rng = np.random.default_rng(2)
+    w, x = rng.normal(size=(3, 6)), rng.normal(size=(7, 6))
+    s = bank.program(w)
+    np.testing.assert_allclose(bank.matvec(x, s), x @ np.asarray(bank.effective_matrix(s)).T, atol=1e-9)
+
+
+def test_adc_bits_bound_the_error():
+    rng = np.random.default_rng(3)
+    w, x = rng.uniform(-1, 1, (4, 8)), rng.uniform(-1, 1, (64, 8))
+    errs = []
+    for bits in [4, 8, 12]:
+        bank = MRRWeightBank(8, 4, crosstalk=False, readout=Readout(adc_bits=bits, noise=False))
+        s = bank.program(w)
+        errs.append(float(np.sqrt(np.mean((bank.matvec(x, s) - x @ w.T) ** 2))))
+    assert errs[0] > errs[1] > errs[2]
+
+
+def test_bank_tiling_exact_without_noise():
+    rng = np.random.default_rng(4)
+    w, x = rng.normal(size=(10, 20)), rng.normal(size=(5, 20))
+    bank = MRRWeightBank(8, 4, crosstalk=False)
+    y, counts = tile_matvec(bank, program_tiles(bank, w), x)
+    np.testing.assert_allclose(y, x @ w.T, atol=1e-9)
+    assert counts.passes == 3 * 3 * 2  # 3 row blocks x 3 column blocks x differential
+
+
+def test_bank_bad_inputs():
+    with pytest.raises(ValueError, match="exceed the ring FSR"):
+        MRRWeightBank(64, spacing=0.0016)
+    with pytest.raises(ValueError, match="coupling must be in"):
+        MRRWeightBank(4, coupling=1.5)
+    with pytest.raises(ValueError, match="does not fit"):
+        MRRWeightBank(4, 2).program(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="signed must be"):
+        MRRWeightBank(4, signed="polar")
+    with pytest.raises(ValueError, match="Readout.bandwidth must be > 0"):
+        Readout(bandwidth=0)

@@ -1,0 +1,152 @@
+"""MZI meshes: decomposition round trips, structured solver vs sax, errors and fidelity."""
+
+import jax
+import numpy as np
+import pytest
+import sax
+
+from photrain.circuits import circuit
+from photrain.cores import (
+    MZIMesh,
+    Readout,
+    clements,
+    fidelity,
+    haar_unitary,
+    mesh_netlist,
+    program_tiles,
+    reck,
+    reconstruct,
+    relative_error,
+    tile_matvec,
+    tiled_effective_matrix,
+)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 16, 33, 64])
+@pytest.mark.parametrize("method", [clements, reck])
+def test_decomposition_round_trip(n, method):
+    rng = np.random.default_rng(n)
+    u = haar_unitary(n, rng)
+    dec = method(u)
+    assert len(dec.modes) == n * (n - 1) // 2
+    assert dec.n_columns == ((n if n > 2 else 1) if method is clements else max(2 * n - 3, 1))
+    np.testing.assert_allclose(reconstruct(dec), u, atol=1e-10)
+
+
+def test_decomposition_rejects_non_unitary():
+    with pytest.raises(ValueError, match="not unitary"):
+        clements(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="square"):
+        reck(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("topology", ["clements", "reck"])
+@pytest.mark.parametrize("n", [2, 3, 4, 8])
+def test_structured_solver_equals_sax(topology, n):
+    mesh = MZIMesh(n, topology=topology, coupler_sigma=0.03, phase_sigma=0.05, crosstalk=0.04, mzi_loss_db=0.2,
+                   column_length=40.0, loss_db_per_cm=2.0, chip_seed=n)
+    settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(0)))
+    wl = np.array([1.54, 1.55, 1.565])
+    t = np.asarray(mesh.transfer(settings, wl))
+    s = circuit(mesh_netlist(mesh, settings))(wl=wl)
+    s_sax = np.stack([np.stack([np.asarray(s[(f"in{j}", f"out{i}")]) for j in range(n)], -1) for i in range(n)], -2)
+    np.testing.assert_allclose(t, s_sax, atol=1e-12)
+
+
+def test_ideal_mesh_is_unitary_and_programs_target():
+    n = 12
+    u = haar_unitary(n, np.random.default_rng(5))
+    mesh = MZIMesh(n)
+    t = np.asarray(mesh.transfer(mesh.program_unitary(u), np.linspace(1.53, 1.57, 5)))
+    eye = np.broadcast_to(np.eye(n), t.shape)
+    np.testing.assert_allclose(np.conj(np.swapaxes(t, -1, -2)) @ t, eye, atol=1e-12)
+    np.testing.assert_allclose(t[2], u, atol=1e-12)  # 1.55 µm is the programming wavelength
+    assert float(fidelity(u, t[0])) < 0.999  # phases drift off wl0
+
+
+def test_lossy_mesh_is_passive():
+    mesh = MZIMesh(6, mzi_loss_db=0.3, coupler_sigma=0.05)
+    t = np.asarray(mesh.transfer(mesh.program_unitary(haar_unitary(6, np.random.default_rng(1)))))
+    assert np.linalg.svd(t, compute_uv=False).max() <= 1 + 1e-12
+
+
+def test_errors_reduce_fidelity_monotonically():
+    n = 16
+    u = haar_unitary(n, np.random.default_rng(2))
+    fids = []
+    for sigma in [0.0, 0.01, 0.05, 0.2]:
+        mesh = MZIMesh(n, phase_sigma=sigma, chip_seed=3)
+        fids.append(float(fidelity(u, mesh.transfer(mesh.program_unitary(u)))))
+    assert fids[0] == pytest.approx(1.0, abs=1e-12)
+    assert fids == sorted(fids, reverse=True) and fids[-1] < 0.9
+
+
+def test_crosstalk_and_quantisation_are_switchable():
+    n = 8
+    u = haar_unitary(n, np.random.default_rng(4))
+    base = float(fidelity(u, MZIMesh(n).transfer(MZIMesh(n).program_unitary(u))))
+    for kw in [dict(crosstalk=0.05), dict(phase_bits=4), dict(coupler_sigma=0.05)]:
+        mesh = MZIMesh(n, **kw)
+        f = float(fidelity(u, mesh.transfer(mesh.program_unitary(u))))
+        assert f < base - 1e-4, kw
+    assert base == pytest.approx(1.0, abs=1e-12)
+
+
+def test_svd_programming_reproduces_real_and_complex_matrices():
+    rng = np.random.default_rng(7)
+    mesh = MZIMesh(8)
+    w = rng.normal(size=(5, 8))
+    settings = mesh.program(w)
+    np.testing.assert_allclose(mesh.effective_matrix(settings), w, atol=1e-11)
+    assert float(settings.scale) == pytest.approx(np.linalg.svd(w, compute_uv=False)[0])
+    wc = rng.normal(size=(8, 3)) + 1j * rng.normal(size=(8, 3))
+    np.testing.assert_allclose(mesh.complex_matrix(mesh.program(wc)), wc, atol=1e-11)
+    x = rng.normal(size=(4, 8))
+    np.testing.assert_allclose(mesh.matvec(x, settings), x @ w.T, atol=1e-10)
+
+
+def test_mesh_matvec_noise_matches_homodyne_shot_noise():
+    """Output noise is the shot noise of both homodyne diodes, 2 q R (P_LO + |y|^2) B, rescaled."""
+    from photrain.constants import Q_E
+
+    ro = Readout(power_per_channel=1e-3, bandwidth=10e9, load_resistance=1e12, dark_current=0.0)
+    mesh = MZIMesh(4, readout=ro, lo_power=10e-3)
+    settings = mesh.program(np.eye(4))
+    x = np.tile([[1.0, 0.5, -0.5, 0.25]], (20000, 1))
+    y = np.asarray(mesh.matvec(x, settings, jax.random.PRNGKey(0)))
+    np.testing.assert_allclose(y.mean(0), x[0], atol=2e-3)
+    # the two diodes see |y +- E_LO|^2 / 2: total power P_LO + |y|^2, here |y|^2 = 1 mW on output 0
+    i_std = np.sqrt(2 * Q_E * 1.0 * (10e-3 + 1e-3) * 10e9)
+    y_std = i_std / (2 * 1.0 * np.sqrt(10e-3 * 1e-3))
+    assert y.std(0)[0] == pytest.approx(y_std, rel=0.05)
+
+
+def test_tiling_reproduces_full_product_without_noise():
+    rng = np.random.default_rng(8)
+    w, x = rng.normal(size=(11, 9)), rng.normal(size=(3, 9))
+    mesh = MZIMesh(4)
+    tiled = program_tiles(mesh, w)
+    y, counts = tile_matvec(mesh, tiled, x)
+    np.testing.assert_allclose(y, x @ w.T, atol=1e-10)
+    np.testing.assert_allclose(tiled_effective_matrix(mesh, tiled), w, atol=1e-11)
+    assert counts.passes == 3 * 3 and counts.optical_macs == 11 * 9 * 3
+    assert counts.adc_conversions == 3 * 11 * 3 and counts.dac_conversions == 3 * 9 * 3
+
+
+def test_mesh_bad_inputs():
+    with pytest.raises(ValueError, match="unknown topology"):
+        MZIMesh(4, topology="triangle")
+    with pytest.raises(ValueError, match="does not fit"):
+        MZIMesh(4).program(np.ones((5, 4)))
+    with pytest.raises(ValueError, match="NaN"):
+        MZIMesh(4).program(np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="features"):
+        mesh = MZIMesh(4)
+        mesh.matvec(np.ones((2, 3)), mesh.program(np.ones((4, 4))))
+    with pytest.raises(ValueError, match="phase_sigma must be >= 0"):
+        MZIMesh(4, phase_sigma=-0.1)
+
+
+def test_relative_error_metric():
+    assert float(relative_error(np.eye(2), np.eye(2) * 1.1)) == pytest.approx(0.1)
+    _ = sax  # sax is the reference solver used above
