@@ -235,41 +235,84 @@ class MRRWeightBank:
     def passes_per_matvec(self) -> int:
         return 2 if self.signed == "differential" else 1
 
+    def transmissions(self, settings: BankSettings):
+        """Drop and through power transmissions (M, N) of programmed settings: what a batch multiplies."""
+        drop, thru = self.response(settings.detuning)
+        return jnp.abs(drop) ** 2, jnp.abs(thru) ** 2
+
     def matvec(self, x, settings: BankSettings, key=None):
         """Batch product y = W x (x: (batch, cols)) through modulators, rings, balanced detectors and ADCs.
 
-        Channel powers P_j = P (f + (1 - f) u_j), u_j in [0, 1] the DAC-quantised
-        drive and f the modulator's extinction floor; each row receives 1/M of
-        every channel. Signed inputs: 'differential' sends x+ and x- in two
-        passes and subtracts; 'offset' sends (x/|x|max + 1)/2 and removes the
-        known row sums. Results are rescaled digitally to matrix units.
+        See :func:`bank_matvec`; the rows beyond the target's are dropped.
         """
         x = jnp.atleast_2d(jnp.asarray(x, dtype=float))
         rows, cols = settings.shape
         if x.shape[-1] != cols:
             raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")
         x = jnp.pad(x, ((0, 0), (0, self.n_channels - cols)))
-        drop, thru = self.response(settings.detuning)
-        t_drop, t_thru = jnp.abs(drop) ** 2, jnp.abs(thru) ** 2
-        ro = self.readout
-        p_row = ro.power_per_channel / self.n_rows
-        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
-        keys = [None] * 4 if key is None else list(jax.random.split(key, 4))
+        t_drop, t_thru = self.transmissions(settings)
+        y = bank_matvec(x, t_drop, t_thru, settings.scale, key, readout=self.readout, rows_per_bank=self.n_rows,
+                        floor=self.floor, signed=self.signed)
+        return y[:, :rows]
 
-        def optical_pass(u, k_rin, k_det):
-            u = ro.encode(u, signed=False)
-            power = ro.rin(p_row * (self.floor + (1 - self.floor) * u), k_rin)
-            current = ro.balanced(power @ t_drop.T, power @ t_thru.T, k_det)
-            current = ro.digitise(current, ro.responsivity * p_row * self.n_channels)
-            return current / (ro.responsivity * p_row * (1 - self.floor))
+    def compile(self, w) -> CompiledBank:
+        """Program a (rows x cols <= n_channels) matrix over as many row blocks as needed, once.
 
-        if self.signed == "differential":
-            u_plus, u_minus = jnp.clip(x, 0, None) / xmax, jnp.clip(-x, 0, None) / xmax
-            y = optical_pass(u_plus, keys[0], keys[1]) - optical_pass(u_minus, keys[2], keys[3])
-        else:
-            w_eff = t_drop - t_thru
-            row_sum = w_eff.sum(axis=1)
-            y_opt = optical_pass((x / xmax + 1) / 2, keys[0], keys[1])
-            floor_term = self.floor / (1 - self.floor) * row_sum
-            y = 2 * (y_opt - floor_term) - row_sum
-        return (y * xmax * settings.scale)[:, :rows]
+        Returns the power transmissions of every row (each block is a physical
+        bank of ``n_rows`` rows) and each row's digital scale, for
+        :func:`bank_matvec` inside a jitted training step.
+        """
+        w = np.asarray(w, dtype=float)
+        if w.ndim != 2 or w.shape[1] > self.n_channels:
+            raise ValueError(f"matrix shape {w.shape}: columns must be <= {self.n_channels} channels")
+        drops, thrus, scales = [], [], []
+        for r0 in range(0, w.shape[0], self.n_rows):
+            block = w[r0 : r0 + self.n_rows]
+            settings = self.program(block)
+            t_drop, t_thru = self.transmissions(settings)
+            drops.append(t_drop[: block.shape[0], : w.shape[1]])
+            thrus.append(t_thru[: block.shape[0], : w.shape[1]])
+            scales.append(jnp.full((block.shape[0],), settings.scale))
+        return CompiledBank(jnp.concatenate(drops), jnp.concatenate(thrus), jnp.concatenate(scales))
+
+
+class CompiledBank(NamedTuple):
+    """Power transmissions (R, C) and per-row scales (R,) of a matrix programmed on bank row blocks."""
+
+    t_drop: jax.Array
+    t_thru: jax.Array
+    scale: jax.Array
+
+
+def bank_matvec(x, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: int, floor: float, signed: str):
+    """Pure, jittable weight-bank product y = W x for a batch x (batch, C); returns (batch, R).
+
+    Channel powers P_j = P (f + (1 - f) u_j), u_j in [0, 1] the DAC-quantised
+    drive and f the modulator's extinction floor, with the laser RIN; each
+    row receives 1/``rows_per_bank`` of every channel. A balanced photodiode
+    reads sum_j P_j (T_drop - T_thru) with shot and thermal noise, then the ADC.
+    Signed inputs: 'differential' sends x+ and x- in two passes and
+    subtracts; 'offset' sends (x/|x|max + 1)/2 and removes the known row sums.
+    Results are rescaled digitally to matrix units (``scale``: scalar or (R,)).
+    """
+    ro = readout
+    p_row = ro.power_per_channel / rows_per_bank
+    n_ch = x.shape[-1]
+    xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
+    keys = [None] * 4 if key is None else list(jax.random.split(key, 4))
+
+    def optical_pass(u, k_rin, k_det):
+        u = ro.encode(u, signed=False)
+        power = ro.rin(p_row * (floor + (1 - floor) * u), k_rin)
+        current = ro.balanced(power @ t_drop.T, power @ t_thru.T, k_det)
+        current = ro.digitise(current, ro.responsivity * p_row * n_ch)
+        return current / (ro.responsivity * p_row * (1 - floor))
+
+    if signed == "differential":
+        u_plus, u_minus = jnp.clip(x, 0, None) / xmax, jnp.clip(-x, 0, None) / xmax
+        y = optical_pass(u_plus, keys[0], keys[1]) - optical_pass(u_minus, keys[2], keys[3])
+    else:
+        row_sum = (t_drop - t_thru).sum(axis=1)
+        y_opt = optical_pass((x / xmax + 1) / 2, keys[0], keys[1])
+        y = 2 * (y_opt - floor / (1 - floor) * row_sum) - row_sum
+    return y * xmax * scale
