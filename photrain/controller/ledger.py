@@ -1,0 +1,43 @@
+"""The ledger: counts of every operation a training run performs, for the energy/latency model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass
+class Ledger:
+    """Operation counts (totals over the run).
+
+    optical_macs: multiply-accumulates done in optics; digital_macs: done by the
+    controller/CPU; dac_conversions / adc_conversions: converter samples;
+    memory_writes / memory_reads: weight-memory accesses; programmings: core
+    (re)programming events (heater settings written); optical_passes: core passes;
+    steps: optimiser steps.
+    """
+
+    optical_macs: int = 0
+    digital_macs: int = 0
+    dac_conversions: int = 0
+    adc_conversions: int = 0
+    memory_writes: int = 0
+    memory_reads: int = 0
+    programmings: int = 0
+    optical_passes: int = 0
+    steps: int = 0
+
+    def add(self, other: Ledger | None = None, /, **counts) -> Ledger:
+        """Add another ledger and/or keyword counts in place; returns self."""
+        if other is not None:
+            counts = {f.name: getattr(other, f.name) + counts.get(f.name, 0) for f in fields(self)}
+        for name, value in counts.items():
+            if not hasattr(self, name):
+                raise KeyError(f"unknown ledger entry {name!r}; entries are {[f.name for f in fields(self)]}")
+            setattr(self, name, getattr(self, name) + int(value))
+        return self
+
+    def scaled(self, factor: int) -> Ledger:
+        return Ledger(**{k: v * factor for k, v in asdict(self).items()})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
