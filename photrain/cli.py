@@ -42,13 +42,42 @@ def cmd_layout(args) -> int:
     return 0
 
 
+def _train_config(args):
+    from photrain.train import OpticalConfig, TrainConfig
+
+    optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
+                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core)
+    return TrainConfig(dataset=args.dataset, hidden=tuple(args.hidden), algorithm=args.algorithm, epochs=args.epochs,
+                       batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, seed=args.seed,
+                       val_size=args.val_size, noise_sigma=args.noise_sigma, noise_mu=args.noise_mu,
+                       memory_bits=args.memory_bits, optical=optical, data_dir=args.data_dir)
+
+
+def cmd_train(args) -> int:
+    from photrain.train import train
+
+    config = _train_config(args)
+    results = train(config, args.out, resume=args.resume, progress=not args.quiet)
+    print(f"best validation {100 * results['best_val_acc']:.2f}% at epoch {results['best_epoch']}; "
+          f"test {100 * results['test_acc_at_best_val']:.2f}%; "
+          f"{results['mean_epoch_time_s']:.2f} s/epoch")
+    print(f"wrote {Path(args.out) / 'results.json'} and {Path(args.out) / 'learning_curve.png'}")
+    return 0
+
+
 def cmd_demo(args) -> int:
-    """Main job: sweep the shipped add-drop ring filter and plot it."""
+    """Main job: optical DFA on the offline digits set (learning curve), plus a ring-filter spectrum."""
+    out = Path(args.out)
+    ns = build_parser().parse_args(["train", "--dataset", "digits", "--algorithm", "optical-dfa", "--hidden", "128",
+                                    "128", "--epochs", str(args.epochs), "--batch-size", "16", "--lr", "0.05",
+                                    "--out", str(out / "train_demo")])
+    rc = cmd_train(ns)
     root = Path(__file__).resolve().parent.parent
     circuit = root / "circuits" / "ring_filter.pic.yml"
-    out = Path(args.out)
-    ns = argparse.Namespace(circuit=str(circuit), wl="1.54:1.56:2001", ports=None, plot=str(out / "ring_filter.png"))
-    return cmd_simulate(ns)
+    if rc == 0 and circuit.exists():
+        ns = argparse.Namespace(circuit=str(circuit), wl="1.54:1.56:2001", ports=None, plot=str(out / "ring_filter.png"))
+        rc = cmd_simulate(ns)
+    return rc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,8 +96,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output .gds path")
     p.set_defaults(func=cmd_layout)
 
-    p = sub.add_parser("demo", help="the main job: a short demo that writes plots to --out")
+    from photrain.train.algorithms import ALGORITHMS
+    from photrain.train.data import DATASETS
+
+    p = sub.add_parser("train", help="train an MLP with backprop, DFA or optical DFA on the simulated cores")
+    p.add_argument("--dataset", default="digits", choices=DATASETS)
+    p.add_argument("--data-dir", help="folder holding mnist/ or fashion-mnist/ (default $PHOTRAIN_DATA_DIR)")
+    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800], help="hidden widths")
+    p.add_argument("--algorithm", default="optical-dfa", choices=ALGORITHMS)
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--val-size", type=int, help="validation samples taken from the test split (default half)")
+    p.add_argument("--noise-sigma", type=float, default=0.618, help="reference-noise DFA: sigma")
+    p.add_argument("--noise-mu", type=float, default=0.03, help="reference-noise DFA: mu")
+    p.add_argument("--memory-bits", type=int, help="fixed-point weight memory bits (default float32)")
+    p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")
+    p.add_argument("--adc-bits", type=int, default=8)
+    p.add_argument("--dac-bits", type=int, default=8)
+    p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
+    p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core")
+    p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
+    p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("demo", help="the main job: optical DFA on the offline digits set, plots in --out")
     p.add_argument("--out", default="out", help="output folder (default out/)")
+    p.add_argument("--epochs", type=int, default=10)
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -77,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, KeyError, FileNotFoundError) as err:
+    except KeyboardInterrupt:
+        print("photrain: interrupted; the last checkpoint is kept (rerun with --resume)", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, FileNotFoundError, RuntimeError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"photrain: error: {msg}", file=sys.stderr)
         return 2

@@ -20,7 +20,6 @@ import numpy as np
 from photrain.cores.decompose import Decomposition, clements, reck
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._optics import NEFF, NG, WL0, propagation
-from photrain.models.converters import quantize
 from photrain.models.mzi import mzi_matrix
 
 TOPOLOGIES = {"clements": clements, "reck": reck}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import jax
@@ -65,8 +66,8 @@ class Readout:
         """Apply laser RIN (shared by everything fed from the same line) to channel powers."""
         if key is None or self.rin_db_hz is None or not self.noise:
             return powers
-        std = jnp.sqrt(10.0 ** (self.rin_db_hz / 10.0) * self.bandwidth)
-        return powers * (1 + std * jax.random.normal(key, powers.shape))
+        std = math.sqrt(10.0 ** (self.rin_db_hz / 10.0) * self.bandwidth)  # a Python float keeps float32 arrays float32
+        return powers * (1 + std * jax.random.normal(key, powers.shape, powers.dtype))
 
     def balanced(self, p_plus, p_minus, key):
         """Balanced photodiode currents (A) with shot + thermal noise when ``noise`` and ``key``."""

@@ -84,7 +84,7 @@ def photodiode(
         signal, dark_current=dark_current, bandwidth=bandwidth, temperature=temperature,
         load_resistance=load_resistance, rin_db_hz=rin_db_hz,
     )
-    return mean + jnp.sqrt(var) * jax.random.normal(key, jnp.shape(mean))
+    return mean + jnp.sqrt(var) * jax.random.normal(key, jnp.shape(mean), jnp.result_type(mean))
 
 
 def balanced_photodiode(
@@ -112,7 +112,7 @@ def balanced_photodiode(
         return mean
     var = 2 * Q_E * (responsivity * (jnp.abs(p_plus) + jnp.abs(p_minus)) + 2 * dark_current) * bandwidth
     var = var + 4 * K_B * temperature * bandwidth / load_resistance
-    return mean + jnp.sqrt(var) * jax.random.normal(key, jnp.shape(mean))
+    return mean + jnp.sqrt(var) * jax.random.normal(key, jnp.shape(mean), jnp.result_type(mean))
 
 
 def tia(
@@ -135,5 +135,5 @@ def tia(
     check_nonnegative("input_noise_density", input_noise_density, unit="A/sqrt(Hz)")
     current = jnp.asarray(current)
     if key is not None:
-        current = current + input_noise_density * jnp.sqrt(bandwidth) * jax.random.normal(key, current.shape)
+        current = current + input_noise_density * jnp.sqrt(bandwidth) * jax.random.normal(key, current.shape, current.dtype)
     return gain * current

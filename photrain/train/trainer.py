@@ -28,7 +28,7 @@ class TrainingDiverged(RuntimeError):
 class OpticalConfig:
     """The MRR weight-bank core that computes B e in optical DFA.
 
-    core_rows: rings rows per physical bank (outputs per pass); channels = number of classes.
+    core_rows: rows (banks of rings) per physical core, i.e. outputs per pass; channels = number of classes.
     ideal: no detector noise, no converter quantisation and a crosstalk-free bank.
     """
 
@@ -40,6 +40,7 @@ class OpticalConfig:
     adc_bits: int | None = 8
     dac_bits: int | None = 8
     rin_db_hz: float | None = -150.0
+    signed: str = "offset"  # one optical pass per product (see MRRWeightBank); 'differential' takes two
     ideal: bool = False
 
     def bank(self, n_channels: int) -> MRRWeightBank:
@@ -49,7 +50,7 @@ class OpticalConfig:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth,
                               adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
         return MRRWeightBank(n_channels, self.core_rows, spacing=self.spacing, coupling=self.coupling,
-                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0)
+                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed)
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     bank, compiled = None, []
     if config.algorithm == "optical-dfa":
         bank = config.optical.bank(data.n_classes)
-        compiled = [bank.compile(np.asarray(b)) for b in feedback]  # B is programmed once
+        # B is programmed once; float32 transmissions keep the training step in single precision
+        compiled = [jax.tree_util.tree_map(lambda a: a.astype(F32), bank.compile(np.asarray(b))) for b in feedback]
         if not resume:
             ledger.add(programmings=sum(-(-b.shape[0] // bank.n_rows) for b in feedback))
     run = make_epoch_fn(config, sgd, bank)

@@ -1,0 +1,206 @@
+"""Learning rules, controller, data loading, training runs, checkpoints and their errors."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from photrain.cli import main
+from photrain.controller import SGD, FixedPointMemory, FloatMemory, Ledger
+from photrain.train import OpticalConfig, TrainConfig, TrainingDiverged, load_dataset, train
+from photrain.train import algorithms as alg
+from photrain.train.data import read_idx
+from photrain.train.network import cross_entropy, forward, init_mlp
+from photrain.train.trainer import load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    key = jax.random.PRNGKey(0)
+    x = jax.random.uniform(key, (8, 6), jnp.float32)
+    y = jnp.array([0, 1, 2, 0, 1, 2, 0, 1])
+    return x, y
+
+
+def test_backprop_gradients_match_finite_differences(tiny):
+    jax.config.update("jax_enable_x64", True)
+    x, y = tiny
+    params = [(w.astype(jnp.float64), b.astype(jnp.float64)) for w, b in init_mlp(jax.random.PRNGKey(1), [6, 5, 3])]
+    _, grads = alg.backprop_grads(params, x.astype(jnp.float64), y)
+
+    def loss(p):
+        return float(cross_entropy(forward(p, x.astype(jnp.float64))[0], y))
+
+    eps = 1e-6
+    for layer in range(2):
+        for idx in [(0, 0), (2, 3), (1, 4)]:
+            w, b = params[layer]
+            plus = [list(p) for p in params]
+            minus = [list(p) for p in params]
+            plus[layer][0] = w.at[idx].add(eps)
+            minus[layer][0] = w.at[idx].add(-eps)
+            fd = (loss(plus) - loss(minus)) / (2 * eps)
+            assert float(grads[layer][0][idx]) == pytest.approx(fd, rel=1e-5, abs=1e-9)
+
+
+def test_dfa_with_transposed_weights_equals_backprop_for_one_hidden_layer(tiny):
+    """B = W_out^T (times sqrt(width), undoing the reference scaling) makes DFA exact for the hidden layer."""
+    x, y = tiny
+    params = init_mlp(jax.random.PRNGKey(2), [6, 5, 3])
+    width = 5
+    feedback = [params[1][0].T * jnp.sqrt(jnp.float32(width))]
+    _, g_dfa = alg.dfa_grads(params, x, y, alg.ideal_projection(feedback))
+    _, g_bp = alg.backprop_grads(params, x, y)
+    for (a, b), (c, d) in zip(g_dfa, g_bp, strict=True):
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(b, d, rtol=1e-5, atol=1e-7)
+
+
+def test_reference_noise_matches_its_formula(tiny):
+    x, y = tiny
+    feedback = alg.init_feedback(jax.random.PRNGKey(3), [6, 5, 3])
+    key = jax.random.PRNGKey(4)
+    e = jax.random.normal(jax.random.PRNGKey(5), (8, 3), jnp.float32)
+    got = alg.reference_noise_projection(feedback, key, sigma=0.618, mu=0.03)(0, e)
+    k0 = jax.random.split(key, 1)[0]
+    expected = e @ feedback[0].T + jnp.max(jnp.abs(e)) * (0.03 + 0.618 * jax.random.normal(k0, (8, 5), jnp.float32))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    noise = np.asarray(got - e @ feedback[0].T) / float(jnp.max(jnp.abs(e)))
+    assert abs(noise.mean() - 0.03) < 0.5 and noise.std() > 0.3  # it is really noisy
+
+
+def test_fixed_point_memory():
+    w = jnp.linspace(-1.5, 1.5, 1001, dtype=jnp.float32)
+    mem = FixedPointMemory(bits=4, w_max=1.0)
+    q = np.asarray(mem.write(w))
+    assert len(np.unique(q)) == 16 and q.min() == -1.0 and q.max() == 1.0
+    inside = np.abs(np.asarray(w)) <= 1
+    assert np.max(np.abs(q - np.asarray(w))[inside]) <= mem.step / 2 + 1e-6
+    st = FixedPointMemory(bits=4, rounding="stochastic")
+    samples = np.stack([np.asarray(st.write(jnp.full(2000, 0.05, jnp.float32), jax.random.PRNGKey(i))) for i in range(5)])
+    assert samples.mean() == pytest.approx(0.05, abs=0.01)  # unbiased
+    with pytest.raises(ValueError, match="needs a jax.random key"):
+        st.write(w, None)
+    with pytest.raises(ValueError, match="memory bits"):
+        FixedPointMemory(bits=0)
+
+
+def test_sgd_momentum_update():
+    sgd = SGD(lr=0.1, momentum=0.5, memory=FloatMemory())
+    params = [(jnp.ones((2, 2)), jnp.zeros(2))]
+    grads = [(jnp.full((2, 2), 2.0), jnp.ones(2))]
+    vel = sgd.init(params)
+    p1, v1 = sgd.update(params, vel, grads, jax.random.PRNGKey(0))
+    p2, _ = sgd.update(p1, v1, grads, jax.random.PRNGKey(1))
+    np.testing.assert_allclose(p1[0][0], 1 - 0.1 * 2)
+    np.testing.assert_allclose(p2[0][0], 1 - 0.2 - 0.1 * (0.5 * 2 + 2))
+    with pytest.raises(ValueError, match="momentum"):
+        SGD(momentum=1.5)
+
+
+def test_ledger_add_and_errors():
+    led = Ledger().add(optical_macs=5).add(Ledger(optical_macs=2, steps=1))
+    assert led.optical_macs == 7 and led.steps == 1
+    with pytest.raises(KeyError, match="unknown ledger entry"):
+        led.add(flops=1)
+
+
+def test_mnist_loader_reads_idx(tmp_path):
+    d = load_dataset("mnist")  # PHOTRAIN_DATA_DIR points at ../shared/datasets
+    assert d.x_train.shape == (60000, 784) and d.x_test.shape == (10000, 784)
+    assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() <= 1
+    assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    bad = tmp_path / "bad-idx3-ubyte"
+    bad.write_bytes(b"\x01\x02\x08\x01" + b"\x00" * 8)
+    with pytest.raises(ValueError, match="not an unsigned-byte IDX"):
+        read_idx(bad)
+
+
+def test_missing_data_says_where_to_put_it(tmp_path, monkeypatch):
+    import photrain.train.data as data
+
+    monkeypatch.setattr(data, "SOURCES", {"mnist": ("mnist", ("http://127.0.0.1:9/",), data.SOURCES["mnist"][2], "raw")})
+    with pytest.raises(FileNotFoundError, match="Copy the four standard IDX"):
+        data.load_idx_dataset("mnist", tmp_path)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        load_dataset("cifar")
+
+
+def test_two_epochs_on_digits_reach_90_percent(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(128, 128), algorithm="dfa", epochs=2, batch_size=8, lr=0.02)
+    r = train(cfg, tmp_path, progress=False)
+    assert r["test_acc_at_best_val"] > 0.90
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["epochs_run"] == 2 and (tmp_path / "learning_curve.png").stat().st_size > 5000
+    assert saved["ledger"]["steps"] == 2 * (1438 // 8)
+
+
+def test_optical_dfa_on_ideal_core_equals_digital_dfa(tmp_path):
+    common = dict(dataset="digits", hidden=(32,), epochs=1, batch_size=32, lr=0.02)
+    digital = train(TrainConfig(algorithm="dfa", **common), tmp_path / "d", progress=False)
+    optical = train(TrainConfig(algorithm="optical-dfa", optical=OpticalConfig(ideal=True), **common),
+                    tmp_path / "o", progress=False)
+    for (a, b), (c, d) in zip(digital["params"], optical["params"], strict=True):
+        np.testing.assert_allclose(a, c, atol=2e-5)
+        np.testing.assert_allclose(b, d, atol=2e-5)
+
+
+def test_optical_dfa_with_noise_learns_and_counts_optical_work(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(64,), algorithm="optical-dfa", epochs=2, batch_size=16, lr=0.05,
+                      optical=OpticalConfig(core_rows=16))
+    r = train(cfg, tmp_path, progress=False)
+    assert r["test_acc_at_best_val"] > 0.85
+    steps = 2 * (1438 // 16)
+    led = r["ledger"]
+    assert led["optical_macs"] == steps * 16 * 64 * 10  # batch x width x classes, one pass (offset scheme)
+    assert led["adc_conversions"] == steps * 16 * 64
+    assert led["programmings"] == 64 // 16  # B programmed once, 4 row blocks
+
+
+def test_resume_gives_same_weights_as_uninterrupted(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(32,), algorithm="optical-dfa", epochs=3, batch_size=32, lr=0.02,
+                      memory_bits=8, memory_rounding="stochastic", optical=OpticalConfig(core_rows=16))
+    full = train(cfg, tmp_path / "full", progress=False)
+    train(cfg, tmp_path / "cut", progress=False, stop_after_epoch=1)
+    resumed = train(cfg, tmp_path / "cut", progress=False, resume=True)
+    for (a, b), (c, d) in zip(full["params"], resumed["params"], strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+    _, epoch, *_ = load_checkpoint(tmp_path / "cut" / "checkpoint.npz")
+    assert epoch == 3
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(32,), algorithm="backprop", epochs=2, batch_size=32, lr=1e30)
+    with pytest.raises(TrainingDiverged, match="Lower --lr") as err:
+        train(cfg, tmp_path, progress=False)
+    assert "checkpoint" in str(err.value)
+    assert not (tmp_path / "checkpoint.npz.tmp").exists()
+
+
+def test_bad_training_arguments():
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        TrainConfig(algorithm="hebbian")
+    with pytest.raises(ValueError, match="hidden widths"):
+        TrainConfig(hidden=(0,))
+    with pytest.raises(ValueError, match="--lr must be > 0"):
+        TrainConfig(lr=-1)
+
+
+def test_resume_without_checkpoint_and_with_other_config(tmp_path, capsys):
+    assert main(["train", "--dataset", "digits", "--out", str(tmp_path), "--resume", "--quiet"]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    cfg = TrainConfig(dataset="digits", hidden=(16,), algorithm="dfa", epochs=1)
+    train(cfg, tmp_path, progress=False)
+    with pytest.raises(ValueError, match="different configuration"):
+        train(TrainConfig(dataset="digits", hidden=(16,), algorithm="dfa", epochs=1, lr=0.5), tmp_path, resume=True)
+
+
+def test_cli_train_writes_results(tmp_path, capsys):
+    rc = main(["train", "--dataset", "digits", "--hidden", "32", "--algorithm", "optical-dfa", "--epochs", "1",
+               "--batch-size", "32", "--out", str(tmp_path), "--quiet"])
+    assert rc == 0
+    assert "test" in capsys.readouterr().out
+    assert (tmp_path / "results.json").exists() and (tmp_path / "checkpoint.npz").exists()
