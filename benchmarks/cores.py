@@ -35,7 +35,7 @@ def mesh_timing(sizes, sax_max_n, results):
         settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(n)))
         for n_wl in (1, 100):
             wl = np.linspace(1.54, 1.56, n_wl) if n_wl > 1 else np.array([1.55])
-            first, steady = timed(lambda wl=wl: mesh.transfer(settings, wl))
+            first, steady = timed(lambda wl=wl, mesh=mesh, settings=settings: mesh.transfer(settings, wl))
             row = {"n": n, "wavelengths": n_wl, "structured_first_s": first, "structured_steady_s": steady}
             if n <= sax_max_n:
                 t0 = time.perf_counter()
