@@ -3,7 +3,6 @@
 import jax
 import numpy as np
 import pytest
-import sax
 
 from photrain.circuits import circuit
 from photrain.cores import (
@@ -149,7 +148,6 @@ def test_mesh_bad_inputs():
 
 def test_relative_error_metric():
     assert float(relative_error(np.eye(2), np.eye(2) * 1.1)) == pytest.approx(0.1)
-    _ = sax  # sax is the reference solver used above
 
 
 def test_structured_solver_is_differentiable():
