@@ -205,13 +205,16 @@ class MZIMesh:
             raise ValueError(f"unitary shape {u.shape} does not match this {self.n}-mode mesh")
         return settings_from_decomposition(TOPOLOGIES[self.topology](u), self.n_columns)
 
+    def _quantise_phase(self, phases):
+        """Heater DAC: phases rounded to 2^phase_bits levels over [0, 2 pi) (identity when phase_bits is None)."""
+        if self.phase_bits is None:
+            return phases
+        lsb = 2 * jnp.pi / 2**self.phase_bits
+        return jnp.round(phases / lsb) * lsb
+
     def _drive(self, phases):
-        """What the heaters actually produce: DAC quantisation, then thermal crosstalk."""
-        phases = jnp.mod(phases, 2 * jnp.pi)
-        if self.phase_bits is not None:
-            lsb = 2 * jnp.pi / 2**self.phase_bits
-            phases = jnp.mod(jnp.round(phases / lsb) * lsb, 2 * jnp.pi)
-        return phases
+        """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
+        return jnp.mod(self._quantise_phase(jnp.mod(phases, 2 * jnp.pi)), 2 * jnp.pi)
 
     def transfer(self, settings: MeshSettings, wl=None, *, ideal: bool = False):
         """Realised transfer matrix (complex, U[out, in]) of the mesh at ``wl`` (µm; default wl0)."""
@@ -253,10 +256,7 @@ class MZIMesh:
 
     def _attenuate(self, att):
         # amplitude modulators: MZIs used in bar state; their heaters share the mesh's DAC
-        theta = 2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0))
-        if self.phase_bits is not None:
-            lsb = 2 * jnp.pi / 2**self.phase_bits
-            theta = jnp.round(theta / lsb) * lsb
+        theta = self._quantise_phase(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)))
         return jnp.sin(theta / 2) * 10 ** (-self.mzi_loss_db / 20)
 
     def complex_matrix(self, settings: SVDSettings, wl=None):
@@ -326,14 +326,14 @@ def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
     out = np.asarray(jnp.mod(mesh._drive(settings.out_phase) + chip.out_offset, 2 * jnp.pi))
     active = np.asarray(settings.active)
     n, (c, p) = mesh.n, active.shape
-    instances, connections = {}, {}
+    instances, connections, inputs = {}, {}, {}
     last = {m: None for m in range(n)}  # mode -> "inst,port" of its latest output
 
     def feed(mode, inst, port):
         if last[mode] is not None:
             connections[last[mode]] = f"{inst},{port}"
         else:
-            instances.setdefault("_inputs", {})[mode] = f"{inst},{port}"
+            inputs[mode] = f"{inst},{port}"
 
     wg = {"component": "straight", "settings": {"length": mesh.column_length, "loss_db_per_cm": mesh.loss_db_per_cm,
                                                 "wl0": mesh.wl0}}
@@ -368,6 +368,6 @@ def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
             "power": power, "length": 0.0, "loss_db_per_cm": 0.0, "wl0": mesh.wl0}}
         feed(m, name, "o1")
         ports[f"out{m}"] = f"{name},o2"
-    for m, ref in instances.pop("_inputs").items():
+    for m, ref in inputs.items():
         ports[f"in{m}"] = ref
     return {"instances": instances, "connections": connections, "ports": ports}

@@ -23,7 +23,7 @@ import numpy as np
 
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
-from photrain.models.rings import ring_add_drop
+from photrain.models.rings import ring_add_drop, ring_fsr
 from photrain.models.wdm import channel_wavelengths, resonant_lengths
 
 
@@ -124,7 +124,7 @@ class MRRWeightBank:
         self.channels = jnp.asarray(channel_wavelengths(self.n_channels, wl_center=wl_center, spacing=spacing))
         self.lengths = jnp.asarray(resonant_lengths(np.asarray(self.channels), radius=radius))
         mean_length = float(np.mean(np.asarray(self.lengths)))
-        fsr = wl_center**2 / (NG * mean_length)
+        self.fsr = fsr = float(ring_fsr(wl_center, ng=NG, length=mean_length))
         if self.n_channels * spacing > fsr:
             raise ValueError(f"{self.n_channels} channels x {spacing} um exceed the ring FSR {fsr:.4g} um; "
                              "use fewer channels per bank, a smaller radius or a denser grid")
@@ -148,9 +148,8 @@ class MRRWeightBank:
     @property
     def linewidth(self) -> float:
         """Ring FWHM (µm) from the loaded Q (Bogaerts et al. 2012, eq. 8)."""
-        fsr = float(self.channels.mean()) ** 2 / (NG * float(self.lengths.mean()))
         x = float(np.mean(self._x))
-        return fsr * (1 - x) / (np.pi * np.sqrt(x))
+        return self.fsr * (1 - x) / (np.pi * np.sqrt(x))
 
     # ------------------------------------------------------------ single-ring closed form
 
@@ -196,7 +195,8 @@ class MRRWeightBank:
         for crosstalk and static errors (the measurement is the bank's own response).
         """
         target, scale = self._normalise(w)
-        return self._settings(self._calibrate(target, self.calibration_steps if calibrate else 0), scale, np.shape(w))
+        detuning = self._calibrate(target, self.calibration_steps if calibrate else 0)
+        return BankSettings(detuning, jnp.asarray(scale), tuple(np.shape(w)))
 
     def _normalise(self, w):
         w = np.asarray(w, dtype=float)
@@ -216,9 +216,6 @@ class MRRWeightBank:
             desired = desired + (target - self.weights(detuning))
             detuning = self.invert_weight(desired)
         return detuning
-
-    def _settings(self, detuning, scale, shape):
-        return BankSettings(detuning, jnp.asarray(scale), tuple(shape))
 
     def weight_error(self, w, settings: BankSettings):
         """RMS error of the realised weights vs the target, as a fraction of the usable range."""
