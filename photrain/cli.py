@@ -46,11 +46,13 @@ def _train_config(args):
     from photrain.train import OpticalConfig, TrainConfig
 
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
-                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core)
+                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
+                            heater_bits=args.heater_bits or None, forward=args.forward_on_cores)
     return TrainConfig(dataset=args.dataset, hidden=tuple(args.hidden), algorithm=args.algorithm, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, seed=args.seed,
                        val_size=args.val_size, noise_sigma=args.noise_sigma, noise_mu=args.noise_mu,
-                       memory_bits=args.memory_bits, optical=optical, data_dir=args.data_dir)
+                       memory_bits=args.memory_bits, optical=optical, data_dir=args.data_dir,
+                       shuffle=not args.no_shuffle, standardize=args.standardize)
 
 
 def cmd_train(args) -> int:
@@ -117,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adc-bits", type=int, default=8)
     p.add_argument("--dac-bits", type=int, default=8)
     p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
+    p.add_argument("--heater-bits", type=int, default=12, help="ring heater DAC bits (0 = ideal)")
+    p.add_argument("--forward-on-cores", action="store_true",
+                   help="run the forward products W x on the cores too, re-programmed after every batch (DFA algorithms)")
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core")
+    p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
+    p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
     p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -6,7 +6,7 @@ import pytest
 
 from photrain.circuits import circuit
 from photrain.constants import K_B, Q_E
-from photrain.cores import MRRWeightBank, Readout, program_tiles, tile_matvec
+from photrain.cores import MRRWeightBank, Readout, blocked_matvec, program_tiles, tile_matvec
 
 
 def bank_netlist(bank, detuning_row, pitch):
@@ -121,3 +121,35 @@ def test_bank_bad_inputs():
         MRRWeightBank(4, signed="polar")
     with pytest.raises(ValueError, match="Readout.bandwidth must be > 0"):
         Readout(bandwidth=0)
+
+
+def test_per_batch_programming_is_jittable_and_exact_without_noise():
+    bank = MRRWeightBank(10, 64, signed="offset")
+    rng = np.random.default_rng(3)
+    w, x = rng.normal(size=(30, 37)), rng.normal(size=(5, 37))
+    blocks = jax.jit(bank.program_blocks)(jax.numpy.asarray(w))
+    assert blocks.t_drop.shape == (4, 30, 10) and blocks.scale.shape == (4, 30)
+    y = blocked_matvec(jax.numpy.asarray(x), blocks, None, readout=bank.readout, rows_per_bank=64, floor=bank.floor,
+                       signed="offset")
+    np.testing.assert_allclose(y, x @ w.T, atol=1e-9)
+    # drop and through powers of the closed form match the structured solver with crosstalk off
+    phase = bank.invert_weight(jax.numpy.asarray(w[:1, :10]) / float(blocks.scale[0, 0]))
+    drop, thru = MRRWeightBank(10, 1, crosstalk=False).response(phase)
+    np.testing.assert_allclose(blocks.t_drop[0, 0], np.abs(drop[0]) ** 2, atol=1e-12)
+    np.testing.assert_allclose(blocks.t_thru[0, 0], np.abs(thru[0]) ** 2, atol=1e-12)
+
+
+def test_heater_dac_bits_bound_the_weight_error():
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, size=(8, 8))
+    ideal = MRRWeightBank(8, 8, crosstalk=False)
+    assert ideal.weight_error(w, ideal.program(w, calibrate=False)) < 1e-9
+    errs = {}
+    for bits in (4, 8):
+        bank = MRRWeightBank(8, 8, crosstalk=False, heater_bits=bits)
+        errs[bits] = bank.weight_error(w, bank.program(w, calibrate=False))
+        # uniform phase quantisation: RMS error = slope x LSB / sqrt(12); the Lorentzian slope is a few x range / max_phase
+        assert 2.0**-bits < errs[bits] < 4 * 2.0**-bits
+    assert 10 < errs[4] / errs[8] < 25  # the error follows the LSB (x16 for 4 bits)
+    with pytest.raises(ValueError, match="heater_bits"):
+        MRRWeightBank(8, 8, heater_bits=0)

@@ -204,3 +204,43 @@ def test_cli_train_writes_results(tmp_path, capsys):
     assert rc == 0
     assert "test" in capsys.readouterr().out
     assert (tmp_path / "results.json").exists() and (tmp_path / "checkpoint.npz").exists()
+
+
+def test_forward_on_ideal_cores_equals_digital_dfa(tmp_path):
+    common = dict(dataset="digits", hidden=(32,), epochs=1, batch_size=32, lr=0.02)
+    digital = train(TrainConfig(algorithm="dfa", **common), tmp_path / "d", progress=False)
+    optical = train(TrainConfig(algorithm="dfa", optical=OpticalConfig(ideal=True, forward=True), **common),
+                    tmp_path / "o", progress=False)
+    for (a, b), (c, d) in zip(digital["params"], optical["params"], strict=True):
+        np.testing.assert_allclose(a, c, atol=5e-5)
+        np.testing.assert_allclose(b, d, atol=5e-5)
+
+
+def test_forward_on_noisy_cores_learns_and_ledger_counts_reprogramming(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(32,), algorithm="optical-dfa", epochs=2, batch_size=16, lr=0.05,
+                      optical=OpticalConfig(core_rows=16, forward=True))
+    r = train(cfg, tmp_path, progress=False)
+    assert r["test_acc_at_best_val"] > 0.8
+    steps, b = 2 * (1438 // 16), 16
+    # 64 inputs -> 32 hidden -> 10 classes on a 16-row x 10-channel bank, offset scheme (one pass per block)
+    fwd_blocks = [(-(-32 // 16)) * (-(-64 // 10)), (-(-10 // 16)) * (-(-32 // 10))]  # row blocks x column blocks
+    led = r["ledger"]
+    assert led["programmings"] == steps * sum(fwd_blocks) + 32 // 16
+    assert led["optical_macs"] == steps * b * (64 * 32 + 32 * 10 + 32 * 10)
+    assert led["adc_conversions"] == steps * b * (32 * 7 + 10 * 4 + 32)
+    with pytest.raises(ValueError, match="need a DFA algorithm"):
+        TrainConfig(algorithm="backprop", optical=OpticalConfig(forward=True))
+
+
+def test_reference_data_order_and_standardisation(tmp_path):
+    from photrain.train.trainer import standardized
+
+    data = load_dataset("digits")
+    s = standardized(data)
+    assert abs(float(s.x_train.mean())) < 1e-5 and abs(float(s.x_train.std()) - 1) < 1e-4
+    cfg = dict(dataset="digits", hidden=(16,), algorithm="dfa", epochs=2, batch_size=32, lr=0.02, standardize=True)
+    a = train(TrainConfig(shuffle=False, **cfg), tmp_path / "a", progress=False)
+    b = train(TrainConfig(shuffle=False, seed=1, **cfg), tmp_path / "b", progress=False)
+    c = train(TrainConfig(shuffle=True, **cfg), tmp_path / "c", progress=False)
+    np.testing.assert_array_equal(a["params"][0][0], b["params"][0][0])
+    assert not np.array_equal(a["params"][0][0], c["params"][0][0])

@@ -7,6 +7,6 @@ larger than the core. Cores keep no weights between calls (the controller does).
 
 from photrain.cores.decompose import Decomposition, clements, haar_unitary, reck, reconstruct
 from photrain.cores.mesh import MeshSettings, MZIMesh, SVDSettings, fidelity, mesh_netlist, mesh_transfer, relative_error
-from photrain.cores.mrr_bank import BankSettings, CompiledBank, MRRWeightBank, bank_matvec, bank_response
+from photrain.cores.mrr_bank import BankSettings, CompiledBank, MRRWeightBank, bank_matvec, bank_response, blocked_matvec
 from photrain.cores.readout import IDEAL, Readout
 from photrain.cores.tiling import TileCounts, program_tiles, tile_counts, tile_matvec, tiled_effective_matrix

@@ -23,6 +23,7 @@ import numpy as np
 
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.converters import quantize
 from photrain.models.rings import ring_add_drop, ring_fsr
 from photrain.models.wdm import channel_wavelengths, resonant_lengths
 
@@ -99,6 +100,8 @@ class MRRWeightBank:
         extinction_ratio_db: input modulators' extinction ratio (sets a power floor).
         signed: 'differential' (x = x+ - x-, two passes) or 'offset' (one pass plus a stored row sum).
         readout: detectors and converters.
+        crosstalk: False keeps each ring on its own channel only (an ideal, crosstalk-free bank).
+        heater_bits: resolution of the heater DACs over [0, max_detuning] (None = ideal).
         chip_seed: seed of the static errors.
     """
 
@@ -106,7 +109,7 @@ class MRRWeightBank:
                  radius: float = 5.0, coupling: float = 0.03, loss_db_per_cm: float = LOSS_DB_PER_CM,
                  pitch: float = 30.0, max_detuning: float = 0.5, calibration_steps: int = 5,
                  resonance_sigma: float = 0.0, extinction_ratio_db: float = 30.0, signed: str = "differential",
-                 readout: Readout = IDEAL, crosstalk: bool = True, chip_seed: int = 0):
+                 readout: Readout = IDEAL, crosstalk: bool = True, heater_bits: int | None = None, chip_seed: int = 0):
         if int(n_channels) < 1 or int(n_rows) < 1:
             raise ValueError(f"n_channels and n_rows must be >= 1; got {n_channels}, {n_rows}")
         if not 0 < coupling < 1:
@@ -119,7 +122,10 @@ class MRRWeightBank:
             raise ValueError(f"signed must be 'differential' or 'offset'; got {signed!r}")
         self.n_channels, self.n_rows = int(n_channels), int(n_rows)
         self.spacing, self.coupling, self.loss_db_per_cm, self.pitch = spacing, coupling, loss_db_per_cm, pitch
+        if heater_bits is not None and int(heater_bits) < 1:
+            raise ValueError(f"heater_bits must be >= 1 or None; got {heater_bits}")
         self.calibration_steps, self.signed, self.readout, self.crosstalk = calibration_steps, signed, readout, crosstalk
+        self.heater_bits = heater_bits
         self.wl0 = wl_center
         self.channels = jnp.asarray(channel_wavelengths(self.n_channels, wl_center=wl_center, spacing=spacing))
         self.lengths = jnp.asarray(resonant_lengths(np.asarray(self.channels), radius=radius))
@@ -160,6 +166,18 @@ class MRRWeightBank:
         den = 1 - 2 * x * c + x**2
         return ((1 - r**2) ** 2 * a - (r**2 * a**2 - 2 * x * c + r**2)) / den
 
+    def single_ring_transmissions(self, phase):
+        """(T_drop, T_through) power of each ring at its own channel, detuned by ``phase`` (rad).
+
+        Symmetric add-drop ring (Bogaerts et al., Laser Photonics Rev. 6, 47 (2012), eqs. 5-6)
+        with self-coupling r and round-trip amplitude a: T_drop = (1 - r^2)^2 a / D,
+        T_through = (r^2 a^2 - 2 r^2 a cos(phase) + r^2) / D, D = 1 - 2 r^2 a cos(phase) + r^4 a^2.
+        """
+        r, a, x = self._r, self._a, self._x
+        c = jnp.cos(phase)
+        den = 1 - 2 * x * c + x**2
+        return (1 - r**2) ** 2 * a / den, (r**2 * a**2 - 2 * x * c + r**2) / den
+
     def invert_weight(self, w):
         """Detuning (rad, in [0, max_phase]) that gives single-ring weight ``w``: closed-form inverse.
 
@@ -170,7 +188,10 @@ class MRRWeightBank:
         w = jnp.clip(w, self.w_min, self.w_max)
         big_a, big_b = (1 - r**2) ** 2 * a, r**2 * (1 + a**2)
         c = (w * (1 + x**2) - big_a + big_b) / (2 * x * (1 + w))
-        return jnp.clip(jnp.arccos(jnp.clip(c, -1.0, 1.0)), 0.0, self.max_phase)
+        phase = jnp.clip(jnp.arccos(jnp.clip(c, -1.0, 1.0)), 0.0, self.max_phase)
+        if self.heater_bits is not None:
+            phase = quantize(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
+        return phase
 
     # ------------------------------------------------------------ physics
 
@@ -271,6 +292,56 @@ class MRRWeightBank:
             thrus.append(t_thru[: block.shape[0], : w.shape[1]])
             scales.append(jnp.full((block.shape[0],), settings.scale))
         return CompiledBank(jnp.concatenate(drops), jnp.concatenate(thrus), jnp.concatenate(scales))
+
+
+    def program_blocks(self, w) -> CompiledBank:
+        """Jittable re-programming of a whole matrix (R, C) onto column blocks of this bank.
+
+        The controller's per-batch write: C is split into ceil(C / n_channels)
+        column blocks (each one pass of a physical bank with ``n_channels``
+        channels; rows are split over banks of ``n_rows``, which only sets the
+        power per row). Each (row, block) is scaled by its own max |w| into the
+        usable range and set by the closed-form single-ring inverse, heater-DAC
+        quantised. The bank is taken as calibrated: each ring acts on its own
+        channel only (inter-channel crosstalk and static errors are what the
+        slow, iterative :meth:`program` removes; they are left out here).
+
+        Returns a :class:`CompiledBank` with t_drop, t_thru of shape
+        (blocks, R, n_channels) and scale (blocks, R), for :func:`blocked_matvec`.
+        """
+        rows, cols = w.shape
+        n_blk = -(-cols // self.n_channels)
+        out_dtype = w.dtype
+        if jax.config.jax_enable_x64:  # arccos near resonance (c -> 1) loses sqrt(eps) of phase in float32
+            w = w.astype(jnp.float64)
+        wb = jnp.pad(w, ((0, 0), (0, n_blk * self.n_channels - cols))).reshape(rows, n_blk, self.n_channels)
+        wb = jnp.transpose(wb, (1, 0, 2))  # (blocks, R, N)
+        peak = jnp.max(jnp.abs(wb), axis=-1)
+        scale = jnp.where(peak > 0, peak / self.w_range, 1.0)
+        phase = self.invert_weight(wb / scale[..., None])
+        t_drop, t_thru = self.single_ring_transmissions(phase)
+        return CompiledBank(t_drop.astype(out_dtype), t_thru.astype(out_dtype), scale.astype(out_dtype))
+
+
+def blocked_matvec(x, blocks: CompiledBank, key, *, readout: Readout, rows_per_bank: int, floor: float, signed: str):
+    """y = W x for x (batch, C) on column blocks from :meth:`MRRWeightBank.program_blocks`; partial sums digital.
+
+    Every block is one optical pass (:func:`bank_matvec`: its own DAC full
+    scale, detector noise and ADC); the block outputs are added digitally.
+    """
+    n_blk, _, n_ch = blocks.t_drop.shape
+    cols = x.shape[-1]
+    xb = jnp.pad(x, ((0, 0), (0, n_blk * n_ch - cols))).reshape(x.shape[0], n_blk, n_ch).transpose(1, 0, 2)
+    keys = jax.random.split(key, n_blk) if key is not None else None
+
+    def one(xi, td, tt, sc, k):
+        return bank_matvec(xi, td, tt, sc, k, readout=readout, rows_per_bank=rows_per_bank, floor=floor, signed=signed)
+
+    if keys is None:
+        parts = jax.vmap(lambda xi, td, tt, sc: one(xi, td, tt, sc, None))(xb, blocks.t_drop, blocks.t_thru, blocks.scale)
+    else:
+        parts = jax.vmap(one)(xb, blocks.t_drop, blocks.t_thru, blocks.scale, keys)
+    return parts.sum(axis=0)
 
 
 class CompiledBank(NamedTuple):

@@ -35,9 +35,12 @@ def backprop_grads(params, x, y):
     return jax.value_and_grad(loss_fn)(params)
 
 
-def dfa_grads(params, x, y, project):
-    """(loss, grads) by direct feedback alignment; ``project(l, e) -> B_l e`` (batch, width_l)."""
-    logits, cache = forward(params, x)
+def dfa_grads(params, x, y, project, matmul=None):
+    """(loss, grads) by direct feedback alignment; ``project(l, e) -> B_l e`` (batch, width_l).
+
+    ``matmul(l, h, W)`` runs the forward products (e.g. on a core); DFA never differentiates through it.
+    """
+    logits, cache = forward(params, x, matmul)
     loss = cross_entropy(logits, y)
     n = x.shape[0]
     e = jax.nn.softmax(logits) - jax.nn.one_hot(y, logits.shape[-1], dtype=logits.dtype)

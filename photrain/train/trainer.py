@@ -6,7 +6,7 @@ import json
 import os
 import resource
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import jax
@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from photrain.controller import SGD, Ledger, make_memory
-from photrain.cores import MRRWeightBank, Readout, bank_matvec, tile_counts
+from photrain.cores import MRRWeightBank, Readout, bank_matvec, blocked_matvec, tile_counts
 from photrain.train import algorithms as alg
 from photrain.train.data import Dataset, load_dataset, split_validation
 from photrain.train.network import F32, accuracy, init_mlp
@@ -29,6 +29,10 @@ class OpticalConfig:
     """The MRR weight-bank core that computes B e in optical DFA.
 
     core_rows: rows (banks of rings) per physical core, i.e. outputs per pass; channels = number of classes.
+    heater_bits: heater-DAC resolution of every ring (None = ideal).
+    forward: also run the forward products W x on the cores; the controller
+        re-programs them from the weight memory after every batch (closed-form,
+        calibrated-bank programming: :meth:`MRRWeightBank.program_blocks`).
     ideal: no detector noise, no converter quantisation and a crosstalk-free bank.
     """
 
@@ -41,6 +45,8 @@ class OpticalConfig:
     dac_bits: int | None = 8
     rin_db_hz: float | None = -150.0
     signed: str = "offset"  # one optical pass per product (see MRRWeightBank); 'differential' takes two
+    heater_bits: int | None = 12
+    forward: bool = False
     ideal: bool = False
 
     def bank(self, n_channels: int) -> MRRWeightBank:
@@ -50,7 +56,8 @@ class OpticalConfig:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth,
                               adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
         return MRRWeightBank(n_channels, self.core_rows, spacing=self.spacing, coupling=self.coupling,
-                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed)
+                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed,
+                             heater_bits=None if self.ideal else self.heater_bits)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class TrainConfig:
     memory_w_max: float = 1.0
     memory_rounding: str = "nearest"
     optical: OpticalConfig = field(default_factory=OpticalConfig)
+    shuffle: bool = True  # the reference code on CPU keeps MNIST's file order (no shuffle)
+    standardize: bool = False  # (x - mean) / std of the training set, as the reference's Normalize((0.1307,), (0.3081,))
     data_dir: str | None = None
     chunk: int = 50  # batches per jitted chunk (progress granularity)
 
@@ -84,6 +93,13 @@ class TrainConfig:
             raise ValueError(f"hidden widths must be >= 1; got {list(self.hidden)}")
         if not self.lr > 0:
             raise ValueError(f"--lr must be > 0; got {self.lr}")
+        if self.optical.forward and self.algorithm == "backprop":
+            raise ValueError("forward products on the cores need a DFA algorithm (dfa, dfa-reference-noise, optical-dfa): "
+                             "backprop would differentiate through the noisy optical forward pass")
+
+    @property
+    def uses_cores(self) -> bool:
+        return self.algorithm == "optical-dfa" or self.optical.forward
 
     @staticmethod
     def from_dict(d: dict) -> TrainConfig:
@@ -132,6 +148,13 @@ def load_checkpoint(path: Path):
 # ------------------------------------------------------------------ the run
 
 
+def standardized(data: Dataset) -> Dataset:
+    """Inputs shifted and scaled by the training set's pixel mean and std (MNIST: 0.1307, 0.3081)."""
+    mean, std = float(data.x_train.mean()), float(data.x_train.std())
+    return replace(data, x_train=((data.x_train - mean) / std).astype(np.float32),
+                   x_test=((data.x_test - mean) / std).astype(np.float32))
+
+
 def layer_sizes(config: TrainConfig, data: Dataset) -> list[int]:
     return [data.n_features, *map(int, config.hidden), data.n_classes]
 
@@ -144,7 +167,15 @@ def step_ledger(config: TrainConfig, sizes: list[int], bank: MRRWeightBank | Non
     led = Ledger(steps=1, memory_writes=n_weights, memory_reads=n_weights)
     if config.algorithm == "backprop":
         return led.add(digital_macs=3 * fwd)
-    led.add(digital_macs=2 * fwd)  # forward + delta^T h
+    led.add(digital_macs=fwd)  # delta^T h
+    if config.optical.forward:
+        for i, o in zip(sizes[:-1], sizes[1:], strict=True):
+            c = tile_counts(bank, (o, i), b)
+            led.add(optical_macs=c.optical_macs, dac_conversions=c.dac_conversions, adc_conversions=c.adc_conversions,
+                    optical_passes=c.passes, digital_macs=c.digital_adds, programmings=c.programmings,
+                    memory_reads=i * o)  # the controller reads the memory to re-program the cores
+    else:
+        led.add(digital_macs=fwd)
     feedback = [(w, sizes[-1]) for w in sizes[1:-1]]
     if config.algorithm != "optical-dfa":
         return led.add(digital_macs=sum(b * w * o for w, o in feedback))
@@ -162,14 +193,22 @@ def make_epoch_fn(config: TrainConfig, sgd: SGD, bank: MRRWeightBank | None):
     def step(carry, batch):
         params, vel, feedback, compiled = carry
         x, y, key = batch
-        k_grad, k_mem = jax.random.split(key)
+        k_grad, k_mem, k_fwd = jax.random.split(key, 3)
+        matmul = None
+        if config.optical.forward:
+            fwd_keys = jax.random.split(k_fwd, len(params))
+
+            def matmul(i, h, w):  # the controller writes W from memory onto the cores, then the batch runs
+                blocks = bank.program_blocks(w)
+                return blocked_matvec(h, blocks, fwd_keys[i], readout=bank.readout, rows_per_bank=bank.n_rows,
+                                      floor=bank.floor, signed=bank.signed).astype(F32)
         if algorithm == "backprop":
             loss, grads = alg.backprop_grads(params, x, y)
         elif algorithm == "dfa":
-            loss, grads = alg.dfa_grads(params, x, y, alg.ideal_projection(feedback))
+            loss, grads = alg.dfa_grads(params, x, y, alg.ideal_projection(feedback), matmul)
         elif algorithm == "dfa-reference-noise":
             proj = alg.reference_noise_projection(feedback, k_grad, sigma=config.noise_sigma, mu=config.noise_mu)
-            loss, grads = alg.dfa_grads(params, x, y, proj)
+            loss, grads = alg.dfa_grads(params, x, y, proj, matmul)
         else:
             keys = jax.random.split(k_grad, len(compiled))
 
@@ -178,7 +217,7 @@ def make_epoch_fn(config: TrainConfig, sgd: SGD, bank: MRRWeightBank | None):
                 return bank_matvec(e, c.t_drop, c.t_thru, c.scale, keys[i], readout=bank.readout,
                                    rows_per_bank=bank.n_rows, floor=bank.floor, signed=bank.signed).astype(F32)
 
-            loss, grads = alg.dfa_grads(params, x, y, proj)
+            loss, grads = alg.dfa_grads(params, x, y, proj, matmul)
         params, vel = sgd.update(params, vel, grads, k_mem)
         return (params, vel, feedback, compiled), loss
 
@@ -212,6 +251,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
             diff = {k: (v, getattr(config, k)) for k, v in asdict(saved).items() if asdict(config)[k] != v}
             raise ValueError(f"--resume with a different configuration than the checkpoint's: {diff}")
     data = load_dataset(config.dataset, config.data_dir)
+    if config.standardize:
+        data = standardized(data)
     n_val = config.val_size if config.val_size is not None else len(data.x_test) // 2
     (x_val, y_val), (x_test, y_test) = split_validation(data.x_test, data.y_test, n_val, seed=0)
     sizes = layer_sizes(config, data)
@@ -225,8 +266,9 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     memory = make_memory(config.memory_bits, config.memory_w_max, config.memory_rounding)
     sgd = SGD(config.lr, config.momentum, memory)
     bank, compiled = None, []
-    if config.algorithm == "optical-dfa":
+    if config.uses_cores:
         bank = config.optical.bank(data.n_classes)
+    if config.algorithm == "optical-dfa":
         # B is programmed once; float32 transmissions keep the training step in single precision
         compiled = [jax.tree_util.tree_map(lambda a: a.astype(F32), bank.compile(np.asarray(b))) for b in feedback]
         if not resume:
@@ -237,7 +279,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     best_val = max([h["val_acc"] for h in history], default=-1.0)
     last_epoch = config.epochs if stop_after_epoch is None else min(config.epochs, stop_after_epoch)
     for epoch in range(start_epoch, last_epoch):
-        order = np.random.default_rng([config.seed, epoch]).permutation(len(data.x_train))[: n_batches * config.batch_size]
+        order = (np.random.default_rng([config.seed, epoch]).permutation(len(data.x_train)) if config.shuffle
+                 else np.arange(len(data.x_train)))[: n_batches * config.batch_size]
         xs = data.x_train[order].reshape(n_batches, config.batch_size, -1)
         ys = data.y_train[order].reshape(n_batches, config.batch_size)
         keys = jax.random.split(jax.random.fold_in(k_run, epoch), n_batches)
