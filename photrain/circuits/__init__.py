@@ -5,7 +5,14 @@ import sax
 from photrain.circuits.netlist import circuit, model_ports, validate_netlist
 from photrain.circuits.registry import REGISTRY, check_known, get_models
 from photrain.circuits.sweep import plot_sweep, sweep
-from photrain.circuits.yaml_circuits import build_component, component_circuit, load_circuit, load_yaml, write_gds
+from photrain.circuits.yaml_circuits import (
+    build_component,
+    component_circuit,
+    load_circuit,
+    load_yaml,
+    optical_netlist,
+    write_gds,
+)
 
 sax.set_port_naming_strategy("optical")
 
@@ -19,6 +26,7 @@ __all__ = [
     "load_circuit",
     "load_yaml",
     "model_ports",
+    "optical_netlist",
     "plot_sweep",
     "sweep",
     "validate_netlist",

@@ -8,7 +8,10 @@ layout draws: Euler-bend lengths, coupler-ring buses, ring round trips.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import jax.numpy as jnp
+import numpy as np
 import sax
 
 from photrain.models import couplers, rings, waveguides
@@ -147,6 +150,89 @@ def mzi2x2_2x2(*, wl=1.55, delta_length: float = 10.0) -> sax.SDict:
     return mzi_models.mzi2x2(wl=wl, delta_length=delta_length, coupling_1=0.5, coupling_2=0.5)
 
 
+# ------------------------------------------------------------------ parts of photrain's core cells
+
+GRID = 0.001  # µm: gdsfactory's database unit; geometry settings are snapped to it
+
+
+def ring_double_heater(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
+                       radius: float | None = None, length_x: float = 1.0, length_y: float = 0.01,
+                       delta_phase: float = 0.0) -> sax.SDict:
+    """gdsfactory ``ring_double_heater``: the add-drop ring of ``ring_double`` plus its heater.
+
+    ``delta_phase``: heater round-trip phase (rad at wl0), scaling thermo-optically as wl0 / wl.
+    Ports: o1 in, o2 through, o3 drop, o4 add.
+    """
+    phase = delta_phase * WL0 / jnp.asarray(wl)
+    radius = _radius(radius)
+    gap_bot = gap if gap_bot is None else gap_bot
+    gap_top = gap if gap_top is None else gap_top
+    bus, _, total = _ring_geometry(radius, length_x, length_y)
+    ring = rings.ring_add_drop(wl=wl, radius=radius, length=total,
+                               coupling_1=_ring_coupling(gap_bot, radius, length_x),
+                               coupling_2=_ring_coupling(gap_top, radius, length_x),
+                               delta_phase=phase, **_OPTICS)
+    pb = propagation(wl, length=bus, **_OPTICS)
+    return sax.reciprocal({(a, b): ring[(a, b)] * pb for a, b in (("o1", "o2"), ("o1", "o3"), ("o4", "o2"), ("o4", "o3"))})
+
+
+def half_coupling_length(gap: float) -> float:
+    """Straight coupling length (µm, on the layout grid) for a 50:50 directional coupler at ``gap`` (coupled-mode model)."""
+    kappa = couplers.KAPPA0 * np.exp(-gap / couplers.GAP_DECAY)
+    return float(np.round(np.pi / 4 / kappa / GRID) * GRID)
+
+
+@lru_cache(maxsize=64)
+def coupler_path_length(gap: float, length: float, pitch: float, dx: float) -> float:
+    """Length (µm) of one waveguide through gdsfactory's ``coupler`` (two S-bends + the straight), as drawn."""
+    import gdsfactory as gf
+
+    from photrain.circuits.pdk import activate_pdk
+
+    activate_pdk()
+    return float(gf.components.coupler(gap=gap, length=length, dy=pitch, dx=dx).info["path_length"])
+
+
+def _mzi_defaults(gap, coupler_length):
+    return gap, half_coupling_length(gap) if coupler_length is None else coupler_length
+
+
+def mesh_column_length(*, gap: float = 0.2, coupler_length: float | None = None, heater_length: float = 50.0,
+                       pitch: float = 15.0, dx: float = 20.0) -> float:
+    """Optical path length (µm) of every mode through one mesh column: 2 heater sections + 2 coupler paths."""
+    gap, coupler_length = _mzi_defaults(gap, coupler_length)
+    return 2 * heater_length + 2 * coupler_path_length(float(gap), float(coupler_length), float(pitch), float(dx))
+
+
+def mesh_mzi_model(*, wl=1.55, theta: float = 0.0, phi: float = 0.0, gap: float = 0.2,
+                   coupler_length: float | None = None, heater_length: float = 50.0, pitch: float = 15.0,
+                   dx: float = 20.0) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.mesh_mzi`: :func:`photrain.models.mzi2x2` with the drawn path length per arm.
+
+    Both modes cross 2 heater sections and 2 coupler paths (:func:`mesh_column_length`);
+    couplers have the coupled-mode coupling of their gap and straight length.
+    ``theta``, ``phi``: heater phases (rad at wl0).
+    """
+    gap, coupler_length = _mzi_defaults(gap, coupler_length)
+    k = couplers.coupling_from_gap(gap, coupler_length)
+    length = mesh_column_length(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
+    return mzi_models.mzi2x2(wl=wl, theta=theta, phi=phi, coupling_1=k, coupling_2=k, arm_length=length,
+                             **_OPTICS)
+
+
+def mesh_bypass_model(*, wl=1.55, gap: float = 0.2, coupler_length: float | None = None, heater_length: float = 50.0,
+                      pitch: float = 15.0, dx: float = 20.0, side: int = 1) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.mesh_bypass`: a waveguide of the column's path length."""
+    length = mesh_column_length(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
+    return waveguides.straight(wl=wl, length=length, **_OPTICS)
+
+
+def straight_heater_metal_model(*, wl=1.55, length: float = 320.0, phase: float = 0.0, **_) -> sax.SDict:
+    """gdsfactory ``straight_heater_metal``: a straight plus a heater phase (rad at wl0, scaling as wl0 / wl)."""
+    t = propagation(wl, length=length, **_OPTICS) * jnp.exp(1j * phase * WL0 / jnp.asarray(wl))
+    return sax.reciprocal({("o1", "o2"): t})
+
+
 #: gdsfactory cell name -> photrain model.
 GF_MODELS = {
     # gdsfactory's straight, coupler, mmi1x2 and mmi2x2 settings are a subset of
@@ -162,4 +248,9 @@ GF_MODELS = {
     "ring_double": ring_double,
     "mzi": mzi,
     "mzi2x2_2x2": mzi2x2_2x2,
+    "ring_double_heater": ring_double_heater,
+    "straight_heater_metal": straight_heater_metal_model,
+    "straight_heater_metal_undercut": straight_heater_metal_model,  # what gdsfactory's netlist calls it
+    "mesh_mzi": mesh_mzi_model,
+    "mesh_bypass": mesh_bypass_model,
 }

@@ -61,9 +61,17 @@ def build_component(source: str | Path | Mapping, models: Mapping[str, Callable]
     return gf.read.from_yaml(spec)
 
 
+def optical_netlist(component) -> dict:
+    """``component.get_netlist()`` with only the optical external ports (heater pads have no S-model)."""
+    netlist = dict(component.get_netlist())
+    optical = {p.name for p in component.ports if p.port_type == "optical"}
+    netlist["ports"] = {k: v for k, v in (netlist.get("ports") or {}).items() if k in optical}
+    return netlist
+
+
 def component_circuit(component, models: Mapping[str, Callable] | None = None):
-    """The sax circuit function of a gdsfactory component's extracted netlist."""
-    return netlist_circuit(component.get_netlist(), models)
+    """The sax circuit function of a gdsfactory component's extracted netlist (optical ports)."""
+    return netlist_circuit(optical_netlist(component), models)
 
 
 def load_circuit(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None):

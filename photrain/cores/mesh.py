@@ -216,6 +216,14 @@ class MZIMesh:
         """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
         return jnp.mod(self._quantise_phase(jnp.mod(phases, 2 * jnp.pi)), 2 * jnp.pi)
 
+    def realised_phases(self, settings: MeshSettings):
+        """(theta, phi, out_phase) the heaters actually produce at wl0 (rad): DAC, crosstalk and static errors in."""
+        chip = self.chip
+        theta = np.asarray(neighbour_crosstalk(self._drive(settings.theta), self.crosstalk) + chip.theta_offset)
+        phi = np.asarray(neighbour_crosstalk(self._drive(settings.phi), self.crosstalk) + chip.phi_offset)
+        out = np.asarray(jnp.mod(self._drive(settings.out_phase) + chip.out_offset, 2 * jnp.pi))
+        return theta, phi, out
+
     def transfer(self, settings: MeshSettings, wl=None, *, ideal: bool = False):
         """Realised transfer matrix (complex, U[out, in]) of the mesh at ``wl`` (µm; default wl0)."""
         wl = self.wl0 if wl is None else wl
@@ -321,9 +329,7 @@ def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
     from photrain.models.phase_shifters import P_PI_THERMAL
 
     chip = mesh.chip
-    theta = np.asarray(neighbour_crosstalk(mesh._drive(settings.theta), mesh.crosstalk) + chip.theta_offset)
-    phi = np.asarray(neighbour_crosstalk(mesh._drive(settings.phi), mesh.crosstalk) + chip.phi_offset)
-    out = np.asarray(jnp.mod(mesh._drive(settings.out_phase) + chip.out_offset, 2 * jnp.pi))
+    theta, phi, out = mesh.realised_phases(settings)
     active = np.asarray(settings.active)
     n, (c, p) = mesh.n, active.shape
     instances, connections, inputs = {}, {}, {}

@@ -53,12 +53,14 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
     """(drop, through) field amplitudes, each (M, N): row i, channel j, for heater ``detuning`` (M, N)
     (round-trip phase, rad, at each ring's own channel).
 
-    ``lengths`` (N,) ring round trips (µm); ``channels`` (N,) wavelengths (µm).
+    ``lengths`` (N,) ring round trips (µm); ``channels`` (N,) wavelengths (µm); ``coupling`` scalar or (N,)
+    per ring; ``pitch`` (µm) scalar or (N - 1,) bus lengths between consecutive rings' coupling points.
     With ``crosstalk=False`` each channel sees only its own ring (the ideal used for inversion).
     """
     wl = channels[None, None, :]  # (1, 1, N) channel axis
     # detuning is the phase at each ring's own channel; a thermo-optic phase scales as 1/wl
     det = detuning[:, :, None] * channels[None, :, None] / wl  # (M, K rings, N channels)
+    coupling = jnp.reshape(jnp.asarray(coupling), (1, -1, 1)) if jnp.ndim(coupling) else coupling
     s = ring_add_drop(wl=wl, length=lengths[None, :, None], radius=1.0, coupling_1=coupling, coupling_2=coupling,
                       neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm, delta_phase=det)
     rings = (s[("o1", "o2")], s[("o4", "o2")], s[("o1", "o3")], s[("o4", "o3")])  # each (M, K, N)
@@ -67,8 +69,9 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
         return rings[2][:, own, own], rings[0][:, own, own]
     m, k, n = rings[0].shape
     # bus sections of length ``pitch`` between consecutive rings (none before the first)
-    p = propagation(channels, length=pitch, neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
-    p = jnp.where(jnp.arange(k)[:, None] == 0, 1.0 + 0j, p[None, :])  # (K, N)
+    gaps = jnp.broadcast_to(jnp.asarray(pitch, dtype=float), (k - 1,))
+    p = propagation(channels[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
+    p = jnp.concatenate([jnp.ones((1, n), dtype=p.dtype), p.reshape(k - 1, n)])  # (K, N)
     one = jnp.ones((m, n), dtype=complex)
     zero = jnp.zeros_like(one)
 
@@ -91,9 +94,9 @@ class MRRWeightBank:
         spacing: channel spacing (µm); 0.0016 = 1.6 nm.
         wl_center: grid centre (µm).
         radius: nominal ring radius (µm); each ring's length is trimmed to its channel.
-        coupling: power coupling of each ring to both buses (sets the linewidth).
+        coupling: power coupling of each ring to both buses (sets the linewidth); scalar or one per ring.
         loss_db_per_cm: ring and bus propagation loss.
-        pitch: bus length between neighbouring rings (µm).
+        pitch: bus length between neighbouring rings' coupling points (µm); scalar or n_channels - 1 values.
         max_detuning: largest heater red-shift as a fraction of the channel spacing.
         calibration_steps: iterative-correction steps run by :meth:`program`.
         resonance_sigma: static per-ring resonance error (rad of round-trip phase, per chip).
@@ -102,6 +105,8 @@ class MRRWeightBank:
         readout: detectors and converters.
         crosstalk: False keeps each ring on its own channel only (an ideal, crosstalk-free bank).
         heater_bits: resolution of the heater DACs over [0, max_detuning] (None = ideal).
+        ring_lengths: explicit ring round trips (µm, one per channel), e.g. from a layout
+            (:func:`photrain.circuits.cells.weight_bank_geometry`); default: trimmed to the channels from ``radius``.
         chip_seed: seed of the static errors.
     """
 
@@ -109,12 +114,16 @@ class MRRWeightBank:
                  radius: float = 5.0, coupling: float = 0.03, loss_db_per_cm: float = LOSS_DB_PER_CM,
                  pitch: float = 30.0, max_detuning: float = 0.5, calibration_steps: int = 5,
                  resonance_sigma: float = 0.0, extinction_ratio_db: float = 30.0, signed: str = "differential",
-                 readout: Readout = IDEAL, crosstalk: bool = True, heater_bits: int | None = None, chip_seed: int = 0):
+                 readout: Readout = IDEAL, crosstalk: bool = True, heater_bits: int | None = None,
+                 ring_lengths=None, chip_seed: int = 0):
         if int(n_channels) < 1 or int(n_rows) < 1:
             raise ValueError(f"n_channels and n_rows must be >= 1; got {n_channels}, {n_rows}")
-        if not 0 < coupling < 1:
-            raise ValueError(f"coupling must be in (0, 1); got {coupling}")
-        if spacing <= 0 or loss_db_per_cm < 0 or pitch < 0 or resonance_sigma < 0:
+        coupling = float(coupling) if np.ndim(coupling) == 0 else np.asarray(coupling, dtype=float)
+        if np.shape(coupling) not in ((), (int(n_channels),)) or not np.all((0 < coupling) & (coupling < 1)):
+            raise ValueError(f"coupling must be in (0, 1), a scalar or one per channel; got {coupling}")
+        if np.ndim(pitch) and np.shape(pitch) != (int(n_channels) - 1,):
+            raise ValueError(f"pitch must be a scalar or {int(n_channels) - 1} values (µm); got shape {np.shape(pitch)}")
+        if spacing <= 0 or loss_db_per_cm < 0 or np.any(np.asarray(pitch) < 0) or resonance_sigma < 0:
             raise ValueError("spacing must be > 0 and loss_db_per_cm, pitch, resonance_sigma >= 0")
         if not 0 < max_detuning <= 1:
             raise ValueError(f"max_detuning is a fraction of the channel spacing in (0, 1]; got {max_detuning}")
@@ -128,7 +137,11 @@ class MRRWeightBank:
         self.heater_bits = heater_bits
         self.wl0 = wl_center
         self.channels = jnp.asarray(channel_wavelengths(self.n_channels, wl_center=wl_center, spacing=spacing))
-        self.lengths = jnp.asarray(resonant_lengths(np.asarray(self.channels), radius=radius))
+        if ring_lengths is None:
+            ring_lengths = resonant_lengths(np.asarray(self.channels), radius=radius)
+        elif np.shape(ring_lengths) != (self.n_channels,) or np.any(np.asarray(ring_lengths) <= 0):
+            raise ValueError(f"ring_lengths must be {self.n_channels} positive lengths (µm); got {ring_lengths}")
+        self.lengths = jnp.asarray(ring_lengths, dtype=float)
         mean_length = float(np.mean(np.asarray(self.lengths)))
         self.fsr = fsr = float(ring_fsr(wl_center, ng=NG, length=mean_length))
         if self.n_channels * spacing > fsr:

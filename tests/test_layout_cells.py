@@ -1,0 +1,97 @@
+"""Layout cells of the cores: GDS export, and extracted netlist == the core's structured model."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from photrain.circuits import component_circuit, optical_netlist
+from photrain.circuits.cells import (
+    bank_detuning_at_channels,
+    bank_instance_settings,
+    clements_mesh,
+    mesh_bypass,
+    mesh_instance_settings,
+    weight_bank,
+    weight_bank_geometry,
+)
+from photrain.circuits.gf_models import half_coupling_length, mesh_column_length
+from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
+from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.couplers import coupling_from_gap
+
+OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
+
+
+def _count(netlist, component):
+    return sum(1 for inst in netlist["instances"].values() if inst["component"] == component)
+
+
+def _gds_cells(path):
+    import gdsfactory as gf
+
+    return gf.import_gds(path)
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_weight_bank_layout_simulates_to_the_bank_model(n, tmp_path):
+    geo = weight_bank_geometry(n, radius=5.0, gap=0.2, pitch=30.0)
+    cell = weight_bank(n, radius=5.0, gap=0.2, pitch=30.0)
+    gds = cell.write_gds(tmp_path / "bank.gds")
+    assert gds.stat().st_size > 1000
+    netlist = optical_netlist(cell)
+    assert _count(netlist, "ring_double_heater") == n
+    assert sorted(netlist["ports"]) == ["o1", "o2", "o3", "o4"]
+    assert sum(1 for p in cell.ports if p.port_type == "electrical") == 2 * n
+    bank = MRRWeightBank(n, 1, ring_lengths=geo["ring_lengths"], coupling=geo["coupling"], pitch=geo["bus_pitch"],
+                         max_detuning=1.0)
+    heater = np.random.default_rng(n).uniform(0, 0.3, n)  # rad at wl0
+    # on every channel and 0.5 nm beside it: the rings' tails and the drop-bus paths are in both models
+    wl = np.sort(np.concatenate([np.asarray(bank.channels), np.asarray(bank.channels) + 0.0005]))
+    s = component_circuit(cell)(wl=wl, **bank_instance_settings(heater))
+    for grid in (wl[::2], wl[1::2]):  # the bank model evaluates at its channel grid: probe it on and off the channels
+        bank.channels = jnp.asarray(grid)
+        drop, thru = bank.response(bank_detuning_at_channels(heater, grid)[None, :])
+        idx = np.searchsorted(wl, grid)
+        port_drop = propagation(grid, length=geo["port_lengths"]["drop"], **OPTICS)
+        port_thru = propagation(grid, length=geo["port_lengths"]["through"], **OPTICS)
+        np.testing.assert_allclose(s["o1", "o3"][idx], drop[0] * port_drop, atol=1e-10)
+        np.testing.assert_allclose(s["o1", "o2"][idx], thru[0] * port_thru, atol=1e-10)
+
+
+def test_weight_bank_geometry_errors():
+    with pytest.raises(ValueError, match="pitch"):
+        weight_bank_geometry(4, pitch=5.0)
+    with pytest.raises(ValueError, match="n_channels"):
+        weight_bank_geometry(0)
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_clements_mesh_layout_simulates_to_the_mesh_model(n, tmp_path):
+    cell = clements_mesh(n)
+    gds = cell.write_gds(tmp_path / "mesh.gds")
+    assert gds.stat().st_size > 1000
+    netlist = optical_netlist(cell)
+    assert _count(netlist, "mesh_mzi") == n * (n - 1) // 2
+    assert sorted(netlist["ports"]) == sorted([f"in{m}" for m in range(n)] + [f"out{m}" for m in range(n)])
+    # port order = mode order: mode m sits at y = m x pitch on both sides
+    ys_in = [cell.ports[f"in{m}"].center[1] for m in range(n)]
+    ys_out = [cell.ports[f"out{m}"].center[1] for m in range(n)]
+    np.testing.assert_allclose(ys_in, 15.0 * np.arange(n))
+    np.testing.assert_allclose(ys_out, 15.0 * np.arange(n))
+    mesh = MZIMesh(n, column_length=mesh_column_length(), loss_db_per_cm=LOSS_DB_PER_CM)
+    k = float(coupling_from_gap(0.2, half_coupling_length(0.2)))  # the drawn couplers' ratio (0.5 to 1e-5)
+    assert abs(k - 0.5) < 1e-4
+    mesh.chip = mesh.chip._replace(coupling_1=jnp.full_like(mesh.chip.coupling_1, k),
+                                   coupling_2=jnp.full_like(mesh.chip.coupling_2, k))
+    settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(n)))
+    fn = component_circuit(cell)
+    for wl in (WL0, 1.56):
+        s = fn(wl=wl, **mesh_instance_settings(mesh, settings))
+        layout = np.array([[s[f"in{i}", f"out{o}"] for i in range(n)] for o in range(n)])
+        out_heaters = propagation(wl, length=50.0, **OPTICS)  # the output phase screen's waveguide: common to all modes
+        np.testing.assert_allclose(layout, out_heaters * np.asarray(mesh.transfer(settings, wl)), atol=1e-12)
+
+
+def test_bypass_is_path_matched_to_the_mzi():
+    assert mesh_bypass(side=1).info["path_length"] == pytest.approx(mesh_column_length(), abs=1e-3)
+    assert mesh_bypass(side=-1).info["path_length"] == pytest.approx(mesh_column_length(), abs=1e-3)
