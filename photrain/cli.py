@@ -82,6 +82,54 @@ def cmd_demo(args) -> int:
     return rc
 
 
+def cmd_energy(args) -> int:
+    """Energy/latency report of a training run's ledger, with plots, for each preset asked."""
+    import json
+
+    from photrain.controller.energy import CoreSpec, energy_report, plot_report, plot_sweep, sweep_pj_per_mac
+
+    path = Path(args.results)
+    if path.is_dir():
+        path = path / "results.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; run 'photrain train --out DIR' first and pass DIR")
+    results = json.loads(path.read_text())
+    optical = results["config"]["optical"]
+    core = CoreSpec(optical["core_rows"], results["layer_sizes"][-1])
+    out = Path(args.out or path.parent)
+    out.mkdir(parents=True, exist_ok=True)
+    epochs = max(results["epochs_run"], 1)
+    summary = {}
+    for preset in args.preset:
+        rep = energy_report(results["ledger"], preset, core)
+        summary[preset] = rep.as_dict()
+        per = rep.per_step()
+        print(f"[{preset}] {rep.optical_mac_rate:.3g} optical MAC/s; optical core {rep.pj_per_optical_mac:.3g} pJ/MAC; "
+              f"all work {rep.pj_per_mac:.3g} pJ/MAC; per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; "
+              f"per epoch {rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s")
+        for name, joules in rep.energy.items():
+            print(f"    {name:18s} {1e12 * joules / max(rep.optical_macs + rep.digital_macs, 1):10.4g} pJ/MAC")
+        plot_report(rep, out / f"energy_{preset}.png", title=f"{results['config']['algorithm']}: {preset} preset")
+    plot_sweep({p: sweep_pj_per_mac(p) for p in args.preset}, out / "energy_sweep.png")
+    (out / "energy.json").write_text(json.dumps(summary, indent=2))
+    print(f"wrote {out / 'energy.json'}, energy_<preset>.png and energy_sweep.png in {out}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    """Batch-1 latency/energy table: photonic core (model) vs this machine's CPU (and GPU) measured."""
+    import json
+
+    from photrain.bench import format_table, latency_table
+
+    rows = latency_table(tuple(args.hidden), core_rows=args.core_rows, cpu_watts=args.cpu_watts,
+                         gpu_watts=args.gpu_watts, repeats=args.repeats)
+    print(format_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="photrain", description="Silicon-photonic circuit and training simulator")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+    from photrain.controller.energy import PRESETS
+
+    p = sub.add_parser("energy", help="energy and latency of a training run (from its results.json ledger)")
+    p.add_argument("results", help="results.json of a run, or its --out folder")
+    p.add_argument("--preset", nargs="+", default=sorted(PRESETS), choices=sorted(PRESETS))
+    p.add_argument("--out", help="folder for energy.json and plots (default: next to results.json)")
+    p.set_defaults(func=cmd_energy)
+
+    p = sub.add_parser("bench", help="batch-1 latency and energy: photonic core model vs this machine, measured")
+    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800])
+    p.add_argument("--core-rows", type=int, default=64)
+    p.add_argument("--cpu-watts", type=float, default=30.0, help="stated CPU power while busy (W)")
+    p.add_argument("--gpu-watts", type=float, default=300.0, help="stated GPU power while busy (W)")
+    p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--json", help="also write the rows as JSON here")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("demo", help="the main job: optical DFA on the offline digits set, plots in --out")
     p.add_argument("--out", default="out", help="output folder (default out/)")

@@ -12,8 +12,9 @@ class Ledger:
     optical_macs: multiply-accumulates done in optics; digital_macs: done by the
     controller/CPU; dac_conversions / adc_conversions: converter samples;
     memory_writes / memory_reads: weight-memory accesses; programmings: core
-    (re)programming events (heater settings written); optical_passes: core passes;
-    steps: optimiser steps.
+    (re)programming events (one event writes every heater of one core); optical_passes:
+    core passes; symbol_slots: time slots the optical cores are busy (a pass of a
+    batch of b vectors takes b slots, one symbol each); steps: optimiser steps.
     """
 
     optical_macs: int = 0
@@ -24,6 +25,7 @@ class Ledger:
     memory_reads: int = 0
     programmings: int = 0
     optical_passes: int = 0
+    symbol_slots: int = 0
     steps: int = 0
 
     def add(self, other: Ledger | None = None, /, **counts) -> Ledger:

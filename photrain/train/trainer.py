@@ -172,8 +172,8 @@ def step_ledger(config: TrainConfig, sizes: list[int], bank: MRRWeightBank | Non
         for i, o in zip(sizes[:-1], sizes[1:], strict=True):
             c = tile_counts(bank, (o, i), b)
             led.add(optical_macs=c.optical_macs, dac_conversions=c.dac_conversions, adc_conversions=c.adc_conversions,
-                    optical_passes=c.passes, digital_macs=c.digital_adds, programmings=c.programmings,
-                    memory_reads=i * o)  # the controller reads the memory to re-program the cores
+                    optical_passes=c.passes, symbol_slots=c.passes * b, digital_macs=c.digital_adds,
+                    programmings=c.programmings, memory_reads=i * o)  # the controller reads the memory to re-program the cores
     else:
         led.add(digital_macs=fwd)
     feedback = [(w, sizes[-1]) for w in sizes[1:-1]]
@@ -182,7 +182,7 @@ def step_ledger(config: TrainConfig, sizes: list[int], bank: MRRWeightBank | Non
     for w, o in feedback:
         c = tile_counts(bank, (w, o), b)
         led.add(optical_macs=c.optical_macs, dac_conversions=c.dac_conversions, adc_conversions=c.adc_conversions,
-                optical_passes=c.passes, digital_macs=c.digital_adds)
+                optical_passes=c.passes, symbol_slots=c.passes * b, digital_macs=c.digital_adds)
     return led
 
 

@@ -1,0 +1,312 @@
+"""Energy and latency of a run: the ledger's counts times a cited cost per operation.
+
+Model (one photonic core of ``rows`` x ``channels`` rings, run by a digital controller):
+
+* laser: every input symbol carries ``optical_power_per_channel`` for one symbol
+  period, from a laser of wall-plug efficiency eta: E = N_dac P / (eta R).
+* modulators, DACs: per input symbol (``dac_conversions``); DAC and ADC energy per
+  conversion from the Walden figure of merit, E = FoM_W 2^bits (Walden, IEEE JSAC 17,
+  539 (1999); survey values: Murmann, "ADC Performance Survey 1997-2024").
+* photodiode + TIA, ADC: per output sample (``adc_conversions``).
+* ring heaters: every ring of every core in use holds its set point for the whole
+  latency t (optics + re-programming + controller), E = n_rings P_ring t; each re-programming writes all heaters of a
+  core and waits ``heater_settle_time`` (thermal time constant), E = n_rings P_ring t_settle.
+* controller: SRAM accesses (``memory_reads + memory_writes``) and digital MACs.
+
+Latency: optical time = symbol_slots / R (slots run back to back on one core, or
+spread over ``n_cores``), plus programmings x settle time / n_cores, plus digital
+time = digital_macs / digital throughput; the three are taken as sequential (no
+overlap), which is the conservative choice for a batch-1 step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from photrain.controller.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class EnergyParams:
+    """Cost of each operation (SI units). See :data:`SOURCES` for where each default comes from."""
+
+    laser_wall_plug: float  # laser wall-plug efficiency (0, 1]
+    optical_power_per_channel: float  # W on chip per WDM channel
+    modulation_rate: float  # symbols/s (= detector bandwidth)
+    modulator_energy: float  # J per symbol (driver included)
+    dac_fom: float  # J per conversion step (Walden FoM)
+    dac_bits: int
+    adc_fom: float  # J per conversion step (Walden FoM)
+    adc_bits: int
+    receiver_energy: float  # photodiode + TIA, J per sample
+    ring_tuning_power: float  # W per ring held at its set point
+    heater_settle_time: float  # s per re-programming of a core
+    sram_energy: float  # J per 32-bit weight read or write
+    digital_mac_energy: float  # J per 32-bit floating-point MAC of the controller
+    digital_mac_rate: float  # MAC/s of the controller
+
+    def __post_init__(self):
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is None or not isinstance(v, int | float) or math.isnan(v):
+                raise ValueError(f"energy parameter {f.name!r} must be a number; got {v!r}")
+            if v < 0:
+                raise ValueError(f"energy parameter {f.name!r} must be >= 0; got {v}")
+        if not 0 < self.laser_wall_plug <= 1:
+            raise ValueError(f"laser_wall_plug is an efficiency in (0, 1]; got {self.laser_wall_plug}")
+        for name in ("modulation_rate", "digital_mac_rate"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+        for name in ("dac_bits", "adc_bits"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be an integer >= 1; got {getattr(self, name)}")
+
+    @property
+    def dac_energy(self) -> float:
+        """J per DAC conversion: FoM x 2^bits."""
+        return self.dac_fom * 2**self.dac_bits
+
+    @property
+    def adc_energy(self) -> float:
+        """J per ADC conversion: FoM x 2^bits."""
+        return self.adc_fom * 2**self.adc_bits
+
+    def replace(self, **changes) -> EnergyParams:
+        return EnergyParams(**{**asdict(self), **changes})
+
+
+#: parameter -> (reference-paper value, conservative value, source). Every default number is here.
+SOURCES: dict[str, tuple[float, float, str]] = {
+    "laser_wall_plug": (0.2, 0.1,
+                        "assumed: 20 % (reference) / 10 % (conservative, a DFB laser with cooler and driver). "
+                        "Al-Qadasi et al., APL Photonics 7, 020902 (2022) single out laser efficiency as a leading "
+                        "cost of scaled MRR accelerators"),
+    "optical_power_per_channel": (1e-3, 1e-3,
+                                  "1 mW per channel: photrain's OpticalConfig default; measured in benchmarks/cores.py "
+                                  "to give an RMS error of 0.0033 of full scale (about 8 bits)"),
+    "modulation_rate": (10e9, 5e9,
+                        "assumed: 10 GS/s (with a 64 x 16 core that is 1e13 MAC/s, the 'trillions of MAC/s' claimed "
+                        "by Filipovich et al., Optica 9, 1323 (2022)); conservative 5 GS/s"),
+    "modulator_energy": (10e-15, 100e-15,
+                         "reference: 10 fJ/symbol, the class of MRR modulators reported at a few fJ/bit (e.g. "
+                         "Timurdogan et al., Nat. Commun. 5, 4008 (2014)); conservative: 100 fJ with an analog driver "
+                         "(assumed)"),
+    "dac_fom": (1e-15, 10e-15,
+                "assumed: the DAC costs what an ADC of the same bits and rate costs (adc_fom)"),
+    "dac_bits": (8, 8, "8 bits: photrain's optical DFA default (OpticalConfig.dac_bits)"),
+    "adc_fom": (1e-15, 10e-15,
+                "Walden FoM, E = FoM 2^bits. Reference 1 fJ/step: near the best FoMs in Murmann's ADC Performance "
+                "Survey 1997-2024 (mostly at lower rates), an optimistic assumption at GS/s; conservative 10 fJ/step, "
+                "typical of GS/s converters in that survey"),
+    "adc_bits": (8, 8, "8 bits: photrain's optical DFA default (OpticalConfig.adc_bits)"),
+    "receiver_energy": (50e-15, 300e-15,
+                        "photodiode + TIA per sample, assumed: 50 fJ (reference, low-capacitance integrated "
+                        "detectors) / 300 fJ (conservative, a 10 Gb/s optical-link receiver front end)"),
+    "ring_tuning_power": (0.1e-3, 2.4e-3,
+                          "mean heater power held per ring. Conservative 2.4 mW: the order of the tuning power per "
+                          "FSR of Dong et al., Opt. Express 18, 20298 (2010); reference 0.1 mW, assumed for "
+                          "post-fabrication-trimmed rings that need a small fraction of an FSR"),
+    "heater_settle_time": (4e-6, 20e-6,
+                           "assumed thermo-optic settling time of a ring heater after a write: 4 us / 20 us "
+                           "(microsecond-scale, non-undercut heaters)"),
+    "sram_energy": (5e-12, 5e-12,
+                    "32-bit word from an 8 KB SRAM: 10 pJ per 64-bit access, Horowitz, ISSCC 2014, 'Computing's "
+                    "energy problem (and what we can do about it)' (45 nm)"),
+    "digital_mac_energy": (4.6e-12, 4.6e-12,
+                           "32-bit float multiply 3.7 pJ + add 0.9 pJ, Horowitz, ISSCC 2014 (45 nm)"),
+    "digital_mac_rate": (1e11, 1e11,
+                         "assumed controller throughput, 100 GMAC/s (a few SIMD cores); it sets only the digital "
+                         "share of the latency"),
+}
+
+PRESETS: dict[str, EnergyParams] = {
+    "reference-paper": EnergyParams(**{k: v[0] for k, v in SOURCES.items()}),
+    "conservative": EnergyParams(**{k: v[1] for k, v in SOURCES.items()}),
+}
+
+
+def load_preset(preset: str | dict | EnergyParams) -> EnergyParams:
+    """A preset by name, or a dict of every parameter (validated: missing or negative values are errors)."""
+    if isinstance(preset, EnergyParams):
+        return preset
+    if isinstance(preset, str):
+        if preset not in PRESETS:
+            raise KeyError(f"unknown energy preset {preset!r}; choose one of {sorted(PRESETS)} or pass a dict")
+        return PRESETS[preset]
+    names = [f.name for f in fields(EnergyParams)]
+    missing = [n for n in names if n not in preset]
+    unknown = [n for n in preset if n not in names]
+    if missing or unknown:
+        raise ValueError(f"energy parameters: missing {missing}, unknown {unknown}; every one of {names} is needed")
+    return EnergyParams(**preset)
+
+
+@dataclass(frozen=True)
+class CoreSpec:
+    """The photonic hardware a run uses: ``n_cores`` cores of ``rows`` x ``channels`` rings."""
+
+    rows: int
+    channels: int
+    n_cores: int = 1
+
+    def __post_init__(self):
+        if min(self.rows, self.channels, self.n_cores) < 1:
+            raise ValueError(f"rows, channels and n_cores must be >= 1; got {self}")
+
+    @property
+    def rings(self) -> int:
+        return self.rows * self.channels * self.n_cores
+
+
+COMPONENTS = ("laser", "modulators", "dacs", "receivers", "adcs", "heaters (hold)", "heaters (program)", "sram",
+              "digital MACs")
+
+
+@dataclass
+class EnergyReport:
+    """Joules per component and seconds for a ledger (totals over what the ledger counts)."""
+
+    energy: dict  # component -> J
+    optical_time: float  # s
+    programming_time: float  # s
+    digital_time: float  # s
+    optical_macs: int
+    digital_macs: int
+    steps: int
+
+    @property
+    def total_energy(self) -> float:
+        return float(sum(self.energy.values()))
+
+    @property
+    def latency(self) -> float:
+        return self.optical_time + self.programming_time + self.digital_time
+
+    @property
+    def optical_core_energy(self) -> float:
+        """Energy of the photonic core and its converters (what the 'pJ/MAC' of photonic papers counts)."""
+        return sum(v for k, v in self.energy.items() if k not in ("sram", "digital MACs"))
+
+    @property
+    def optical_mac_rate(self) -> float:
+        """Optical MAC/s while the core runs."""
+        return self.optical_macs / self.optical_time if self.optical_time else 0.0
+
+    @property
+    def pj_per_optical_mac(self) -> float:
+        return 1e12 * self.optical_core_energy / self.optical_macs if self.optical_macs else float("nan")
+
+    @property
+    def pj_per_mac(self) -> float:
+        """Everything (core + controller) per MAC of either kind."""
+        macs = self.optical_macs + self.digital_macs
+        return 1e12 * self.total_energy / macs if macs else float("nan")
+
+    def per_step(self) -> dict:
+        n = max(self.steps, 1)
+        return {"energy_j": self.total_energy / n, "latency_s": self.latency / n}
+
+    def as_dict(self) -> dict:
+        return {"energy_j": dict(self.energy), "total_energy_j": self.total_energy, "latency_s": self.latency,
+                "optical_time_s": self.optical_time, "programming_time_s": self.programming_time,
+                "digital_time_s": self.digital_time, "optical_macs": self.optical_macs,
+                "digital_macs": self.digital_macs, "optical_mac_per_s": self.optical_mac_rate,
+                "pj_per_optical_mac": self.pj_per_optical_mac, "pj_per_mac": self.pj_per_mac,
+                "per_step": self.per_step()}
+
+
+def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core: CoreSpec) -> EnergyReport:
+    """Turn a ledger's counts into joules and seconds (module docstring: the model)."""
+    p = load_preset(params)
+    led = ledger if isinstance(ledger, Ledger) else Ledger(**ledger)
+    rate = p.modulation_rate
+    optical_time = led.symbol_slots / rate / core.n_cores
+    programming_time = led.programmings * p.heater_settle_time / core.n_cores
+    digital_time = led.digital_macs / p.digital_mac_rate
+    rings_per_core = core.rows * core.channels
+    energy = {
+        "laser": led.dac_conversions * p.optical_power_per_channel / (p.laser_wall_plug * rate),
+        "modulators": led.dac_conversions * p.modulator_energy,
+        "dacs": led.dac_conversions * p.dac_energy,
+        "receivers": led.adc_conversions * p.receiver_energy,
+        "adcs": led.adc_conversions * p.adc_energy,
+        # every ring in use holds its set point for the whole run (optics, re-programming and controller time)
+        "heaters (hold)": core.rings * p.ring_tuning_power * (optical_time + programming_time + digital_time),
+        "heaters (program)": led.programmings * rings_per_core * p.ring_tuning_power * p.heater_settle_time,
+        "sram": (led.memory_reads + led.memory_writes) * p.sram_energy,
+        "digital MACs": led.digital_macs * p.digital_mac_energy,
+    }
+    return EnergyReport({k: float(v) for k, v in energy.items()}, optical_time, programming_time, digital_time,
+                        led.optical_macs, led.digital_macs, led.steps)
+
+
+def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec) -> EnergyReport:
+    """One symbol slot of a fully used core: the best case a photonic paper quotes (no re-programming, no controller)."""
+    slots = 1_000_000
+    led = Ledger(optical_macs=core.rows * core.channels * slots, dac_conversions=core.channels * slots,
+                 adc_conversions=core.rows * slots, symbol_slots=slots, optical_passes=1)
+    return energy_report(led, params, CoreSpec(core.rows, core.channels, 1))
+
+
+def plot_report(report: EnergyReport, path, *, title: str = ""):
+    """Bar chart of energy per component (pJ per MAC) and the latency split; saves to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    macs = max(report.optical_macs + report.digital_macs, 1)
+    names = list(report.energy)
+    values = [1e12 * report.energy[k] / macs for k in names]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+    a1.barh(names, values, color="tab:blue")
+    a1.set(xlabel="pJ per MAC (all MACs)", xscale="log" if max(values) > 100 * max(min(v for v in values if v > 0), 1e-9)
+           else "linear")
+    a1.invert_yaxis()
+    times = {"optical": report.optical_time, "programming": report.programming_time, "digital": report.digital_time}
+    a2.bar(list(times), [1e3 * v for v in times.values()], color=["tab:orange", "tab:red", "tab:gray"])
+    a2.set(ylabel="time (ms)")
+    fig.suptitle(title or f"{report.pj_per_mac:.3g} pJ/MAC overall; optical core {report.pj_per_optical_mac:.3g} pJ/MAC")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def sweep_pj_per_mac(params: str | dict | EnergyParams, *, sizes=(8, 16, 32, 64, 128), rates=(1e9, 5e9, 10e9, 25e9),
+                     adc_bits=(4, 6, 8, 10, 12), channels: int = 16) -> dict:
+    """pJ per optical MAC of a steadily running core vs core rows, modulation rate and ADC bits."""
+    p = load_preset(params)
+    out = {"rows": list(sizes), "rate": list(rates), "adc_bits": list(adc_bits), "channels": channels}
+    out["by_rows"] = [steady_state_core(p, CoreSpec(r, channels)).pj_per_optical_mac for r in sizes]
+    out["by_rate"] = [steady_state_core(p.replace(modulation_rate=r), CoreSpec(64, channels)).pj_per_optical_mac
+                      for r in rates]
+    out["by_adc_bits"] = [steady_state_core(p.replace(adc_bits=b), CoreSpec(64, channels)).pj_per_optical_mac
+                          for b in adc_bits]
+    return out
+
+
+def plot_sweep(sweeps: dict[str, dict], path):
+    """Plot :func:`sweep_pj_per_mac` results for several presets side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    for name, s in sweeps.items():
+        ax[0].loglog(s["rows"], s["by_rows"], "o-", label=name)
+        ax[1].semilogy([r / 1e9 for r in s["rate"]], s["by_rate"], "o-", label=name)
+        ax[2].semilogy(s["adc_bits"], s["by_adc_bits"], "o-", label=name)
+    ax[0].set(xlabel=f"core rows ({next(iter(sweeps.values()))['channels']} channels)", ylabel="pJ per optical MAC")
+    ax[1].set(xlabel="modulation rate (GS/s), 64 rows")
+    ax[2].set(xlabel="ADC bits, 64 rows")
+    for a in ax:
+        a.axhline(1.0, color="k", lw=0.6, ls="--")
+        a.grid(alpha=0.3, which="both")
+        a.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
