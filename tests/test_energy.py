@@ -52,6 +52,8 @@ def test_energy_is_linear_in_the_counts():
     assert one.energy["adcs"] == pytest.approx(90 * p.adc_fom * 2**p.adc_bits)
     assert one.energy["laser"] == pytest.approx(70 * p.optical_power_per_channel / (p.laser_wall_plug * p.modulation_rate))
     assert one.optical_time == pytest.approx(40 / p.modulation_rate / 2)
+    with pytest.raises(ValueError, match="symbol_slots"):
+        energy_report(Ledger(optical_macs=10), "conservative", core)
 
 
 def test_reference_preset_reaches_the_claimed_regime_and_conservative_is_reported():

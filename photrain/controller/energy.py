@@ -220,6 +220,9 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
     """Turn a ledger's counts into joules and seconds (module docstring: the model)."""
     p = load_preset(params)
     led = ledger if isinstance(ledger, Ledger) else Ledger(**ledger)
+    if led.optical_macs and not led.symbol_slots:
+        raise ValueError("the ledger counts optical MACs but no symbol_slots (a run from an older photrain); "
+                         "re-run the training to price its optical time")
     rate = p.modulation_rate
     optical_time = led.symbol_slots / rate / core.n_cores
     programming_time = led.programmings * p.heater_settle_time / core.n_cores
