@@ -23,10 +23,10 @@ import numpy as np
 from photrain.circuits import gf_models
 from photrain.circuits.gf_models import GRID, _mzi_defaults, mesh_column_length
 from photrain.circuits.pdk import activate_pdk
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, neff_at
+from photrain.models._optics import NEFF, NG, WL0, neff_at
 from photrain.models.wdm import channel_wavelengths
 
-_OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
+_NEFF = dict(neff=NEFF, ng=NG, wl0=WL0)  # the effective-index model the ring trimming uses
 activate_pdk()
 
 # ------------------------------------------------------------------ weight bank
@@ -56,8 +56,8 @@ def weight_bank_geometry(n_channels: int, *, spacing: float = 0.0016, wl_center:
     _, _, nominal = gf_models._ring_geometry(radius, length_x, length_y)
     channels = np.asarray(channel_wavelengths(n_channels, wl_center=wl_center, spacing=spacing))
     wl_c = float(np.mean(channels))
-    order = np.round(float(neff_at(wl_c, **_neff_kw())) * nominal / wl_c)
-    target = order * channels / np.asarray(neff_at(channels, **_neff_kw()))
+    order = np.round(float(neff_at(wl_c, **_NEFF)) * nominal / wl_c)
+    target = order * channels / np.asarray(neff_at(channels, **_NEFF))
     lx = np.round((length_x + (target - nominal) / 2) / GRID) * GRID  # round trip = 2 (2 l_bend + length_x) + 2 length_y
     if np.any(lx < 0):
         raise ValueError("rings too short to reach their channels; increase length_x")
@@ -71,10 +71,6 @@ def weight_bank_geometry(n_channels: int, *, spacing: float = 0.0016, wl_center:
     return {"channels": channels, "length_x": lx, "ring_lengths": np.array([g[2] for g in geometry]),
             "coupling": coupling, "spacers": spacers, "bus_pitch": spacers + half_sum, "order": int(order),
             "port_lengths": {"drop": float(bus[0]), "through": float((bus[0] + bus[-1]) / 2)}}
-
-
-def _neff_kw():
-    return dict(neff=NEFF, ng=NG, wl0=WL0)
 
 
 @gf.cell

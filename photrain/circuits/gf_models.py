@@ -96,10 +96,12 @@ def ring_single(*, wl=1.55, gap: float = 0.2, radius: float | None = None, lengt
 
 
 def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
-                radius: float | None = None, length_x: float = 0.01, length_y: float = 0.01) -> sax.SDict:
+                radius: float | None = None, length_x: float = 0.01, length_y: float = 0.01,
+                delta_phase: float = 0.0) -> sax.SDict:
     """gdsfactory ``ring_double``: closed-form add-drop ring with the layout's round trip.
 
-    Ports: o1 in, o2 through, o3 drop (top left), o4 add (top right).
+    ``delta_phase``: heater round-trip phase (rad at wl0), scaling thermo-optically as wl0 / wl
+    (0 for the unheated cell). Ports: o1 in, o2 through, o3 drop (top left), o4 add (top right).
     """
     radius = _radius(radius)
     gap_bot = gap if gap_bot is None else gap_bot
@@ -108,7 +110,8 @@ def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_
     ring = rings.ring_add_drop(
         wl=wl, radius=radius, length=total,
         coupling_1=_ring_coupling(gap_bot, radius, length_x),
-        coupling_2=_ring_coupling(gap_top, radius, length_x), **_OPTICS,
+        coupling_2=_ring_coupling(gap_top, radius, length_x), delta_phase=delta_phase * WL0 / jnp.asarray(wl),
+        **_OPTICS,
     )
     pb = propagation(wl, length=bus, **_OPTICS)
     return sax.reciprocal(
@@ -158,22 +161,9 @@ GRID = 0.001  # µm: gdsfactory's database unit; geometry settings are snapped t
 def ring_double_heater(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
                        radius: float | None = None, length_x: float = 1.0, length_y: float = 0.01,
                        delta_phase: float = 0.0) -> sax.SDict:
-    """gdsfactory ``ring_double_heater``: the add-drop ring of ``ring_double`` plus its heater.
-
-    ``delta_phase``: heater round-trip phase (rad at wl0), scaling thermo-optically as wl0 / wl.
-    Ports: o1 in, o2 through, o3 drop, o4 add.
-    """
-    phase = delta_phase * WL0 / jnp.asarray(wl)
-    radius = _radius(radius)
-    gap_bot = gap if gap_bot is None else gap_bot
-    gap_top = gap if gap_top is None else gap_top
-    bus, _, total = _ring_geometry(radius, length_x, length_y)
-    ring = rings.ring_add_drop(wl=wl, radius=radius, length=total,
-                               coupling_1=_ring_coupling(gap_bot, radius, length_x),
-                               coupling_2=_ring_coupling(gap_top, radius, length_x),
-                               delta_phase=phase, **_OPTICS)
-    pb = propagation(wl, length=bus, **_OPTICS)
-    return sax.reciprocal({(a, b): ring[(a, b)] * pb for a, b in (("o1", "o2"), ("o1", "o3"), ("o4", "o2"), ("o4", "o3"))})
+    """gdsfactory ``ring_double_heater``: :func:`ring_double` (same geometry) with its heater phase ``delta_phase``."""
+    return ring_double(wl=wl, gap=gap, gap_top=gap_top, gap_bot=gap_bot, radius=radius, length_x=length_x,
+                       length_y=length_y, delta_phase=delta_phase)
 
 
 def half_coupling_length(gap: float) -> float:
