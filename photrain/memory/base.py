@@ -1,0 +1,80 @@
+"""What every weight memory shares: the protocol, the per-step counters and elementwise helpers.
+
+A weight memory is a frozen dataclass of *parameters* (hashable, static under
+``jax.jit``) whose *state* is a NamedTuple pytree of arrays, elementwise over
+the weight array, with a ``counts`` field of :class:`Counts`. Methods are pure:
+
+    init(w, key) -> state               program weights w (sample device-to-device spread)
+    read(state, key=None) -> w          weights; read noise when a key is given
+    update(state, dw, key) -> state     a requested change dw (weight units) written as device pulses
+    maintain(state, images, key) -> state   after every optimiser step (transfers, refreshes, leakage)
+    elapse(state, seconds) -> state     wall time passes (drift, leakage)
+    conductances(state)                 (g_pos, g_neg, weight_per_siemens) or None for digital memories
+
+The controller (``photrain.controller``) is the only caller. It emits
+``state.counts`` after every step and resets them, so the int32 counters never
+overflow; the ledger accumulates them as Python integers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NamedTuple, Protocol
+
+import jax
+import jax.numpy as jnp
+
+
+class Counts(NamedTuple):
+    """Device events since the controller last reset them (int32 scalars).
+
+    pulses: programming pulses applied (SET, RESET, capacitor charge/discharge), all devices.
+    transfers: weights moved from a volatile to a non-volatile store (3T1C -> PCM).
+    refreshes: devices RESET and re-programmed because they saturated.
+    """
+
+    pulses: jax.Array
+    transfers: jax.Array
+    refreshes: jax.Array
+
+
+def zero_counts() -> Counts:
+    z = jnp.zeros((), jnp.int32)
+    return Counts(z, z, z)
+
+
+def add_counts(counts: Counts, *, pulses=0, transfers=0, refreshes=0) -> Counts:
+    """Counts plus the given events (scalars or arrays, summed)."""
+    return Counts(counts.pulses + jnp.sum(pulses).astype(jnp.int32),
+                  counts.transfers + jnp.sum(transfers).astype(jnp.int32),
+                  counts.refreshes + jnp.sum(refreshes).astype(jnp.int32))
+
+
+class WeightMemory(Protocol):
+    """The interface the controller uses (module docstring)."""
+
+    name: ClassVar[str]
+    w_max: float
+    nominal_step: float
+
+    def init(self, w: jax.Array, key: jax.Array | None) -> Any: ...
+    def read(self, state: Any, key: jax.Array | None = None) -> jax.Array: ...
+    def update(self, state: Any, dw: jax.Array, key: jax.Array | None) -> Any: ...
+    def maintain(self, state: Any, images, key: jax.Array | None) -> Any: ...
+    def elapse(self, state: Any, seconds) -> Any: ...
+    def conductances(self, state: Any): ...
+
+
+def stochastic_round(x: jax.Array, key: jax.Array) -> jax.Array:
+    """floor(x + U[0, 1)): unbiased integer rounding, E[result] = x (Gupta et al., ICML 2015)."""
+    return jnp.floor(x + jax.random.uniform(key, x.shape, x.dtype))
+
+
+def reset_counts(state):
+    """The state with its counters zeroed (the controller calls this after reading them)."""
+    return state._replace(counts=zero_counts())
+
+
+def require(condition: bool, device: str, message: str) -> None:
+    """Raise ``ValueError('<device>: <message>')`` when a parameter check fails."""
+    if not condition:
+        raise ValueError(f"{device}: {message}")
