@@ -69,6 +69,34 @@ def stochastic_round(x: jax.Array, key: jax.Array) -> jax.Array:
     return jnp.floor(x + jax.random.uniform(key, x.shape, x.dtype))
 
 
+def soft_bound_pulses(g, n, *, alpha, bound, sigma=0.0, key=None):
+    """Conductance after ``n`` identical soft-bound pulses towards ``bound`` (vectorised, no loop over pulses).
+
+    One pulse moves g a fraction alpha of its distance to the bound, with
+    multiplicative cycle-to-cycle noise on the step (xi ~ N(0, 1) per pulse):
+    g <- g + alpha (1 + sigma xi) (bound - g). SET uses bound = g_max
+    (dG = alpha (g_max - g)), RESET bound = g_min (dG = -alpha (g - g_min)):
+    the soft-bounds model of Fusi & Abbott, Nat. Neurosci. 10, 485 (2007) and
+    aihwkit's ``SoftBoundsDevice`` (Gokmen & Vlasov, Front. Neurosci. 10, 333 (2016)).
+
+    The distance d = bound - g is a product of independent factors,
+    d_n = d_0 prod_k (1 - alpha - alpha sigma xi_k), so exactly
+    E[d_n] = d_0 (1 - alpha)^n and
+    Var[d_n] = d_0^2 [((1 - alpha)^2 + alpha^2 sigma^2)^n - (1 - alpha)^(2n)].
+    With a key the result is one Gaussian draw per device with that mean and
+    variance (the factor is clipped at 0: noise never carries g past the bound).
+    ``n`` is an array of non-negative pulse counts (float or int); ``alpha``,
+    ``bound`` broadcast against ``g``.
+    """
+    n = jnp.asarray(n, g.dtype)
+    keep = (1.0 - alpha) ** n
+    if key is None or sigma == 0:
+        return bound - (bound - g) * keep
+    var = ((1.0 - alpha) ** 2 + (alpha * sigma) ** 2) ** n - keep**2
+    factor = keep + jnp.sqrt(jnp.maximum(var, 0.0)) * jax.random.normal(key, g.shape, g.dtype)
+    return bound - (bound - g) * jnp.maximum(factor, 0.0)
+
+
 def reset_counts(state):
     """The state with its counters zeroed (the controller calls this after reading them)."""
     return state._replace(counts=zero_counts())
