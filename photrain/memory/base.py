@@ -18,6 +18,7 @@ overflow; the ledger accumulates them as Python integers.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, NamedTuple, Protocol
 
 import jax
@@ -88,13 +89,54 @@ def soft_bound_pulses(g, n, *, alpha, bound, sigma=0.0, key=None):
     ``n`` is an array of non-negative pulse counts (float or int); ``alpha``,
     ``bound`` broadcast against ``g``.
     """
-    n = jnp.asarray(n, g.dtype)
-    keep = (1.0 - alpha) ** n
-    if key is None or sigma == 0:
+    log_keep, log_second = soft_bound_log_factors(alpha, sigma)
+    xi = None if key is None or sigma == 0 else jax.random.normal(key, jnp.shape(g), jnp.result_type(g))
+    return soft_bound_pulses_from_logs(g, n, log_keep=log_keep, log_second=log_second, bound=bound, xi=xi)
+
+
+def soft_bound_log_factors(alpha, sigma=0.0):
+    """(log E[f], log E[f^2]) of one soft-bound pulse's distance factor f = 1 - alpha (1 + sigma xi).
+
+    log E[f] = log(1 - alpha), log E[f^2] = log((1 - alpha)^2 + (alpha sigma)^2). Devices whose
+    alpha is a per-device array can compute these once (in ``init``) and call
+    :func:`soft_bound_pulses_from_logs` every update: n pulses then cost two exp instead of two pow.
+    """
+    return jnp.log1p(-alpha), jnp.log((1.0 - alpha) ** 2 + (alpha * sigma) ** 2)
+
+
+def soft_bound_pulses_from_logs(g, n, *, log_keep, log_second, bound, xi=None):
+    """:func:`soft_bound_pulses` from precomputed :func:`soft_bound_log_factors`, with caller-drawn noise.
+
+    ``xi``: zero-mean, unit-variance noise per device (None: the mean, no noise), e.g. from
+    :func:`uniform_pair`. Same closed form: E[d_n] = d_0 exp(n log_keep),
+    Var[d_n] = d_0^2 (exp(n log_second) - exp(2 n log_keep)).
+    """
+    n = jnp.asarray(n, jnp.result_type(g))
+    keep = jnp.exp(n * log_keep)
+    if xi is None:
         return bound - (bound - g) * keep
-    var = ((1.0 - alpha) ** 2 + (alpha * sigma) ** 2) ** n - keep**2
-    factor = keep + jnp.sqrt(jnp.maximum(var, 0.0)) * jax.random.normal(key, g.shape, g.dtype)
+    var = jnp.exp(n * log_second) - keep**2
+    factor = keep + jnp.sqrt(jnp.maximum(var, 0.0)) * xi
     return bound - (bound - g) * jnp.maximum(factor, 0.0)
+
+
+def uniform_pair(key, shape):
+    """Two independent U(0, 1) arrays from ONE 32-bit random word per element (16 bits each).
+
+    Half the random-number cost of two draws, for elementwise updates that need a
+    stochastic-rounding uniform and a noise variate per device (the 2^-16 grid is far
+    finer than any pulse count needs). ``uniform_noise(u)`` turns one into unit-variance noise.
+    """
+    bits = jax.random.bits(key, shape, jnp.uint32)
+    scale = jnp.float32(1.0 / 65536)
+    hi = ((bits >> 16).astype(jnp.float32) + 0.5) * scale
+    lo = ((bits & 0xFFFF).astype(jnp.float32) + 0.5) * scale
+    return hi, lo
+
+
+def uniform_noise(u):
+    """Zero-mean, unit-variance noise sqrt(3) (2u - 1) from u ~ U(0, 1): a cheap stand-in for a Gaussian."""
+    return jnp.float32(math.sqrt(3.0)) * (2.0 * u - 1.0)
 
 
 def reset_counts(state):
