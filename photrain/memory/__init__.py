@@ -10,11 +10,15 @@ from __future__ import annotations
 import dataclasses
 
 from photrain.memory.base import Counts, WeightMemory, add_counts, reset_counts, stochastic_round, zero_counts
+from photrain.memory.cbram import CBRAMMemory, CBRAMState
 from photrain.memory.digital import DigitalState, FixedPointMemory, FloatMemory
+from photrain.memory.rram import RRAMMemory, RRAMState
 
 MEMORIES: dict[str, type] = {
     "float": FloatMemory,
     "fixed": FixedPointMemory,
+    "rram": RRAMMemory,
+    "cbram": CBRAMMemory,
 }
 
 

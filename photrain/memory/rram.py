@@ -1,0 +1,264 @@
+"""RRAM (filamentary oxide memristor) differential pair with soft bounds and discrete conductance levels.
+
+One weight is a pair of devices, W = w_per_siemens (G+ - G-). Each device
+follows the soft-bounds model (:func:`photrain.memory.base.soft_bound_pulses`):
+
+    SET pulse:   G <- G + a_set   (1 + s xi) (G_max - G)     (step shrinks towards G_max)
+    RESET pulse: G <- G - a_reset (1 + s xi) (G - G_min)     (step shrinks towards G_min)
+
+with multiplicative cycle-to-cycle noise s xi on every step. Closed forms (exact
+in the mean; :func:`set_curve`, :func:`reset_curve`, :func:`symmetry_point`):
+
+* n SET pulses from G_0: G_n = G_max - (G_max - G_0)(1 - a_set)^n; RESET: G_n = G_min + (G_0 - G_min)(1 - a_reset)^n.
+* The step shrinks geometrically, by a factor (1 - a) per pulse.
+* Alternating SET and RESET pulses settle at the fixed point (symmetry point)
+  G* = (a_set G_max + a_reset G_min) / (a_set + a_reset), where both steps are equal.
+
+**Update scheme.** A requested dw becomes n = stochastic_round(|dw| / nominal_step)
+pulse pairs (at most ``max_pulses``): dw > 0 applies n SET pulses to G+ and n
+RESET pulses to G-; dw < 0 the opposite (2n pulses in the counts). Both devices
+of an oxide RRAM switch gradually in both directions (unlike PCM, whose RESET is
+abrupt), so each update moves both devices. Why: at G+ = G- the up and down
+responses of the pair are equal whatever a_set/a_reset (the device's SET/RESET
+asymmetry cancels at w = 0), and the common mode G+ + G- is pulled back to 2 G*
+instead of creeping to saturation, so the pair needs no refresh. ``nominal_step``
+is the weight change of one pulse pair at G+ = G- = G*:
+w_per_siemens * 2 a_set a_reset (G_max - G_min) / (a_set + a_reset).
+
+**Discrete levels.** A device holds one of ``n_levels`` conductances evenly
+spaced over its own [G_min, G_max]. After each update the reached conductance
+is rounded to a neighbouring level, up with probability equal to the fractional
+distance (unbiased: a step smaller than a level spacing switches a level with a
+probability proportional to its size, so the mean follows the soft-bound curve).
+``n_levels=None`` gives continuous conductance. ``init`` programs the nearest
+level by closed-loop write-verify (no pulses counted: programming, not training).
+
+**Device-to-device spread** (sampled once in ``init``): each device's step size
+is scaled by (1 + step_dtod xi) (clipped at 0.05), its SET/RESET balance by
+(1 +- up_down_dtod xi'), and its top conductance falls short of G_max by
+abs(range_dtod xi'') (G_max - G_min) (at most to 20 % of the window). G_max is
+the ceiling no device passes (assumed), so weights stay in [-w_max, w_max].
+**Read noise**: ``read(state, key)`` returns weights from G (1 + read_noise xi), fresh per read.
+Retention: none modelled (``elapse`` and ``maintain`` are the identity).
+
+State (:class:`RRAMState`): every per-device array has shape (2, *w.shape):
+index 0 is G+, index 1 is G-.
+
+Parameters (:data:`SOURCES` has each default with its source):
+
+=============  ============  ==============================================================
+parameter      default       source / assumption
+=============  ============  ==============================================================
+g_min          5 µS          assumed (see SOURCES)
+g_max          100 µS        assumed (see SOURCES)
+a_set          0.0016        aihwkit ReRamSBPresetDevice: dw_min / w_max = 0.002 / 1.25
+a_reset        0.002667      aihwkit ReRamSBPresetDevice: dw_min / abs(w_min) = 0.002 / 0.75
+c2c            0.3           assumed (aihwkit's 3.75 dw_min is additive: see SOURCES)
+step_dtod      0.3           aihwkit ReRamSBPresetDevice.dw_min_dtod
+up_down_dtod   0.01          aihwkit ReRamSBPresetDevice.up_down_dtod
+range_dtod     0.15          aihwkit ReRamSBPresetDevice: 0.3 spread of each bound / range 2
+n_levels       64            assumed: 6-bit devices (see SOURCES)
+read_noise     0.01          assumed (see SOURCES)
+w_max          1.0           weight at G+ - G- = G_max - G_min (photrain convention)
+max_pulses     1000          assumed cap per update (about one full sweep of the range)
+=============  ============  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from photrain.memory.base import Counts, add_counts, require, soft_bound_pulses, stochastic_round, zero_counts
+
+#: parameter -> (default, source). Every default number of :class:`RRAMMemory` is here.
+SOURCES: dict[str, tuple[float | int | None, str]] = {
+    "g_min": (5e-6,
+              "assumed: 5 µS, low end of the analog window of Ta/TaOx memristors. Yi, Kendall, Williams & Kumar, "
+              "Nat. Electron. 6, 45 (2023) train TaOx crossbars in situ; the exact window was not available to us"),
+    "g_max": (100e-6,
+              "assumed: 100 µS (a 20:1 analog window, typical of filamentary TaOx/HfOx 1T1R cells); see g_min"),
+    "a_set": (0.0016,
+              "aihwkit ReRamSBPresetDevice (soft-bounds fit to Gong et al., Nat. Commun. 9, 2102 (2018)): "
+              "dw_min = 0.002 at w = 0 on [w_min, w_max] = [-0.75, 1.25], i.e. a fraction 0.002 / 1.25 of the "
+              "distance to the upper bound per pulse"),
+    "a_reset": (0.002 / 0.75,
+                "aihwkit ReRamSBPresetDevice: fraction 0.002 / 0.75 of the distance to the lower bound per pulse; "
+                "a_reset / a_set = 5/3 is the preset's SET/RESET asymmetry (symmetry point at 3/8 of the window)"),
+    "c2c": (0.3,
+            "assumed: relative std of one pulse's step. aihwkit's preset has dw_min_std = 3.75 dw_min, additive "
+            "(mult_noise=False), which would also move a device sitting at its bound; photrain keeps the soft bound "
+            "exact by making the noise multiplicative, and takes 0.3 (aihwkit's multiplicative presets, e.g. "
+            "IdealizedPresetDevice.dw_min_std)"),
+    "step_dtod": (0.3, "aihwkit ReRamSBPresetDevice.dw_min_dtod = 0.3 (device-to-device spread of the step size)"),
+    "up_down_dtod": (0.01, "aihwkit ReRamSBPresetDevice.up_down_dtod = 0.01 (spread of the SET/RESET balance)"),
+    "range_dtod": (0.15,
+                   "aihwkit ReRamSBPresetDevice: w_max_dtod = 0.3/1.25 and w_min_dtod = 0.3/0.75, an absolute "
+                   "spread of 0.3 on each bound of a range of 2 -> 0.15 of the range; applied to the top of the "
+                   "window only, as a shortfall below G_max (G_min kept; assumed)"),
+    "n_levels": (64,
+                 "assumed: 64 levels (6 bits) per device; multilevel oxide RRAM programmed with write-verify "
+                 "reaches this order (and beyond, e.g. 2048 levels in Rao et al., Nature 615, 823 (2023))"),
+    "read_noise": (0.01, "assumed: 1 % relative conductance fluctuation per read (random telegraph / 1/f noise)"),
+    "w_max": (1.0, "photrain convention: weights in [-w_max, w_max]"),
+    "max_pulses": (1000, "assumed: at most 1000 pulse pairs per update; it bounds the int32 pulse counter "
+                          "(training updates need a few)"),
+}
+
+
+class RRAMState(NamedTuple):
+    """Conductances and per-device parameters; arrays of shape (2, *w.shape) (index 0: G+, 1: G-)."""
+
+    g: jax.Array  # S
+    a_set: jax.Array  # SET fraction per pulse (device-to-device spread included)
+    a_reset: jax.Array  # RESET fraction per pulse
+    g_top: jax.Array  # each device's G_max (S)
+    counts: Counts
+
+
+def set_curve(g0, n, *, a_set, g_max):
+    """Mean conductance after n SET pulses from g0: G_max - (G_max - g0)(1 - a_set)^n."""
+    return g_max - (g_max - g0) * (1.0 - a_set) ** n
+
+
+def reset_curve(g0, n, *, a_reset, g_min):
+    """Mean conductance after n RESET pulses from g0: G_min + (g0 - G_min)(1 - a_reset)^n."""
+    return g_min + (g0 - g_min) * (1.0 - a_reset) ** n
+
+
+def symmetry_point(*, a_set, a_reset, g_min, g_max):
+    """Fixed point of alternating SET/RESET pulses: G* = (a_set G_max + a_reset G_min) / (a_set + a_reset)."""
+    return (a_set * g_max + a_reset * g_min) / (a_set + a_reset)
+
+
+def _d(name):
+    return SOURCES[name][0]
+
+
+@dataclass(frozen=True)
+class RRAMMemory:
+    """Differential RRAM pair with soft bounds, discrete levels and noise (module docstring)."""
+
+    name: ClassVar[str] = "rram"
+    g_min: float = _d("g_min")
+    g_max: float = _d("g_max")
+    a_set: float = _d("a_set")
+    a_reset: float = _d("a_reset")
+    c2c: float = _d("c2c")
+    step_dtod: float = _d("step_dtod")
+    up_down_dtod: float = _d("up_down_dtod")
+    range_dtod: float = _d("range_dtod")
+    n_levels: int | None = _d("n_levels")
+    read_noise: float = _d("read_noise")
+    w_max: float = _d("w_max")
+    max_pulses: int = _d("max_pulses")
+
+    def __post_init__(self):
+        r = "rram"
+        require(self.g_min >= 0, r, f"g_min ({self.g_min} S) must be >= 0")
+        require(self.g_min < self.g_max, r, f"g_min ({self.g_min} S) must be < g_max ({self.g_max} S); "
+                "swap them or widen the window")
+        for p in ("a_set", "a_reset"):
+            require(0 < getattr(self, p) < 1, r, f"{p} is a fraction of the distance to the bound per pulse, "
+                    f"in (0, 1); got {getattr(self, p)}")
+        for p in ("c2c", "step_dtod", "up_down_dtod", "range_dtod", "read_noise"):
+            require(getattr(self, p) >= 0, r, f"{p} is a relative standard deviation, >= 0; got {getattr(self, p)}")
+        require(self.up_down_dtod < 1, r, f"up_down_dtod must be < 1; got {self.up_down_dtod}")
+        require(self.n_levels is None or (int(self.n_levels) == self.n_levels and self.n_levels >= 2), r,
+                f"n_levels must be an integer >= 2, or None for continuous conductance; got {self.n_levels}")
+        require(self.w_max > 0, r, f"w_max must be > 0; got {self.w_max}")
+        require(int(self.max_pulses) == self.max_pulses and self.max_pulses >= 1, r,
+                f"max_pulses must be an integer >= 1; got {self.max_pulses}")
+
+    # ------------------------------------------------------------------ derived
+
+    @property
+    def w_per_siemens(self) -> float:
+        """Weight per siemens of G+ - G-: w_max / (G_max - G_min)."""
+        return self.w_max / (self.g_max - self.g_min)
+
+    @property
+    def g_star(self) -> float:
+        """Nominal symmetry point (S), :func:`symmetry_point`."""
+        return symmetry_point(a_set=self.a_set, a_reset=self.a_reset, g_min=self.g_min, g_max=self.g_max)
+
+    @property
+    def nominal_step(self) -> float:
+        """Weight change of one pulse pair at G+ = G- = G* (SET on one device, RESET on the other)."""
+        a, b = self.a_set, self.a_reset
+        return self.w_per_siemens * 2 * a * b * (self.g_max - self.g_min) / (a + b)
+
+    # ------------------------------------------------------------------ protocol
+
+    def init(self, w, key=None) -> RRAMState:
+        """Program w by write-verify: G+- = c +- w / (2 k) around the symmetry point c = G* (shifted where |w| needs
+        room), each device then on its nearest level; device-to-device spread sampled from ``key`` (none if None)."""
+        w = jnp.asarray(w, jnp.float32)
+        shape = (2, *w.shape)
+        ones = jnp.ones(shape, w.dtype)
+        a_set, a_reset, g_top = self.a_set * ones, self.a_reset * ones, self.g_max * ones
+        if key is not None:
+            k1, k2, k3 = jax.random.split(key, 3)
+            scale = jnp.maximum(1 + self.step_dtod * jax.random.normal(k1, shape, w.dtype), 0.05)
+            tilt = self.up_down_dtod * jax.random.normal(k2, shape, w.dtype)
+            a_set = jnp.clip(a_set * scale * (1 + tilt), 1e-6, 0.999)
+            a_reset = jnp.clip(a_reset * scale * (1 - tilt), 1e-6, 0.999)
+            short = jnp.abs(self.range_dtod * (self.g_max - self.g_min) * jax.random.normal(k3, shape, w.dtype))
+            g_top = jnp.maximum(self.g_max - short, self.g_min + 0.2 * (self.g_max - self.g_min))
+        half = jnp.clip(w, -self.w_max, self.w_max) / (2 * self.w_per_siemens)
+        top = jnp.minimum(g_top[0], g_top[1])  # write-verify places the pair inside both devices' windows
+        centre = jnp.clip(self.g_star, self.g_min + jnp.abs(half), top - jnp.abs(half))
+        g = jnp.stack([centre + half, centre - half])
+        g = self._to_levels(jnp.clip(g, self.g_min, g_top), g_top, None)
+        return RRAMState(g, a_set, a_reset, g_top, zero_counts())
+
+    def read(self, state: RRAMState, key=None):
+        """Weights k (G+ - G-) in [-w_max, w_max]; with a key, each device read with relative noise ``read_noise``."""
+        g = state.g
+        if key is not None and self.read_noise > 0:
+            g = g * (1 + self.read_noise * jax.random.normal(key, g.shape, g.dtype))
+        return self.w_per_siemens * (g[0] - g[1])
+
+    def update(self, state: RRAMState, dw, key=None) -> RRAMState:
+        """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise."""
+        dw = jnp.asarray(dw, state.g.dtype)
+        k_n, k_c2c, k_lvl = jax.random.split(key, 3) if key is not None else (None, None, None)
+        x = jnp.abs(dw) / self.nominal_step
+        n = jnp.minimum(stochastic_round(x, k_n) if k_n is not None else jnp.round(x), self.max_pulses)
+        up = dw > 0
+        is_set = jnp.stack([up, ~up])  # G+ is SET when dw > 0, G- is SET when dw < 0
+        alpha = jnp.where(is_set, state.a_set, state.a_reset)
+        bound = jnp.where(is_set, state.g_top, self.g_min)
+        g = soft_bound_pulses(state.g, n[None], alpha=alpha, bound=bound, sigma=self.c2c, key=k_c2c)
+        g = self._to_levels(jnp.clip(g, self.g_min, state.g_top), state.g_top, k_lvl)
+        return state._replace(g=g, counts=add_counts(state.counts, pulses=2 * n))
+
+    def maintain(self, state, images, key=None):
+        return state
+
+    def elapse(self, state, seconds):
+        return state
+
+    def conductances(self, state: RRAMState):
+        """(G+, G-, w_per_siemens) for a crossbar computing in this memory."""
+        return state.g[0], state.g[1], self.w_per_siemens
+
+    # ------------------------------------------------------------------ helpers
+
+    def levels(self, state: RRAMState):
+        """Level index (int32, shape (2, *w.shape)) of each device; None without discrete levels."""
+        if self.n_levels is None:
+            return None
+        spacing = (state.g_top - self.g_min) / (self.n_levels - 1)
+        return jnp.round((state.g - self.g_min) / spacing).astype(jnp.int32)
+
+    def _to_levels(self, g, g_top, key):
+        if self.n_levels is None:
+            return g
+        spacing = (g_top - self.g_min) / (self.n_levels - 1)
+        x = (g - self.g_min) / spacing
+        x = stochastic_round(x, key) if key is not None else jnp.round(x)
+        return self.g_min + jnp.clip(x, 0, self.n_levels - 1) * spacing
