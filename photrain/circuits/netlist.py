@@ -19,7 +19,7 @@ from typing import Any
 
 import sax
 
-from photrain.circuits.registry import check_known, get_models
+from photrain.circuits.registry import bind_instances, check_known, get_models
 
 
 def _component_name(inst: Any) -> str:
@@ -53,6 +53,8 @@ def model_ports(model: Callable, settings: Mapping | None = None) -> tuple[str, 
     """Port names of ``model`` evaluated once at 1.55 µm with the applicable ``settings``."""
     params = inspect.signature(model).parameters
     kw = {k: v for k, v in (settings or {}).items() if k in params and k != "wl"}
+    if callable(getattr(model, "ports", None)):  # models that know their ports without a solve (Touchstone files)
+        return tuple(model.ports(**kw))
     return tuple(sax.get_ports(model(wl=1.55, **kw)))
 
 
@@ -100,5 +102,6 @@ def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, b
     sax's sparse solver (correct for any topology).
     """
     validate_netlist(netlist, models)
-    func, _ = sax.circuit(dict(netlist), models=get_models(models), backend=backend)
+    netlist, bound = bind_instances(netlist, get_models(models))
+    func, _ = sax.circuit(dict(netlist), models=bound, backend=backend)
     return func

@@ -5,17 +5,30 @@ One dictionary serves both worlds: gdsfactory cell names (``straight``,
 that read gdsfactory settings, so ``sax.circuit(component.get_netlist(),
 models=REGISTRY)`` simulates a layout; photrain's own models (``mzi2x2``,
 ``ring_add_drop``, ``phase_shifter_thermal`` ...) are there under their own names.
+
+``touchstone`` (:mod:`photrain.circuits.touchstone`) reads its S-parameters from the
+file named in the instance's ``settings: {path: ...}``; :func:`bind_instances` gives
+each such instance its own model before sax solves the netlist.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
+from photrain.circuits.cell_models import CELL_MODELS
 from photrain.circuits.gf_models import GF_MODELS
+from photrain.circuits.touchstone import bind_touchstone, touchstone
 from photrain.models import SMODELS
 
-REGISTRY: dict[str, Callable] = {**SMODELS, **GF_MODELS}
+REGISTRY: dict[str, Callable] = {**SMODELS, **GF_MODELS, **CELL_MODELS, "touchstone": touchstone}
+
+#: components whose model is built per instance from its settings (a file): name -> binder(settings) -> model
+INSTANCE_MODELS: dict[str, Callable[[Mapping], Callable]] = {"touchstone": bind_touchstone}
+
+#: settings that name files, per component: relative paths in a circuit YAML are taken from the YAML's folder
+PATH_SETTINGS: dict[str, tuple[str, ...]] = {"touchstone": ("path",)}
 
 
 def get_models(extra: Mapping[str, Callable] | None = None) -> dict[str, Callable]:
@@ -37,3 +50,36 @@ def check_known(names: Iterable[str], models: Mapping[str, Callable], *, where: 
         f"Known models: {', '.join(sorted(models))}. "
         "Fix the name, or pass models={'name': function} to register your own."
     )
+
+
+def bind_instances(netlist: Mapping, models: Mapping[str, Callable]) -> tuple[dict, dict[str, Callable]]:
+    """Give every instance of an :data:`INSTANCE_MODELS` component its own model (returns new netlist, models).
+
+    The instance's settings are consumed by its binder (e.g. the Touchstone file's
+    path); the netlist then names ``<component>__<instance>`` with no settings.
+    """
+    instances = dict(netlist.get("instances") or {})
+    models = dict(models)
+    for name, inst in instances.items():
+        comp = inst.get("component") if isinstance(inst, Mapping) else inst
+        if comp in INSTANCE_MODELS and models.get(comp) is REGISTRY.get(comp):
+            settings = dict(inst.get("settings") or {}) if isinstance(inst, Mapping) else {}
+            key = f"{comp}__{name}"
+            models[key] = INSTANCE_MODELS[comp](settings)
+            instances[name] = {**(inst if isinstance(inst, Mapping) else {}), "component": key, "settings": {}}
+    return {**netlist, "instances": instances}, models
+
+
+def resolve_paths(spec: Mapping, base: str | Path) -> dict:
+    """A circuit spec whose file settings (:data:`PATH_SETTINGS`) that are relative are made relative to ``base``."""
+    instances = dict(spec.get("instances") or {})
+    for name, inst in instances.items():
+        if not isinstance(inst, Mapping) or inst.get("component") not in PATH_SETTINGS:
+            continue
+        settings = dict(inst.get("settings") or {})
+        for key in PATH_SETTINGS[inst["component"]]:
+            value = settings.get(key)
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                settings[key] = str(Path(base) / value)
+        instances[name] = {**inst, "settings": settings}
+    return {**spec, "instances": instances}

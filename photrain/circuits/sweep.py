@@ -22,6 +22,49 @@ def parse_wl_range(text: str) -> np.ndarray:
     return np.linspace(start, stop, num)
 
 
+#: |S|² (dB) below which a port pair counts as carrying no light (the solver's zeros print as -300 dB)
+DARK_DB = -150.0
+
+
+def _period(power: np.ndarray) -> int | None:
+    """Repeat period (samples) of a sampled spectrum, or None: the longest autocorrelation peak (> 0.25, unbiased,
+    within half the window) that is not a multiple of a shorter one, so a ring's FSR wins over its harmonics and
+    over a bank's channel spacing."""
+    from scipy.signal import find_peaks
+
+    x = power - power.mean()
+    if x.std() < 1e-3:
+        return None
+    n = len(x)
+    acf = np.fft.irfft(np.abs(np.fft.rfft(x, 2 * n)) ** 2)[:n]
+    acf = acf / acf[0] * n / (n - np.arange(n))  # unbiased: correct for the shrinking overlap
+    peaks, _ = find_peaks(acf[: n // 2], height=0.25)
+    kept: list[int] = []
+    for p in peaks:
+        if not any(abs(p / q - round(p / q)) < 0.03 for q in kept):
+            kept.append(int(p))
+    return max(kept) if kept else None
+
+
+def default_wl_range(func: Callable[..., sax.SDict], *, centre: float = 1.55, fsrs: float = 2.0, points: int = 2001,
+                     search: tuple[float, float] = (1.50, 1.60), **settings) -> np.ndarray:
+    """A wavelength grid (µm) spanning ``fsrs`` free spectral ranges of the circuit around ``centre``.
+
+    The FSR is the longest repeat period of the port pairs' power spectra over
+    ``search`` (autocorrelation of a 4001-point sweep); a circuit with no repeat
+    within ``search`` gets all of ``search``. The span is clipped to ``search``.
+    """
+    coarse = np.linspace(*search, 4001)
+    s = func(wl=jnp.asarray(coarse), **settings)
+    step = coarse[1] - coarse[0]
+    periods = [p for v in s.values() if (p := _period(np.abs(np.asarray(v)) ** 2)) is not None]
+    if not periods:
+        return np.linspace(*search, points)
+    half = fsrs * max(periods) * step / 2
+    lo, hi = max(search[0], centre - half), min(search[1], centre + half)
+    return np.linspace(lo, hi, points)
+
+
 def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, str]] | None = None, **settings):
     """Evaluate a circuit over ``wl`` (µm) and return {(in, out): |S|^2 in dB}.
 
@@ -39,21 +82,30 @@ def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, st
     return {(a, b): np.asarray(10 * jnp.log10(jnp.abs(s[(a, b)]) ** 2 + 1e-30)) for a, b in port_pairs}
 
 
-def plot_sweep(wl, spectra: dict, path: str | Path | None = None, *, title: str = ""):
-    """Plot |S|^2 (dB) vs wavelength (nm); save to ``path`` when given. Returns the figure."""
-    import matplotlib
+def lit_pairs(spectra: dict, floor_db: float = DARK_DB) -> tuple[dict, list]:
+    """Split sweep results into (pairs that carry light, names of dark pairs): dark = max |S|² below ``floor_db`` dB."""
+    lit = {k: v for k, v in spectra.items() if float(np.max(v)) > floor_db}
+    return lit, [f"{a}->{b}" for (a, b) in spectra if (a, b) not in lit]
 
-    matplotlib.use("Agg", force=False)
+
+def plot_sweep(wl, spectra: dict, path: str | Path | None = None, *, title: str = ""):
+    """Plot |S|² (dB) vs wavelength (nm) of the pairs that carry light; save to ``path`` when given. Returns the figure.
+
+    Uses pyplot without touching the backend: figures show inline in Jupyter, and
+    the CLI (MPLBACKEND=Agg) writes files.
+    """
     import matplotlib.pyplot as plt
 
+    lit, _ = lit_pairs(spectra)
     fig, ax = plt.subplots(figsize=(7, 4))
-    for (a, b), db in spectra.items():
+    for (a, b), db in lit.items():
         ax.plot(np.asarray(wl) * 1e3, db, label=f"{a} → {b}")
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("|S|² (dB)")
-    ax.set_ylim(bottom=max(-60.0, min(float(np.min(v)) for v in spectra.values()) - 3))
+    if lit:
+        ax.set_ylim(bottom=max(-60.0, min(float(np.min(v)) for v in lit.values()) - 3))
+        ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
     fig.tight_layout()

@@ -10,6 +10,7 @@ from that layout is simulated through the registry.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,24 +19,28 @@ import yaml
 
 from photrain.circuits.netlist import circuit as netlist_circuit
 from photrain.circuits.pdk import activate_pdk
-from photrain.circuits.registry import check_known, get_models
+from photrain.circuits.registry import check_known, get_models, resolve_paths
 
 _counter = itertools.count()
 
 
-def load_yaml(source: str | Path | Mapping) -> dict[str, Any]:
-    """Read a circuit YAML file (safely) into a dict; a dict passes through (copied)."""
+def load_yaml(source: str | Path | Mapping, *, max_instances: int = MAX_INSTANCES) -> dict[str, Any]:
+    """Read a circuit YAML file (safely, within a node budget) into a dict and check its structure.
+
+    A dict passes through (copied) and is checked the same way. Raises
+    ValueError (naming the file, line, instance or key) for alias bombs,
+    aliases in settings, duplicate keys, malformed entries, unknown settings,
+    non-physical numbers, and more than ``max_instances`` instances;
+    FileNotFoundError when the file is missing.
+    """
     if isinstance(source, Mapping):
-        return dict(source)
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"circuit file {str(path)!r} does not exist; the shipped circuits are in circuits/*.pic.yml")
-    try:
-        spec = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML ({err})") from err
-    if not isinstance(spec, dict) or "instances" not in spec:
-        raise ValueError(f"{path}: a circuit YAML needs a top-level mapping with 'instances' (and 'ports')")
+        spec, where = dict(source), "circuit"
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"circuit file {str(path)!r} does not exist; the shipped circuits are in circuits/*.pic.yml")
+        spec, where = load_bounded(path), str(path)
+    check_spec(spec, where=where, cells=activate_pdk().cells, max_instances=max_instances)
     return spec
 
 
@@ -49,16 +54,35 @@ def check_components(spec: Mapping, models: Mapping[str, Callable] | None = None
     check_known(names, get_models(models), where=f"{where} (photrain models)")
 
 
-def build_component(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None):
+def build_component(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None, *,
+                    max_instances: int = MAX_INSTANCES):
     """Build the gdsfactory layout of a circuit YAML file or dict (validated first)."""
     import gdsfactory as gf
 
-    spec = load_yaml(source)
-    check_components(spec, models, where=str(source) if not isinstance(source, Mapping) else "circuit")
+    where = str(source) if not isinstance(source, Mapping) else "circuit"
+    spec = load_yaml(source, max_instances=max_instances)
+    check_components(spec, models, where=where)
     spec = dict(spec)
     # A unique cell name per build: gdsfactory caches cells by name.
-    spec["name"] = f"{spec.get('name', 'circuit')}_{next(_counter)}"
-    return gf.read.from_yaml(spec)
+    spec["name"] = f"{spec.get('name') or 'circuit'}_{next(_counter)}"
+    try:
+        return gf.read.from_yaml(spec)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, AssertionError, ArithmeticError) as err:
+        raise ValueError(f"{where}: gdsfactory cannot build this layout: {_first_line(err)}") from err
+
+
+def _first_line(err: BaseException) -> str:
+    """A one-line summary of an exception (pydantic's first error with its location, else the message)."""
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            loc = ".".join(str(x) for x in first.get("loc", ()))
+            return f"{loc}: {first.get('msg')}" if loc else str(first.get("msg"))
+        except Exception:  # noqa: BLE001 - fall back to the message
+            pass
+    text = " ".join(str(err.args[0] if isinstance(err, KeyError) and err.args else err).split())
+    return f"{type(err).__name__}: {text}" if not isinstance(err, ValueError) else text
 
 
 def optical_netlist(component) -> dict:
@@ -80,10 +104,37 @@ def load_circuit(source: str | Path | Mapping, models: Mapping[str, Callable] | 
     return component, component_circuit(component, models)
 
 
-def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = None) -> Path:
-    """Build a circuit YAML's layout and write it as GDS to ``path``; returns the path."""
-    component = source if hasattr(source, "write_gds") else build_component(source, models)
+def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = None, *,
+              max_instances: int = MAX_INSTANCES) -> Path:
+    """Build a circuit YAML's layout, validate it as ``simulate`` would, and write it as GDS to ``path``.
+
+    Nothing is written unless the circuit passes the same checks as a
+    simulation (the extracted optical netlist: dangling and doubly used ports)
+    and its bounding box fits the GDS database range; the file appears
+    atomically (written to a unique temporary name, then renamed). ``path``
+    must end in .gds or .oas and must not be the input file.
+    """
     path = Path(path)
+    if path.suffix.lower() not in (".gds", ".oas"):
+        raise ValueError(f"output {str(path)!r} must end in .gds (or .oas)")
+    if not hasattr(source, "write_gds") and not isinstance(source, Mapping) and _same_file(source, path):
+        raise ValueError(f"output {str(path)!r} is the input circuit file; choose another output path")
+    where = str(source) if isinstance(source, str | Path) else "circuit"
+    component = source if hasattr(source, "write_gds") else build_component(source, models, max_instances=max_instances)
+    validate_netlist(optical_netlist(component), models, where=where)
+    check_extent(component, where=where)
     path.parent.mkdir(parents=True, exist_ok=True)
-    component.write_gds(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{next(_counter)}.tmp{path.suffix}")
+    try:
+        component.write_gds(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
