@@ -31,9 +31,9 @@ def test_rram_n_pulses_follow_the_soft_bound_closed_form():
     np.testing.assert_allclose(s1.g[1], reset_curve(g_star, n, a_reset=mem.a_reset, g_min=mem.g_min), rtol=1e-5)
     assert int(s1.counts.pulses) == 4 * 2 * n
     # n pulses in one update equal n one-pulse updates
-    s2 = s
+    s2, up = s, jax.jit(mem.update)
     for _ in range(n):
-        s2 = mem.update(s2, jnp.full((4,), mem.nominal_step), None)
+        s2 = up(s2, jnp.full((4,), mem.nominal_step), None)
     np.testing.assert_allclose(s2.g, s1.g, rtol=1e-5)
     assert int(s2.counts.pulses) == int(s1.counts.pulses)
 
@@ -113,9 +113,9 @@ def test_rram_discrete_levels_count_and_unbiased_level_switching():
 def test_rram_weights_stay_in_range_under_any_update():
     mem = RRAMMemory()
     k1, k2, k3 = jax.random.split(KEY, 3)
-    s = mem.init(jax.random.uniform(k1, (64, 64), minval=-1, maxval=1), k2)
+    s, up = mem.init(jax.random.uniform(k1, (64, 64), minval=-1, maxval=1), k2), jax.jit(mem.update)
     for k in jax.random.split(k3, 5):
-        s = mem.update(s, 5.0 * jax.random.normal(k, (64, 64)), k)
+        s = up(s, 5.0 * jax.random.normal(k, (64, 64)), k)
         w = mem.read(s)
         assert float(jnp.max(jnp.abs(w))) <= mem.w_max * (1 + 1e-6)
         assert float(jnp.min(s.g)) >= mem.g_min * (1 - 1e-6) and float(jnp.max(s.g)) <= mem.g_max * (1 + 1e-6)
@@ -178,8 +178,9 @@ def test_cbram_cycle_to_cycle_variation_of_the_reached_level_and_range():
     assert abs(g.mean() - nominal) < 5 * 0.1 * mem.spacing / np.sqrt(m)
     assert abs(g.std() / (0.1 * mem.spacing) - 1) < 0.05
     # many random updates: weights never leave [-w_max, w_max]
+    up = jax.jit(mem.update)
     for k in jax.random.split(KEY, 10):
-        s1 = mem.update(s1, 3 * jax.random.normal(k, (m,)), k)
+        s1 = up(s1, 3 * jax.random.normal(k, (m,)), k)
     w = mem.read(s1)
     assert float(jnp.max(jnp.abs(w))) <= mem.w_max + 1e-6
     assert set(np.unique(np.asarray(mem.levels(s1)))) == {0, 1, 2, 3}
@@ -192,10 +193,10 @@ def test_cbram_frozen_devices_never_change():
     mask = jax.random.bernoulli(k3, 0.5, (200, 50))
     s = mem.freeze(s, mask)
     g0, l0 = np.asarray(s.g), np.asarray(s.level)
-    pulses_free = 0
+    pulses_free, up = 0, jax.jit(mem.update)
     for k in jax.random.split(KEY, 20):
         before = s.counts.pulses
-        s = mem.update(s, 2 * jax.random.normal(k, (200, 50)), k)
+        s = up(s, 2 * jax.random.normal(k, (200, 50)), k)
         pulses_free += int(s.counts.pulses - before)
     frozen = np.asarray(mask)
     np.testing.assert_array_equal(np.asarray(s.g)[frozen], g0[frozen])

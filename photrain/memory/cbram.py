@@ -22,7 +22,9 @@ level up or down with probability min(|dw| / level_step, 1): stochastic
 rounding, E[level change] = dw / level_step while |dw| <= level_step. Each pulse
 switches the device with probability ``p_switch`` (the device's intrinsic
 switching probability; 1 = always). Every switch lands on the new level with
-cycle-to-cycle variation: g = g_level + c2c (level spacing) xi. Pulses are
+cycle-to-cycle variation: g = g_level + c2c (level spacing) xi, clipped to
+[g_min, g_max] (xi: zero-mean, unit-variance; Gaussian in ``init``, a cheap
+uniform variate from :func:`photrain.memory.base.uniform_pair` in ``update``). Pulses are
 counted only where a device can move (not at the end level it is pushed into,
 not frozen). Without a key the update is deterministic (nearest rounding, no
 variation, p_switch treated as 1).
@@ -60,7 +62,7 @@ import jax
 import jax.numpy as jnp
 
 from photrain.constants import Q_E, H
-from photrain.memory.base import Counts, add_counts, require, stochastic_round, zero_counts
+from photrain.memory.base import Counts, add_counts, require, uniform_noise, uniform_pair, zero_counts
 
 G0 = 2 * Q_E**2 / H  #: conductance quantum 2 e^2 / h (S), 77.5 µS
 
@@ -159,7 +161,8 @@ class CBRAMMemory:
         conductance carries cycle-to-cycle variation. No device starts frozen."""
         w = jnp.asarray(w, jnp.float32)
         level = jnp.round((jnp.clip(w, -self.w_max, self.w_max) + self.w_max) / self.level_step).astype(jnp.int32)
-        return CBRAMState(level, self._reach(level, key, w.dtype), jnp.zeros(w.shape, bool), zero_counts())
+        xi = None if key is None or self.c2c == 0 else jax.random.normal(key, w.shape, w.dtype)
+        return CBRAMState(level, self._reach(level, xi, w.dtype), jnp.zeros(w.shape, bool), zero_counts())
 
     def read(self, state: CBRAMState, key=None):
         """Weights w_per_siemens (g - g_ref); with a key, g read with relative noise ``read_noise``."""
@@ -171,22 +174,28 @@ class CBRAMMemory:
     def update(self, state: CBRAMState, dw, key=None) -> CBRAMState:
         """Stochastic level switching (module docstring); frozen devices never change."""
         dw = jnp.asarray(dw, state.g.dtype)
-        k_n, k_sw, k_c2c = jax.random.split(key, 3) if key is not None else (None, None, None)
-        x = jnp.abs(dw) / self.level_step
-        n = stochastic_round(x, k_n) if k_n is not None else jnp.round(x)
+        x = jnp.abs(dw) * (1.0 / self.level_step)
+        if key is None:
+            n, xi = jnp.round(x), None
+        else:
+            k_u, k_sw = jax.random.split(key)
+            u_n, u_c2c = uniform_pair(k_u, dw.shape)  # cheap 16-bit uniforms (photrain.memory.base)
+            n = jnp.floor(x + u_n)  # stochastic rounding: E[n] = |dw| / level_step
+            xi = uniform_noise(u_c2c) if self.c2c > 0 else None
         n = jnp.minimum(n, self.max_levels_per_update).astype(jnp.int32)
         direction = jnp.sign(dw).astype(jnp.int32)
         room = jnp.where(direction > 0, self.n_levels - 1 - state.level, state.level)
         pulses = jnp.where(state.frozen, 0, jnp.minimum(n, room))  # no pulse into an end level or a frozen device
-        if k_sw is not None and self.p_switch < 1:
+        if key is not None and self.p_switch < 1:
             if self.max_levels_per_update == 1:
-                moved = pulses * jax.random.bernoulli(k_sw, self.p_switch, pulses.shape).astype(jnp.int32)
+                u_sw, _ = uniform_pair(k_sw, dw.shape)
+                moved = pulses * (u_sw < self.p_switch).astype(jnp.int32)
             else:
                 moved = jax.random.binomial(k_sw, pulses.astype(jnp.float32), self.p_switch).astype(jnp.int32)
         else:
             moved = pulses
         level = state.level + direction * moved
-        g = jnp.where(moved > 0, self._reach(level, k_c2c, state.g.dtype), state.g)
+        g = jnp.where(moved > 0, self._reach(level, xi, state.g.dtype), state.g)
         return state._replace(level=level, g=g, counts=add_counts(state.counts, pulses=pulses))
 
     def maintain(self, state, images, key=None):
@@ -212,8 +221,9 @@ class CBRAMMemory:
     def unfreeze(self, state: CBRAMState) -> CBRAMState:
         return state._replace(frozen=jnp.zeros_like(state.frozen))
 
-    def _reach(self, level, key, dtype):
+    def _reach(self, level, xi, dtype):
+        """Conductance reached on ``level``, with cycle-to-cycle variation c2c * spacing * xi (xi: unit variance)."""
         g = self.g_min + level.astype(dtype) * self.spacing
-        if key is not None and self.c2c > 0:
-            g = g + self.c2c * self.spacing * jax.random.normal(key, level.shape, dtype)
+        if xi is not None:
+            g = g + self.c2c * self.spacing * xi
         return jnp.clip(g, self.g_min, self.g_max)  # the window bounds the filament: w stays in [-w_max, w_max]

@@ -25,8 +25,17 @@ instead of creeping to saturation, so the pair needs no refresh. ``nominal_step`
 is the weight change of one pulse pair at G+ = G- = G*:
 w_per_siemens * 2 a_set a_reset (G_max - G_min) / (a_set + a_reset).
 
+**Randomness** (cheap, elementwise): per update one uniform per weight for the
+pulse rounding and two per device (cycle-to-cycle noise, level rounding), all
+16-bit uniforms from :func:`photrain.memory.base.uniform_pair`. The n-pulse
+cycle-to-cycle noise is one zero-mean, unit-variance draw per device scaled to
+the exact closed-form variance (a uniform variate, not a Gaussian: the first two
+moments are exact, the shape is not modelled).
+
 **Discrete levels.** A device holds one of ``n_levels`` conductances evenly
-spaced over its own [G_min, G_max]. After each update the reached conductance
+spaced over [G_min, G_max]: the write-verify targets of the periphery, common
+to all devices (a device whose window falls short reaches only the levels below
+its top, assumed). After each update the reached conductance
 is rounded to a neighbouring level, up with probability equal to the fractional
 distance (unbiased: a step smaller than a level spacing switches a level with a
 probability proportional to its size, so the mean follows the soft-bound curve).
@@ -72,7 +81,16 @@ from typing import ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from photrain.memory.base import Counts, add_counts, require, soft_bound_pulses, stochastic_round, zero_counts
+from photrain.memory.base import (
+    Counts,
+    add_counts,
+    require,
+    soft_bound_log_factors,
+    soft_bound_pulses_from_logs,
+    uniform_noise,
+    uniform_pair,
+    zero_counts,
+)
 
 #: parameter -> (default, source). Every default number of :class:`RRAMMemory` is here.
 SOURCES: dict[str, tuple[float | int | None, str]] = {
@@ -110,12 +128,19 @@ SOURCES: dict[str, tuple[float | int | None, str]] = {
 
 
 class RRAMState(NamedTuple):
-    """Conductances and per-device parameters; arrays of shape (2, *w.shape) (index 0: G+, 1: G-)."""
+    """Conductances and per-device parameters; arrays of shape (2, *w.shape) (index 0: G+, 1: G-).
+
+    The per-device SET/RESET fractions (device-to-device spread included) are kept as the
+    :func:`photrain.memory.base.soft_bound_log_factors` of one pulse, computed once in ``init``:
+    log_set = log(1 - a_set), log_set2 = log((1 - a_set)^2 + (a_set c2c)^2), and likewise for RESET.
+    """
 
     g: jax.Array  # S
-    a_set: jax.Array  # SET fraction per pulse (device-to-device spread included)
-    a_reset: jax.Array  # RESET fraction per pulse
-    g_top: jax.Array  # each device's G_max (S)
+    log_set: jax.Array
+    log_set2: jax.Array
+    log_reset: jax.Array
+    log_reset2: jax.Array
+    g_top: jax.Array  # each device's top conductance (S), <= g_max
     counts: Counts
 
 
@@ -208,12 +233,20 @@ class RRAMMemory:
             a_reset = jnp.clip(a_reset * scale * (1 - tilt), 1e-6, 0.999)
             short = jnp.abs(self.range_dtod * (self.g_max - self.g_min) * jax.random.normal(k3, shape, w.dtype))
             g_top = jnp.maximum(self.g_max - short, self.g_min + 0.2 * (self.g_max - self.g_min))
+            if self.n_levels is not None:  # a device reaches the grid levels below its top
+                g_top = self.g_min + jnp.floor((g_top - self.g_min) / self.level_spacing + 1e-4) * self.level_spacing
         half = jnp.clip(w, -self.w_max, self.w_max) / (2 * self.w_per_siemens)
         top = jnp.minimum(g_top[0], g_top[1])  # write-verify places the pair inside both devices' windows
         centre = jnp.clip(self.g_star, self.g_min + jnp.abs(half), top - jnp.abs(half))
         g = jnp.stack([centre + half, centre - half])
-        g = self._to_levels(jnp.clip(g, self.g_min, g_top), g_top, None)
-        return RRAMState(g, a_set, a_reset, g_top, zero_counts())
+        g = jnp.clip(self._to_levels(g, None), self.g_min, g_top)
+        log_set, log_set2 = soft_bound_log_factors(a_set, self.c2c)
+        log_reset, log_reset2 = soft_bound_log_factors(a_reset, self.c2c)
+        return RRAMState(g, log_set, log_set2, log_reset, log_reset2, g_top, zero_counts())
+
+    def step_fractions(self, state: RRAMState):
+        """(a_set, a_reset) of every device, shape (2, *w.shape) each (from the stored log factors)."""
+        return -jnp.expm1(state.log_set), -jnp.expm1(state.log_reset)
 
     def read(self, state: RRAMState, key=None):
         """Weights k (G+ - G-) in [-w_max, w_max]; with a key, each device read with relative noise ``read_noise``."""
@@ -225,15 +258,23 @@ class RRAMMemory:
     def update(self, state: RRAMState, dw, key=None) -> RRAMState:
         """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise."""
         dw = jnp.asarray(dw, state.g.dtype)
-        k_n, k_c2c, k_lvl = jax.random.split(key, 3) if key is not None else (None, None, None)
         x = jnp.abs(dw) / self.nominal_step
-        n = jnp.minimum(stochastic_round(x, k_n) if k_n is not None else jnp.round(x), self.max_pulses)
+        if key is None:
+            n, xi, u_lvl = jnp.round(x), None, None
+        else:
+            k_n, k_dev = jax.random.split(key)
+            u_n, _ = uniform_pair(k_n, dw.shape)
+            u_c2c, u_lvl = uniform_pair(k_dev, state.g.shape)
+            n = jnp.floor(x + u_n)  # stochastic rounding, E[n] = |dw| / nominal_step
+            xi = uniform_noise(u_c2c) if self.c2c > 0 else None
+        n = jnp.minimum(n, self.max_pulses)
         up = dw > 0
         is_set = jnp.stack([up, ~up])  # G+ is SET when dw > 0, G- is SET when dw < 0
-        alpha = jnp.where(is_set, state.a_set, state.a_reset)
-        bound = jnp.where(is_set, state.g_top, self.g_min)
-        g = soft_bound_pulses(state.g, n[None], alpha=alpha, bound=bound, sigma=self.c2c, key=k_c2c)
-        g = self._to_levels(jnp.clip(g, self.g_min, state.g_top), state.g_top, k_lvl)
+        g = soft_bound_pulses_from_logs(
+            state.g, n[None], log_keep=jnp.where(is_set, state.log_set, state.log_reset),
+            log_second=jnp.where(is_set, state.log_set2, state.log_reset2),
+            bound=jnp.where(is_set, state.g_top, self.g_min), xi=xi)
+        g = jnp.clip(self._to_levels(g, u_lvl), self.g_min, state.g_top)  # g_top is on the grid: g stays on it
         return state._replace(g=g, counts=add_counts(state.counts, pulses=2 * n))
 
     def maintain(self, state, images, key=None):
@@ -248,17 +289,21 @@ class RRAMMemory:
 
     # ------------------------------------------------------------------ helpers
 
+    @property
+    def level_spacing(self) -> float | None:
+        """Conductance between neighbouring levels (S): (G_max - G_min) / (n_levels - 1); None if continuous."""
+        return None if self.n_levels is None else (self.g_max - self.g_min) / (self.n_levels - 1)
+
     def levels(self, state: RRAMState):
         """Level index (int32, shape (2, *w.shape)) of each device; None without discrete levels."""
         if self.n_levels is None:
             return None
-        spacing = (state.g_top - self.g_min) / (self.n_levels - 1)
-        return jnp.round((state.g - self.g_min) / spacing).astype(jnp.int32)
+        return jnp.round((state.g - self.g_min) / self.level_spacing).astype(jnp.int32)
 
-    def _to_levels(self, g, g_top, key):
+    def _to_levels(self, g, u):
+        """Round to the level grid: nearest (u None) or up with probability = fractional part (u uniform)."""
         if self.n_levels is None:
             return g
-        spacing = (g_top - self.g_min) / (self.n_levels - 1)
-        x = (g - self.g_min) / spacing
-        x = stochastic_round(x, key) if key is not None else jnp.round(x)
-        return self.g_min + jnp.clip(x, 0, self.n_levels - 1) * spacing
+        x = (g - self.g_min) * (1.0 / self.level_spacing)
+        x = jnp.floor(x + u) if u is not None else jnp.round(x)
+        return self.g_min + x * self.level_spacing
