@@ -1,4 +1,4 @@
-"""Datasets: MNIST / Fashion-MNIST from standard IDX files, and scikit-learn's 8x8 digits offline.
+"""Datasets: MNIST / Fashion-MNIST from standard IDX files; scikit-learn's 8x8 digits and noisy Braille offline.
 
 The data directory is the ``data_dir`` argument, else ``PHOTRAIN_DATA_DIR``,
 else ``~/.cache/photrain``. MNIST files live in ``<data_dir>/mnist/`` and
@@ -33,7 +33,7 @@ SOURCES = {
                       ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
                        "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"), "gz"),
 }
-DATASETS = ("digits", *SOURCES)
+DATASETS = ("digits", "braille", "braille-words", *SOURCES)
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,13 @@ def load_digits(seed: int = 0, test_fraction: float = 0.2) -> Dataset:
 
 
 def load_dataset(name: str, root: str | Path | None = None, *, download: bool = True) -> Dataset:
-    """Load a dataset by name: 'digits' (offline), 'mnist' or 'fashion-mnist'."""
+    """Load a dataset by name: 'digits', 'braille', 'braille-words' (offline), 'mnist' or 'fashion-mnist'."""
     if name == "digits":
         return load_digits()
+    if name in ("braille", "braille-words"):  # noisy Braille cells / words, generated (photrain.train.braille)
+        from photrain.train.braille import load_braille
+
+        return load_braille(words=name == "braille-words")
     if name not in SOURCES:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     return load_idx_dataset(name, root, download=download)

@@ -1,0 +1,341 @@
+"""Equilibrium propagation and contrastive Hebbian learning on a layered energy-based network.
+
+The network (Scellier & Bengio, Front. Comput. Neurosci. 11, 24 (2017), eq. 1 and
+Sec. 5) has the input ``s_0 = x`` clamped and free layers ``s_1 .. s_L``
+(``s_L`` is the output) with the Hopfield-like energy
+
+    E(s) = sum_l 1/2 |s_l|^2 - sum_l b_l . rho(s_l) - sum_l rho(s_l) . W_l rho(s_{l-1})
+
+with the hard sigmoid ``rho(s) = clip(s, 0, 1)``; as in their implementation the
+states live in the box [0, 1] (where rho is the identity). The total energy
+``F = E + beta C`` adds the cost ``C = 1/2 |s_L - t|^2`` with strength beta.
+
+Relaxation minimises F over the box by exact block-coordinate descent: F is a
+quadratic in each layer given its neighbours, and layers of equal parity do
+not interact, so one *sweep* sets every odd layer, then every even layer, to
+its box-constrained minimiser
+
+    s_l = clip(W_l rho(s_{l-1}) + b_l + W_{l+1}^T rho(s_{l+1}), 0, 1)
+    s_L = clip((W_L rho(s_{L-1}) + b_L + beta t) / (1 + beta), 0, 1)
+
+(the asynchronous layer-wise updates of Scellier, Ernoult, Kendall & Kumar,
+NeurIPS 2023, "Energy-based learning algorithms for analog computing"). F never
+increases, so the relaxation converges; it stops when no state moves by more
+than ``tol`` in a sweep, or after the step cap (hardware read noise keeps the
+states jittering, and then the cap ends it).
+
+Free phase: beta = 0 from s = 0 gives s0. Nudged phase: beta from s0 (warm
+start) gives s^beta. The EP update (Scellier & Bengio 2017, eq. 10 / Theorem 1)
+
+    dW_l = (rho(s^b_l) rho(s^b_{l-1})^T - rho(s0_l) rho(s0_{l-1})^T) / beta,
+    db_l = (rho(s^b_l) - rho(s0_l)) / beta        (means over the batch)
+
+tends to -dC(s0)/dW as beta -> 0. The *clamped* variant ("chl") fixes the
+output to the target in the second phase and uses the plain difference of the
+products — contrastive Hebbian learning (Movellan 1991), the rule that Yi,
+Kendall, Kumar et al. (Nature Electronics 6, 45 (2023)) run on memristor
+crossbars; it is EP's beta -> infinity limit (times beta). ``random_sign``
+draws beta's sign per batch (Scellier & Bengio's code; Laborieux et al.,
+Front. Neurosci. 15, 633674 (2021)), which cancels the first-order bias of a
+one-sided nudge on average.
+
+Hardware: every product in the relaxation goes through two callables,
+
+    matmul(i, s, key)   -> s @ W_i.T   (batch, out_i)   W x on the core
+    matmul_t(i, s, key) -> s @ W_i     (batch, in_i)    W^T s on the core
+
+(``key`` is a jax PRNG key for the read noise of that one product, or None).
+The weights themselves are never needed: the update is built from the states,
+which is what makes the rule local. This module never imports a core or a
+memory; :func:`digital_products` gives the plain float products.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from photrain.train.network import F32
+
+VARIANTS = ("ep", "chl")
+
+
+def rho(s):
+    """Hard sigmoid, Scellier & Bengio (2017) Sec. 5: clip(s, 0, 1)."""
+    return jnp.clip(s, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class EqPropConfig:
+    """Settings of one EP/CHL step.
+
+    beta: nudging strength (EP; any finite non-zero value, |beta| < 1 when negative or random-signed,
+        so the output energy stays convex). free_steps / nudged_steps: sweep caps of the two phases.
+    tol: a phase stops once no state changes by more than tol in a sweep (0 = always run the cap).
+    variant: "ep" (nudged, divided by beta) or "chl" (outputs clamped to the target).
+    random_sign: draw the sign of beta at random every step (needs a key).
+    """
+
+    beta: float = 0.5
+    free_steps: int = 20
+    nudged_steps: int = 8
+    tol: float = 1e-4
+    variant: str = "ep"
+    random_sign: bool = False
+
+    def __post_init__(self):
+        b = float(self.beta)
+        if not math.isfinite(b) or b == 0.0:
+            raise ValueError(f"--beta must be a finite non-zero nudging strength (e.g. 0.5); got {self.beta}")
+        if (b < 0 or self.random_sign) and abs(b) >= 1.0:
+            raise ValueError(f"--beta {self.beta}: a negative or random-sign beta needs |beta| < 1 "
+                             "(the nudged output energy (1 + beta)/2 |s|^2 must stay convex); use e.g. 0.5")
+        for name, v in (("free_steps", self.free_steps), ("nudged_steps", self.nudged_steps)):
+            if int(v) != v or int(v) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be an integer >= 1 relaxation sweeps; got {v}")
+        if not (self.tol >= 0 and math.isfinite(self.tol)):
+            raise ValueError(f"eqprop tol must be a finite number >= 0; got {self.tol}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"--eqprop-variant must be one of {', '.join(VARIANTS)}; got {self.variant!r}")
+
+
+class Relaxed(NamedTuple):
+    states: list  # [s_1, ..., s_L], each (batch, width)
+    sweeps: jax.Array  # int32: sweeps run
+    delta: jax.Array  # largest state change in the last sweep
+
+
+class EqPropResult(NamedTuple):
+    loss: jax.Array  # mean over the batch of C(s0) = 1/2 |s0_L - t|^2
+    grads: list  # [(gW, gb)] with gW (out, in): descent directions for an optimiser (w -= lr * g)
+    free: Relaxed
+    nudged: Relaxed
+    beta: jax.Array  # the (signed) beta used
+
+
+def digital_products(params):
+    """(matmul, matmul_t) as plain float products of ``params = [(W, b)]``; the key is ignored."""
+    def matmul(i, s, key=None):
+        return s @ params[i][0].T
+
+    def matmul_t(i, s, key=None):
+        return s @ params[i][0]
+
+    return matmul, matmul_t
+
+
+def _check_products(matmul, matmul_t):
+    if matmul is None:
+        raise ValueError("eqprop needs matmul(i, s, key) -> s @ W_i.T (the W x product of the core)")
+    if matmul_t is None:
+        raise ValueError("eqprop needs W^T products (matmul_t(i, s, key) -> s @ W_i) in every relaxation step, "
+                     "and this core has no transpose: use --core crossbar (drives the columns), bank (programs W^T) "
+                     "or digital")
+
+
+def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0, target=None, clamp: bool = False,
+          init=None, key=None, drive0=None, differentiable: bool = False) -> Relaxed:
+    """Minimise F = E + beta C over the box by odd/even block sweeps (see the module docstring).
+
+    biases: [b_1 .. b_L] (their shapes give the layer widths). init: starting states (default zeros).
+    clamp: hold the output at ``target`` (the CHL clamped phase). drive0: W_1 x if already computed (x is
+    clamped, so the input layer's drive is one product per relaxation). ``steps`` caps the sweeps.
+    differentiable: run exactly ``steps`` sweeps with ``lax.scan`` (reverse-mode differentiable; no early exit).
+    """
+    if int(steps) < 1:
+        raise ValueError(f"relaxation steps must be >= 1; got {steps}")
+    _check_products(matmul, matmul_t)
+    n_layers = len(biases)
+    batch = x.shape[0]
+    if init is None:
+        init = [jnp.zeros((batch, b.shape[-1]), F32) for b in biases]
+    states = [jnp.asarray(s, F32) for s in init]
+    if clamp:
+        states[-1] = jnp.asarray(target, F32)
+    beta = jnp.asarray(beta, F32)
+    x = jnp.asarray(x, F32)
+    biases = [jnp.asarray(b, F32) for b in biases]
+    target = None if target is None else jnp.asarray(target, F32)
+    if drive0 is None:
+        drive0 = matmul(0, x, None if key is None else jax.random.fold_in(key, 10_000))
+    drive0 = jnp.asarray(drive0, F32)
+    odd = list(range(0, n_layers, 2))  # state index l-1 for layers l = 1, 3, 5 ...
+    even = list(range(1, n_layers, 2))
+
+    def pkey(step, n):
+        return None if key is None else jax.random.fold_in(jax.random.fold_in(key, step), n)
+
+    def update(states, j, step):
+        """Box minimiser of layer j+1 (state index j) given its neighbours."""
+        d = (drive0 if j == 0 else matmul(j, rho(states[j - 1]), pkey(step, 2 * j)).astype(F32)) + biases[j]
+        if j < n_layers - 1:
+            up = matmul_t(j + 1, rho(states[j + 1]), pkey(step, 2 * j + 1)).astype(F32)
+            return jnp.clip(d + up, 0.0, 1.0)
+        if clamp:
+            return states[j]
+        if target is None:
+            return jnp.clip(d, 0.0, 1.0)
+        return jnp.clip((d + beta * target) / (1.0 + beta), 0.0, 1.0)
+
+    def sweep(states, step):
+        new = list(states)
+        for group in (odd, even):
+            for j in group:
+                new[j] = update(new, j, step)
+        return new
+
+    def cond(c):
+        _, step, delta = c
+        return (step < steps) & (delta > tol)
+
+    def change(new, old):
+        return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(new, old, strict=True)])).astype(F32)
+
+    def body(c):
+        states, step, _ = c
+        new = sweep(states, step)
+        return new, step + 1, change(new, states)
+
+    if differentiable:
+        def scan_body(st, step):
+            new = sweep(st, step)
+            return new, change(new, st)
+
+        states, deltas = jax.lax.scan(scan_body, states, jnp.arange(int(steps)))
+        return Relaxed(states, jnp.int32(steps), deltas[-1])
+    states, n, delta = jax.lax.while_loop(cond, body, (states, jnp.int32(0), jnp.asarray(jnp.inf, F32)))
+    return Relaxed(states, n, delta)
+
+
+def _products(x, states, n):
+    """[(rho(s_l)^T rho(s_{l-1}) / n, sum rho(s_l) / n)] for every layer pair."""
+    pre = [x, *[rho(s) for s in states[:-1]]]
+    return [(rho(s).T @ p / n, rho(s).sum(0) / n) for s, p in zip(states, pre, strict=True)]
+
+
+def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=None) -> EqPropResult:
+    """One EP (or CHL) step on a batch: free phase, nudged (or clamped) phase, the local update.
+
+    biases: [b_1 .. b_L]. x: (batch, n_in) clamped inputs (in [0, 1]). target: (batch, n_out) in [0, 1]
+    (one-hot classes, or clean patterns to reconstruct). key: PRNG key for random-sign beta and the
+    cores' read noise (None = deterministic). Returns loss, descent directions ``grads`` (the negated
+    update, so an optimiser's ``w -= lr * g`` applies +lr dW) and both relaxed phases.
+    """
+    _check_products(matmul, matmul_t)
+    x = jnp.asarray(x, F32)
+    target = jnp.asarray(target, F32)
+    n = x.shape[0]
+    k_sign, k_free, k_nudge, k_in = (None,) * 4 if key is None else tuple(jax.random.split(key, 4))
+    beta = jnp.asarray(config.beta, F32)
+    if config.random_sign:
+        if key is None:
+            raise ValueError("random-sign beta needs a PRNG key")
+        beta = jnp.where(jax.random.bernoulli(k_sign), beta, -beta)
+    biases = [jnp.asarray(b, F32) for b in biases]
+    drive0 = matmul(0, x, k_in).astype(F32)  # x is clamped in both phases: W_1 x is one product per batch
+    free = relax(biases, x, matmul, matmul_t, steps=config.free_steps, tol=config.tol, key=k_free, drive0=drive0)
+    clamp = config.variant == "chl"
+    nudged = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=beta, target=target,
+                   clamp=clamp, init=free.states, key=k_nudge, drive0=drive0)
+    scale = 1.0 if clamp else beta
+    pos, neg = _products(x, nudged.states, n), _products(x, free.states, n)
+    grads = [(-(wp - wn) / scale, -(bp - bn) / scale) for (wp, bp), (wn, bn) in zip(pos, neg, strict=True)]
+    loss = 0.5 * jnp.mean(jnp.sum((free.states[-1] - target) ** 2, -1))
+    return EqPropResult(loss, grads, free, nudged, beta)
+
+
+def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None):
+    """Free-phase output states (batch, n_out): the network's prediction."""
+    return relax(biases, jnp.asarray(x, F32), matmul, matmul_t, steps=steps, tol=tol, key=key).states[-1]
+
+
+# ------------------------------------------------------------------ references for tests and notebooks
+
+
+def energy(params, x, states, *, beta=0.0, target=None):
+    """F = E + beta C per example (batch,), with states in the box (rho = identity there)."""
+    pre = [x, *states[:-1]]
+    e = 0.0
+    for (w, b), s, p in zip(params, states, pre, strict=True):
+        e = e + 0.5 * jnp.sum(s * s, -1) - s @ b - jnp.sum(s * (p @ w.T), -1)
+    if target is not None:
+        e = e + beta * 0.5 * jnp.sum((states[-1] - target) ** 2, -1)
+    return e
+
+
+def stationarity(params, x, states, *, beta=0.0, target=None):
+    """Largest projected-gradient component |s - clip(s - dF/ds, 0, 1)| over units and batch.
+
+    Zero exactly at a stationary point of F on the box (the first-order optimality measure of
+    box-constrained minimisation)."""
+    g = jax.grad(lambda st: jnp.sum(energy(params, x, st, beta=beta, target=target)))(list(states))
+    return max(float(jnp.max(jnp.abs(s - jnp.clip(s - gs, 0.0, 1.0)))) for s, gs in zip(states, g, strict=True))
+
+
+def recurrent_backprop_grads(params, x, target, *, steps: int = 200, unroll: int = 200, tol: float = 0.0):
+    """The exact gradient of C(s0(theta)) by recurrent backpropagation (Almeida 1987; Pineda 1987).
+
+    s0 is relaxed to its fixed point, then the loss is differentiated through ``unroll`` more free sweeps
+    started at s0 (held constant): a truncated Neumann series of the implicit-function gradient
+    dC/ds (I - dT/ds)^-1 dT/dtheta of the sweep map T, exact as ``unroll`` grows. Returns (loss, grads).
+    """
+    matmul, matmul_t = digital_products(params)
+    biases = [b for _, b in params]
+    s0 = jax.lax.stop_gradient(relax(biases, x, matmul, matmul_t, steps=steps, tol=tol).states)
+
+    def loss_fn(p):  # lax.while_loop has no reverse mode: the unrolled sweeps run under lax.scan
+        mm, mt = digital_products(p)
+        states = relax([b for _, b in p], x, mm, mt, steps=unroll, init=s0, differentiable=True).states
+        return 0.5 * jnp.mean(jnp.sum((states[-1] - target) ** 2, -1))
+
+    return jax.value_and_grad(loss_fn)(params)
+
+
+# ------------------------------------------------------------------ a plain float training loop
+
+
+def init_eqprop(key, sizes: list[int]):
+    """[(W, b)] with Glorot-uniform W (out, in) and zero b, the initialisation of Scellier & Bengio's code."""
+    if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
+        raise ValueError(f"layer sizes must be >= 1 and at least input and output; got {sizes}")
+    out = []
+    for k, (n_in, n_out) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:], strict=True),
+                                strict=True):
+        bound = math.sqrt(6.0 / (n_in + n_out))
+        out.append((jax.random.uniform(k, (n_out, n_in), F32, -bound, bound), jnp.zeros((n_out,), F32)))
+    return out
+
+
+def make_float_epoch(config: EqPropConfig, lrs):
+    """A jitted epoch of plain float EP/CHL with per-layer learning rates: (params, xs, ts, key) -> (params, losses).
+
+    xs: (n_batches, batch, n_in), ts: (n_batches, batch, n_out). The reference against which the
+    hardware runs (the controller path) are compared.
+    """
+    @jax.jit
+    def epoch(params, xs, ts, key):
+        def step(p, batch):
+            x, t, k = batch
+            mm, mt = digital_products(p)
+            r = eqprop_step([b for _, b in p], x, t, mm, mt, config, k)
+            new = [(w - lr * gw, b - lr * gb) for (w, b), (gw, gb), lr in zip(p, r.grads, lrs, strict=True)]
+            return new, (r.loss, r.free.sweeps, r.nudged.sweeps)
+
+        keys = jax.random.split(key, xs.shape[0])
+        return jax.lax.scan(step, params, (xs, ts, keys))
+
+    return epoch
+
+
+def float_predict_fn(steps: int, tol: float = 1e-4):
+    """jitted (params, x) -> free-phase output states, with float products."""
+    @jax.jit
+    def f(params, x):
+        mm, mt = digital_products(params)
+        return predict([b for _, b in params], x, mm, mt, steps=steps, tol=tol)
+
+    return f
