@@ -1,0 +1,249 @@
+"""Electrical crossbar core: conductances in, Ohm/Kirchhoff currents out (analog in-memory computing).
+
+A weight matrix W (rows = outputs, cols = inputs) lives in differential pairs of
+conductances, W = w_per_siemens (G+ - G-) (siemens). Physically input j drives
+word line j with a read voltage V_j; output i is a pair of bit lines that sum
+the cell currents (Kirchhoff's current law) of the G+ and G- columns; a
+transimpedance amplifier (TIA) on each reads its current and the two are
+subtracted (Ohm's law per cell, I = G V):
+
+    I_i = sum_j (G+_ij - G-_ij) V_j                        (matvec: y = x W^T)
+
+and driving the bit-line pairs (+V on G+, -V on G-) while reading the word
+lines gives the transpose, I_j = sum_i (G+_ij - G-_ij) V_i (``matvec_t``: y = x W),
+as in-situ training reads Wᵀ·δ (e.g. Li et al., Nat. Commun. 9, 2385 (2018);
+Yi et al., Nat. Electron. 6, 45 (2023)).
+
+Signal chain of one read (conventions of :class:`photrain.cores.readout.Readout`):
+
+* DAC: each input vector is scaled by its largest magnitude (digital, undone at
+  the end) to u in [-1, 1], quantised by a signed ``dac_bits`` DAC and applied
+  as V = read_voltage u (bipolar read pulses).
+* Read noise: every cell's conductance fluctuates per read with relative std
+  ``read_noise`` (random telegraph / 1/f noise of filamentary devices). The
+  terms add before one TIA read, so the output gets one Gaussian draw per read
+  with the summed variance read_noise^2 sum_j V_j^2 (G+_ij^2 + G-_ij^2).
+* TIA: thermal noise 4 k_B T B / R_f per amplifier (two per output in
+  ``matvec``, one per line in ``matvec_t``) and shot noise 2 q B sum_j |V_j| (G+_ij + G-_ij)
+  of the independent cell currents (:func:`photrain.models.detectors.photocurrent_variance`,
+  Agrawal eqs. 4.4.5 and 4.4.8, with no dark current).
+* ADC: each tile's output current is quantised by a signed ``adc_bits`` ADC of
+  full scale adc_headroom x (largest possible differential current of a tile,
+  read_voltage x lines x (g_max - g_min)), then tiles' partial sums are added
+  digitally and scaled back to weight units: y = I / read_voltage x max|x| x w_per_siemens.
+
+Matrices larger than the physical array (``n_rows`` x ``n_cols``) are split
+into tiles of ``n_cols`` inputs (``n_rows`` outputs for ``matvec_t``), each with
+its own ADCs, inside one jittable ``matvec``; :func:`photrain.cores.tile_matvec`
+also works (blocks programmed with :meth:`CrossbarCore.program`).
+
+Defaults (assumed unless cited): 128 x 128 arrays (the order of the 128 x 64
+1T1R arrays of Li et al. 2018); read voltage 0.2 V (below the switching
+threshold of TaOx/HfOx cells, as in those in-situ training demonstrations);
+read_noise 1 % (assumed; filamentary RRAM shows random telegraph noise of a few
+per cent, Ambrogio et al., IEEE Trans. Electron Devices 61, 2920 (2014)); TIA
+100 kΩ feedback, 10 MHz bandwidth (a 100 ns read), 300 K; conductance window
+5-100 µS for :meth:`program` (that of :class:`photrain.memory.rram.RRAMMemory`;
+set g_min/g_max to the memory's window so the ADC full scale matches).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from photrain.models import detectors
+from photrain.models.converters import quantize
+
+
+class CrossbarSettings(NamedTuple):
+    """A programmed crossbar: differential-pair conductances (S), shape (rows, cols) = W's, and the scale."""
+
+    g_pos: jax.Array
+    g_neg: jax.Array
+    w_per_siemens: jax.Array  # () weight units per siemens of G+ - G-
+
+
+@dataclass(frozen=True)
+class CrossbarReadout:
+    """Converters and transimpedance amplifiers of a crossbar, in :class:`~photrain.cores.readout.Readout`'s conventions.
+
+    Attributes:
+        dac_bits: input DAC resolution (None = ideal).
+        adc_bits: output ADC resolution (None = ideal).
+        adc_headroom: ADC full scale as a fraction of the largest possible tile current.
+        noise: master switch for read and TIA noise (with a key).
+        tia_noise: TIA thermal and line shot noise on/off (conductance read noise stays).
+        bandwidth: TIA noise bandwidth (Hz) = 1 / read time.
+        load_resistance: TIA feedback resistance (Ohm), sets the thermal noise.
+        temperature: K.
+        power_per_channel: optical power per input (W): 0, a crossbar uses no light (for
+            :func:`photrain.cores.tile_counts`, whose optical energy is then 0).
+    """
+
+    dac_bits: int | None = None
+    adc_bits: int | None = None
+    adc_headroom: float = 1.0
+    noise: bool = True
+    tia_noise: bool = True
+    bandwidth: float = 10e6
+    load_resistance: float = 100e3
+    temperature: float = detectors.TEMPERATURE
+    power_per_channel: float = 0.0
+
+    def __post_init__(self):
+        for name in ("adc_headroom", "bandwidth", "load_resistance"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"CrossbarReadout.{name} must be > 0; got {getattr(self, name)}")
+        if self.temperature < 0:
+            raise ValueError(f"CrossbarReadout.temperature must be >= 0 K; got {self.temperature}")
+        if self.power_per_channel != 0:
+            raise ValueError("CrossbarReadout.power_per_channel must be 0: a crossbar uses no light")
+
+    def encode(self, u):
+        """Signed DAC on normalised inputs u in [-1, 1] (ideal clip when dac_bits is None)."""
+        if self.dac_bits is None:
+            return jnp.clip(u, -1.0, 1.0)
+        return quantize(u, bits=self.dac_bits, full_scale=1.0, signed=True)
+
+    def digitise(self, current, full_scale):
+        """Signed ADC on a current (A) with full scale ``full_scale`` x adc_headroom (A); ideal if adc_bits is None."""
+        if self.adc_bits is None:
+            return current
+        return quantize(current, bits=self.adc_bits, full_scale=full_scale * self.adc_headroom, signed=True)
+
+    def tia_variance(self, cell_current_abs, n_amplifiers: int):
+        """Current noise variance (A^2) of a read: shot noise 2 q I B of the summed |cell currents| plus
+        ``n_amplifiers`` TIAs' thermal noise 4 k_B T B / R_f (detectors.photocurrent_variance, no dark current)."""
+        one = detectors.photocurrent_variance(cell_current_abs, dark_current=0.0, bandwidth=self.bandwidth,
+                                              temperature=self.temperature, load_resistance=self.load_resistance)
+        thermal = detectors.photocurrent_variance(0.0, dark_current=0.0, bandwidth=self.bandwidth,
+                                                  temperature=self.temperature, load_resistance=self.load_resistance)
+        return one + (n_amplifiers - 1) * thermal
+
+
+class CrossbarCore:
+    """An ``n_rows`` x ``n_cols`` resistive crossbar of differential pairs (module docstring).
+
+    Args:
+        n_rows: outputs per tile (bit-line pairs).
+        n_cols: inputs per tile (word lines).
+        g_min, g_max: conductance window (S) used by :meth:`program` and the ADC full scale.
+        read_voltage: amplitude of a full-scale read pulse (V).
+        read_noise: relative std of a cell's conductance per read.
+        readout: DAC, ADC and TIA (:class:`CrossbarReadout`).
+    """
+
+    def __init__(self, n_rows: int = 128, n_cols: int = 128, *, g_min: float = 5e-6, g_max: float = 100e-6,
+                 read_voltage: float = 0.2, read_noise: float = 0.01, readout: CrossbarReadout | None = None):
+        if int(n_rows) != n_rows or int(n_cols) != n_cols or n_rows < 1 or n_cols < 1:
+            raise ValueError(f"n_rows and n_cols must be integers >= 1; got {n_rows}, {n_cols}")
+        if not 0 <= g_min < g_max:
+            raise ValueError(f"crossbar: g_min ({g_min} S) must be >= 0 and < g_max ({g_max} S)")
+        if not read_voltage > 0:
+            raise ValueError(f"crossbar: read_voltage must be > 0 V; got {read_voltage}")
+        if not read_noise >= 0:
+            raise ValueError(f"crossbar: read_noise is a relative std, >= 0; got {read_noise}")
+        self.n_rows, self.n_cols = int(n_rows), int(n_cols)
+        self.g_min, self.g_max = float(g_min), float(g_max)
+        self.read_voltage, self.read_noise = float(read_voltage), float(read_noise)
+        self.readout = CrossbarReadout() if readout is None else readout
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.n_rows, self.n_cols
+
+    def passes_per_matvec(self) -> int:
+        """Bipolar read voltages: one read per product."""
+        return 1
+
+    # ------------------------------------------------------------ programming
+
+    def program(self, w) -> CrossbarSettings:
+        """Map a matrix onto differential pairs: G+ = g_min + max(w, 0) / k, G- = g_min + max(-w, 0) / k,
+        with k = max|w| / (g_max - g_min) weight units per siemens (the largest weight uses the full window).
+        For digital memories; jittable."""
+        w = jnp.asarray(w, jnp.float32)
+        if w.ndim != 2:
+            raise ValueError(f"crossbar: expected a 2-D matrix; got shape {w.shape}")
+        if not isinstance(w, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(w))):
+            raise ValueError("crossbar: matrix contains NaN or inf")
+        peak = jnp.max(jnp.abs(w))
+        k = jnp.where(peak > 0, peak, 1.0) / (self.g_max - self.g_min)
+        return CrossbarSettings(self.g_min + jnp.maximum(w, 0) / k, self.g_min + jnp.maximum(-w, 0) / k, k)
+
+    def from_conductances(self, g_pos, g_neg, w_per_siemens) -> CrossbarSettings:
+        """Settings straight from a memory's differential pairs (``memory.conductances(state)``): the products
+        are computed in the memory, with its real conductances."""
+        g_pos, g_neg = jnp.asarray(g_pos), jnp.asarray(g_neg)
+        if g_pos.shape != g_neg.shape or g_pos.ndim != 2:
+            raise ValueError(f"crossbar: g_pos and g_neg must be 2-D of one shape; got {g_pos.shape}, {g_neg.shape}")
+        return CrossbarSettings(g_pos, g_neg, jnp.asarray(w_per_siemens, g_pos.dtype))
+
+    def effective_matrix(self, settings: CrossbarSettings):
+        """The realised matrix W = w_per_siemens (G+ - G-) (rows x cols)."""
+        return settings.w_per_siemens * (settings.g_pos - settings.g_neg)
+
+    # ------------------------------------------------------------ products
+
+    def matvec(self, x, settings: CrossbarSettings, key=None):
+        """y = x @ W.T for a batch x (batch, cols): drive the word lines, read the bit-line pairs."""
+        return self._product(x, settings.g_pos, settings.g_neg, settings.w_per_siemens, key,
+                             tile=self.n_cols, amplifiers=2)
+
+    def matvec_t(self, x, settings: CrossbarSettings, key=None):
+        """y = x @ W for a batch x (batch, rows): drive the bit-line pairs, read the word lines."""
+        return self._product(x, settings.g_pos.T, settings.g_neg.T, settings.w_per_siemens, key,
+                             tile=self.n_rows, amplifiers=1)
+
+    def noise_std(self, x, settings: CrossbarSettings, *, transpose: bool = False):
+        """Predicted std of each output (weight units, (batch, outputs)) from read and TIA noise, before the ADC."""
+        gp, gn = (settings.g_pos.T, settings.g_neg.T) if transpose else (settings.g_pos, settings.g_neg)
+        vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=self.n_rows if transpose else self.n_cols)
+        var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=1 if transpose else 2).sum(axis=0)
+        return jnp.sqrt(var) / self.read_voltage * xmax * settings.w_per_siemens
+
+    def _drive(self, x, gp, *, tile):
+        """Read voltages per tile (batch, tiles, tile), the per-sample input scale and the tiling."""
+        x = jnp.atleast_2d(jnp.asarray(x, gp.dtype))
+        if x.shape[-1] != gp.shape[1]:
+            raise ValueError(f"crossbar: input has {x.shape[-1]} features but the array has {gp.shape[1]} inputs")
+        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
+        v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, inputs) volts
+        n_t = -(-gp.shape[1] // tile)
+        pad = n_t * tile - gp.shape[1]
+        return jnp.pad(v, ((0, 0), (0, pad))).reshape(v.shape[0], n_t, tile), xmax, pad, n_t, tile
+
+    @staticmethod
+    def _tiled(g, pad, n_t, tile):
+        return jnp.pad(g, ((0, 0), (0, pad))).reshape(g.shape[0], n_t, tile)  # (outputs, tiles, tile)
+
+    def _variance(self, vt, gp, gn, pad, n_t, tile, *, amplifiers):
+        """Current-noise variance (A^2) of every output of every tile, (tiles, batch, outputs).
+
+        Read noise: read_noise^2 sum_j V_j^2 (G+_j^2 + G-_j^2). Shot noise of the independent cell currents,
+        2 q B sum_j |V_j| (G+_j + G-_j), and ``amplifiers`` TIAs' thermal noise 4 k_B T B / R_f.
+        """
+        var = jnp.zeros((n_t, vt.shape[0], gp.shape[0]), vt.dtype)
+        if self.read_noise > 0:
+            gs = self._tiled(gp * gp + gn * gn, pad, n_t, tile)
+            var = var + self.read_noise**2 * jnp.einsum("btn,otn->tbo", vt * vt, gs)
+        if self.readout.tia_noise:
+            cells = jnp.einsum("btn,otn->tbo", jnp.abs(vt), self._tiled(gp + gn, pad, n_t, tile))
+            var = var + self.readout.tia_variance(cells, amplifiers)
+        return var
+
+    def _product(self, x, gp, gn, k, key, *, tile, amplifiers):
+        """Batch product through DAC, Ohm/Kirchhoff, read and TIA noise, per-tile ADC; gp, gn: (outputs, inputs)."""
+        ro = self.readout
+        vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=tile)
+        current = jnp.einsum("btn,otn->tbo", vt, self._tiled(gp - gn, pad, n_t, tile))  # Kirchhoff sums per tile
+        if key is not None and ro.noise and (self.read_noise > 0 or ro.tia_noise):
+            var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
+            current = current + jnp.sqrt(var) * jax.random.normal(key, current.shape, current.dtype)
+        full_scale = self.read_voltage * tile * (self.g_max - self.g_min)
+        current = ro.digitise(current, full_scale).sum(axis=0)  # ADC per tile, partial sums added digitally
+        return current / self.read_voltage * xmax * k
