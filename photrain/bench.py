@@ -93,9 +93,9 @@ def latency_table(hidden=(800, 800), *, n_in: int = 784, n_out: int = 10, core_r
     config = OpticalConfig(core_rows=core_rows)
     bank = config.bank(n_out)
     tiles = n_tiles(sizes, bank)
-    train_cfg = TrainConfig(hidden=tuple(hidden), algorithm="optical-dfa", batch_size=1,
-                            optical=OpticalConfig(core_rows=core_rows, forward=True))
-    step = step_ledger(train_cfg, sizes, bank)
+    train_cfg = TrainConfig(hidden=tuple(hidden), algorithm="optical-dfa", batch_size=1, core="bank",
+                            optical=OpticalConfig(core_rows=core_rows))
+    step = step_ledger(train_cfg, sizes)
     for preset in PRESETS:
         for stationary in (True, False):
             core = CoreSpec(core_rows, bank.n_channels, tiles if stationary else 1)

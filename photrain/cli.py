@@ -42,17 +42,44 @@ def cmd_layout(args) -> int:
     return 0
 
 
+def _key_values(items, option: str) -> dict:
+    """KEY=VALUE pairs (values parsed as YAML scalars: 8, 1e-6, true, nearest) into a dict."""
+    import yaml
+
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{option} {item!r} must be KEY=VALUE, e.g. {option} transfer_interval=8000")
+        parsed = yaml.safe_load(value)
+        if not isinstance(parsed, (int, float, str, bool)) and parsed is not None:
+            raise ValueError(f"{option} {item!r}: the value must be a number, a word or true/false")
+        out[key.strip()] = parsed
+    return out
+
+
 def _train_config(args):
-    from photrain.train import OpticalConfig, TrainConfig
+    from photrain.train import CrossbarConfig, OpticalConfig, TrainConfig
 
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
-                            heater_bits=args.heater_bits or None, forward=args.forward_on_cores)
+                            heater_bits=args.heater_bits or None)
+    memory, memory_params = args.memory, _key_values(args.memory_param, "--memory-param")
+    if args.memory_bits is not None:  # the 0.1 spelling of a fixed-point memory
+        if memory not in ("float", "fixed"):
+            raise ValueError(f"--memory-bits sets a fixed-point memory; it cannot be combined with --memory {memory}")
+        memory, memory_params = "fixed", {"bits": args.memory_bits, **memory_params}
+    core = args.core
+    if args.forward_on_cores:  # the 0.1 spelling of --core bank
+        if core not in ("digital", "bank"):
+            raise ValueError(f"--forward-on-cores means --core bank; it cannot be combined with --core {core}")
+        core = "bank"
     return TrainConfig(dataset=args.dataset, hidden=tuple(args.hidden), algorithm=args.algorithm, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, seed=args.seed,
                        val_size=args.val_size, noise_sigma=args.noise_sigma, noise_mu=args.noise_mu,
-                       memory_bits=args.memory_bits, optical=optical, data_dir=args.data_dir,
-                       shuffle=not args.no_shuffle, standardize=args.standardize)
+                       memory=memory, memory_params=memory_params, core=core, pulse_mode=args.pulse_mode,
+                       optical=optical, crossbar=CrossbarConfig(ideal=args.ideal_core),
+                       data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize)
 
 
 def cmd_train(args) -> int:
@@ -146,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output .gds path")
     p.set_defaults(func=cmd_layout)
 
+    from photrain.controller import CORES, MEMORIES, PULSE_MODES
     from photrain.train.algorithms import ALGORITHMS
     from photrain.train.data import DATASETS
 
@@ -162,15 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-size", type=int, help="validation samples taken from the test split (default half)")
     p.add_argument("--noise-sigma", type=float, default=0.618, help="reference-noise DFA: sigma")
     p.add_argument("--noise-mu", type=float, default=0.03, help="reference-noise DFA: mu")
-    p.add_argument("--memory-bits", type=int, help="fixed-point weight memory bits (default float32)")
+    p.add_argument("--memory", default="float", choices=MEMORIES,
+                   help="weight memory device (default float): float, fixed, pcm, pcm-3t1c (Ambrogio 2018), rram, cbram")
+    p.add_argument("--memory-param", action="append", metavar="KEY=VALUE",
+                   help="override a memory parameter, e.g. transfer_interval=8000 (repeatable; see photrain.memory)")
+    p.add_argument("--memory-bits", type=int, help="shorthand for --memory fixed --memory-param bits=N")
+    p.add_argument("--core", default="digital", choices=CORES,
+                   help="where the forward products (and backprop's W^T d) run: digital (default), bank (MRR weight "
+                        "banks re-programmed from memory every batch) or crossbar (memristive arrays, in the memory)")
+    p.add_argument("--pulse-mode", default="analog", choices=PULSE_MODES,
+                   help="memory writes: analog (the pulses each change needs, default) or sign (one fixed pulse)")
     p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")
     p.add_argument("--adc-bits", type=int, default=8)
     p.add_argument("--dac-bits", type=int, default=8)
     p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
     p.add_argument("--heater-bits", type=int, default=12, help="ring heater DAC bits (0 = ideal)")
-    p.add_argument("--forward-on-cores", action="store_true",
-                   help="run the forward products W x on the cores too, re-programmed after every batch (DFA algorithms)")
-    p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core")
+    p.add_argument("--forward-on-cores", action="store_true", help="shorthand for --core bank")
+    p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")

@@ -26,8 +26,7 @@ from photrain.train.trainer import step_ledger
 def test_step_ledger_matches_closed_form_counts():
     sizes, b, rows = [784, 800, 800, 10], 64, 64
     cfg = TrainConfig(hidden=(800, 800), algorithm="optical-dfa", batch_size=b, optical=OpticalConfig(core_rows=rows))
-    bank = cfg.optical.bank(10)
-    led = step_ledger(cfg, sizes, bank)
+    led = step_ledger(cfg, sizes)
     fwd = 784 * 800 + 800 * 800 + 800 * 10
     # B e for two hidden layers of 800 on 64-row x 10-channel banks, one pass per block (offset encoding)
     assert led.optical_macs == b * 2 * 800 * 10

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from photrain.cli import main
-from photrain.controller import SGD, FixedPointMemory, FloatMemory, Ledger
+from photrain.controller import SGD, Ledger
+from photrain.memory import FixedPointMemory
 from photrain.train import OpticalConfig, TrainConfig, TrainingDiverged, load_dataset, train
 from photrain.train import algorithms as alg
 from photrain.train.data import read_idx
@@ -74,28 +75,29 @@ def test_reference_noise_matches_its_formula(tiny):
 def test_fixed_point_memory():
     w = jnp.linspace(-1.5, 1.5, 1001, dtype=jnp.float32)
     mem = FixedPointMemory(bits=4, w_max=1.0)
-    q = np.asarray(mem.write(w))
+    q = np.asarray(mem.read(mem.init(w)))
     assert len(np.unique(q)) == 16 and q.min() == -1.0 and q.max() == 1.0
     inside = np.abs(np.asarray(w)) <= 1
     assert np.max(np.abs(q - np.asarray(w))[inside]) <= mem.step / 2 + 1e-6
     st = FixedPointMemory(bits=4, rounding="stochastic")
-    samples = np.stack([np.asarray(st.write(jnp.full(2000, 0.05, jnp.float32), jax.random.PRNGKey(i))) for i in range(5)])
+    zero = st.init(jnp.zeros(2000, jnp.float32), jax.random.PRNGKey(0))
+    samples = np.stack([np.asarray(st.read(st.update(zero, jnp.full(2000, 0.05, jnp.float32), jax.random.PRNGKey(i))))
+                        for i in range(5)])
     assert samples.mean() == pytest.approx(0.05, abs=0.01)  # unbiased
     with pytest.raises(ValueError, match="needs a jax.random key"):
-        st.write(w, None)
-    with pytest.raises(ValueError, match="memory bits"):
+        st.update(zero, jnp.zeros(2000, jnp.float32), None)
+    with pytest.raises(ValueError, match="bits must be in"):
         FixedPointMemory(bits=0)
 
 
 def test_sgd_momentum_update():
-    sgd = SGD(lr=0.1, momentum=0.5, memory=FloatMemory())
-    params = [(jnp.ones((2, 2)), jnp.zeros(2))]
+    sgd = SGD(lr=0.1, momentum=0.5)
     grads = [(jnp.full((2, 2), 2.0), jnp.ones(2))]
-    vel = sgd.init(params)
-    p1, v1 = sgd.update(params, vel, grads, jax.random.PRNGKey(0))
-    p2, _ = sgd.update(p1, v1, grads, jax.random.PRNGKey(1))
-    np.testing.assert_allclose(p1[0][0], 1 - 0.1 * 2)
-    np.testing.assert_allclose(p2[0][0], 1 - 0.2 - 0.1 * (0.5 * 2 + 2))
+    v1, d1 = sgd.step(sgd.init(grads), grads)
+    _, d2 = sgd.step(v1, grads)
+    np.testing.assert_allclose(d1[0][0], -0.1 * 2)
+    np.testing.assert_allclose(d2[0][0], -0.1 * (0.5 * 2 + 2))
+    np.testing.assert_allclose(d2[0][1], -0.1 * (0.5 * 1 + 1))
     with pytest.raises(ValueError, match="momentum"):
         SGD(momentum=1.5)
 
@@ -161,15 +163,15 @@ def test_optical_dfa_with_noise_learns_and_counts_optical_work(tmp_path):
 
 def test_resume_gives_same_weights_as_uninterrupted(tmp_path):
     cfg = TrainConfig(dataset="digits", hidden=(32,), algorithm="optical-dfa", epochs=3, batch_size=32, lr=0.02,
-                      memory_bits=8, memory_rounding="stochastic", optical=OpticalConfig(core_rows=16))
+                      memory="fixed", memory_params={"bits": 8, "rounding": "stochastic"},
+                      optical=OpticalConfig(core_rows=16))
     full = train(cfg, tmp_path / "full", progress=False)
     train(cfg, tmp_path / "cut", progress=False, stop_after_epoch=1)
     resumed = train(cfg, tmp_path / "cut", progress=False, resume=True)
     for (a, b), (c, d) in zip(full["params"], resumed["params"], strict=True):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
-    _, epoch, *_ = load_checkpoint(tmp_path / "cut" / "checkpoint.npz")
-    assert epoch == 3
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.npz")["epoch"] == 3
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
@@ -209,7 +211,7 @@ def test_cli_train_writes_results(tmp_path, capsys):
 def test_forward_on_ideal_cores_equals_digital_dfa(tmp_path):
     common = dict(dataset="digits", hidden=(32,), epochs=1, batch_size=32, lr=0.02)
     digital = train(TrainConfig(algorithm="dfa", **common), tmp_path / "d", progress=False)
-    optical = train(TrainConfig(algorithm="dfa", optical=OpticalConfig(ideal=True, forward=True), **common),
+    optical = train(TrainConfig(algorithm="dfa", core="bank", optical=OpticalConfig(ideal=True), **common),
                     tmp_path / "o", progress=False)
     for (a, b), (c, d) in zip(digital["params"], optical["params"], strict=True):
         np.testing.assert_allclose(a, c, atol=5e-5)
@@ -218,7 +220,7 @@ def test_forward_on_ideal_cores_equals_digital_dfa(tmp_path):
 
 def test_forward_on_noisy_cores_learns_and_ledger_counts_reprogramming(tmp_path):
     cfg = TrainConfig(dataset="digits", hidden=(32,), algorithm="optical-dfa", epochs=2, batch_size=16, lr=0.05,
-                      optical=OpticalConfig(core_rows=16, forward=True))
+                      core="bank", optical=OpticalConfig(core_rows=16))
     r = train(cfg, tmp_path, progress=False)
     assert r["test_acc_at_best_val"] > 0.8
     steps, b = 2 * (1438 // 16), 16
@@ -228,8 +230,6 @@ def test_forward_on_noisy_cores_learns_and_ledger_counts_reprogramming(tmp_path)
     assert led["programmings"] == steps * sum(fwd_blocks) + 32 // 16
     assert led["optical_macs"] == steps * b * (64 * 32 + 32 * 10 + 32 * 10)
     assert led["adc_conversions"] == steps * b * (32 * 7 + 10 * 4 + 32)
-    with pytest.raises(ValueError, match="need a DFA algorithm"):
-        TrainConfig(algorithm="backprop", optical=OpticalConfig(forward=True))
 
 
 def test_reference_data_order_and_standardisation(tmp_path):

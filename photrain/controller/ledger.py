@@ -15,6 +15,11 @@ class Ledger:
     (re)programming events (one event writes every heater of one core); optical_passes:
     core passes; symbol_slots: time slots the optical cores are busy (a pass of a
     batch of b vectors takes b slots, one symbol each); steps: optimiser steps.
+    analog_macs / analog_dac_conversions / analog_adc_conversions: products run
+    in an electrical crossbar (Ohm/Kirchhoff MACs, row-voltage DAC samples,
+    column-current ADC samples). memory_pulses / memory_transfers /
+    memory_refreshes: analog weight-memory device events (programming pulses,
+    volatile-to-non-volatile weight transfers, RESET-and-reprogram refreshes).
     """
 
     optical_macs: int = 0
@@ -27,6 +32,12 @@ class Ledger:
     optical_passes: int = 0
     symbol_slots: int = 0
     steps: int = 0
+    analog_macs: int = 0
+    analog_dac_conversions: int = 0
+    analog_adc_conversions: int = 0
+    memory_pulses: int = 0
+    memory_transfers: int = 0
+    memory_refreshes: int = 0
 
     def add(self, other: Ledger | None = None, /, **counts) -> Ledger:
         """Add another ledger and/or keyword counts in place; returns self."""

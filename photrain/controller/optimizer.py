@@ -1,25 +1,23 @@
-"""The digital controller's update step: SGD with momentum, written through weight memory."""
+"""The digital controller's optimiser: SGD with momentum, in float32 registers.
+
+It turns gradients into requested weight changes; the controller writes those
+into the weight memory (:meth:`photrain.controller.Controller.apply`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 
-from photrain.controller.memory import FloatMemory, WeightMemory
-
 
 @dataclass(frozen=True)
 class SGD:
-    """SGD with momentum (PyTorch convention: v <- mu v + g; w <- w - lr v), weights stored in ``memory``.
-
-    Biases stay in float registers; weight matrices go through the memory's write.
-    """
+    """SGD with momentum, PyTorch convention: v <- mu v + g; delta = -lr v (then w <- w + delta)."""
 
     lr: float = 0.01
     momentum: float = 0.9
-    memory: WeightMemory = field(default_factory=FloatMemory)
 
     def __post_init__(self):
         if not self.lr > 0:
@@ -30,11 +28,7 @@ class SGD:
     def init(self, params):
         return jax.tree_util.tree_map(jnp.zeros_like, params)
 
-    def update(self, params, velocity, grads, key):
-        """Return (new params, new velocity); jittable."""
+    def step(self, velocity, grads):
+        """(new velocity, requested changes -lr v); jittable, same pytree structure as ``grads``."""
         velocity = jax.tree_util.tree_map(lambda v, g: self.momentum * v + g, velocity, grads)
-        new = []
-        keys = jax.random.split(key, len(params))
-        for (w, b), (vw, vb), k in zip(params, velocity, keys, strict=True):
-            new.append((self.memory.write(w - self.lr * vw, k), b - self.lr * vb))
-        return new, velocity
+        return velocity, jax.tree_util.tree_map(lambda v: -(self.lr * v), velocity)

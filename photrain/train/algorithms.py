@@ -35,6 +35,26 @@ def backprop_grads(params, x, y):
     return jax.value_and_grad(loss_fn)(params)
 
 
+def backprop_products(params, x, y, matmul, matmul_t):
+    """(loss, grads) by backprop written as the products a core runs: forward W·x, backward Wᵀ·δ.
+
+    ``matmul(l, h) -> h W_lᵀ`` and ``matmul_t(l, d) -> d W_l`` (e.g. on a crossbar: drive the rows,
+    then the columns). delta_L = softmax - onehot, delta_l = (delta_{l+1} W_{l+1}) ⊙ relu'(a_l),
+    dW_l = delta_lᵀ h_{l-1} / batch. With exact products this is :func:`backprop_grads`.
+    """
+    logits, cache = forward(params, x, lambda i, h, w: matmul(i, h))
+    loss = cross_entropy(logits, y)
+    n = x.shape[0]
+    delta = jax.nn.softmax(logits) - jax.nn.one_hot(y, logits.shape[-1], dtype=logits.dtype)
+    grads = [None] * len(cache)
+    for i in range(len(cache) - 1, -1, -1):
+        h, _ = cache[i]
+        grads[i] = (delta.T @ h / n, delta.sum(0) / n)
+        if i > 0:
+            delta = matmul_t(i, delta) * (cache[i - 1][1] > 0)
+    return loss, grads
+
+
 def dfa_grads(params, x, y, project, matmul=None):
     """(loss, grads) by direct feedback alignment; ``project(l, e) -> B_l e`` (batch, width_l).
 

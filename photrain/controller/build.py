@@ -1,0 +1,48 @@
+"""Build a :class:`Controller` from plain names and parameters (what a run's configuration holds)."""
+
+from __future__ import annotations
+
+from photrain.controller.engines import BankEngine, CrossbarEngine, DigitalEngine
+from photrain.controller.hardware import CORES, CrossbarConfig, OpticalConfig
+from photrain.controller.hub import PULSE_MODES, Controller
+from photrain.controller.optimizer import SGD
+from photrain.memory import MEMORIES, make_memory
+
+
+def check_hardware(*, memory: str, memory_params: dict, core: str, pulse_mode: str = "analog") -> None:
+    """Raise ``ValueError`` naming the option when a memory, its parameters, a core or a pulse mode is unknown."""
+    if core not in CORES:
+        raise ValueError(f"unknown core {core!r} (--core); choose one of {', '.join(CORES)}")
+    if pulse_mode not in PULSE_MODES:
+        raise ValueError(f"unknown pulse mode {pulse_mode!r} (--pulse-mode); choose one of {', '.join(PULSE_MODES)}")
+    if memory not in MEMORIES:
+        raise ValueError(f"unknown memory {memory!r} (--memory); choose one of {', '.join(MEMORIES)}")
+    make_memory(memory, **memory_params)
+
+
+def make_engine(core: str, *, optical: OpticalConfig, crossbar: CrossbarConfig, n_channels: int):
+    if core == "bank":
+        return BankEngine(optical.bank(n_channels))
+    if core == "crossbar":
+        return CrossbarEngine(crossbar.crossbar())
+    if core == "digital":
+        return DigitalEngine()
+    raise ValueError(f"unknown core {core!r}; choose one of {', '.join(CORES)}")
+
+
+def build_controller(*, memory: str = "float", memory_params: dict | None = None, core: str = "digital",
+                     feedback_core: str | None = None, optical: OpticalConfig | None = None,
+                     crossbar: CrossbarConfig | None = None, lr: float = 0.01, momentum: float = 0.9,
+                     n_channels: int = 10, pulse_mode: str = "analog") -> Controller:
+    """A controller with the named memory device, forward core and (optional) feedback core.
+
+    n_channels: WDM channels of a bank (the number of classes, the width of B e's input).
+    """
+    memory_params = memory_params or {}
+    check_hardware(memory=memory, memory_params=memory_params, core=core, pulse_mode=pulse_mode)
+    optical, crossbar = optical or OpticalConfig(), crossbar or CrossbarConfig()
+    fb = None if feedback_core in (None, "digital") else make_engine(feedback_core, optical=optical, crossbar=crossbar,
+                                                                     n_channels=n_channels)
+    return Controller(memory=make_memory(memory, **memory_params), optimizer=SGD(lr, momentum),
+                      core=make_engine(core, optical=optical, crossbar=crossbar, n_channels=n_channels),
+                      feedback=fb, pulse_mode=pulse_mode)

@@ -1,0 +1,124 @@
+"""Product engines: how the controller runs W·x, Wᵀ·δ and B·e on one kind of core.
+
+An engine turns the weights the controller read from memory (or, for a
+crossbar, the memory's own conductances) into core settings once per batch
+(``program``), runs batched products on them (``matmul``: h Wᵀ, ``matmul_t``:
+δ W) and gives the closed-form work of a product for the ledger (``counts``).
+Engines hold no weights; everything they return is a pytree a jitted step
+carries. Fixed matrices (the DFA feedback B) are compiled once (``compile``)
+and applied with ``project``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from photrain.cores import MRRWeightBank, TileCounts, bank_matvec, blocked_matvec, tile_counts
+
+F32 = jnp.float32
+
+
+@dataclass(frozen=True)
+class DigitalEngine:
+    """The controller's own float32 arithmetic (no core)."""
+
+    kind = "digital"
+    supports_transpose = True
+
+    def program(self, w, memory, mem_state, *, transpose: bool = False):
+        return w
+
+    def matmul(self, settings, h, key):
+        return h @ settings.T
+
+    def matmul_t(self, settings, d, key):
+        return d @ settings
+
+    def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts | None:
+        return None
+
+    def compile(self, b):
+        return jnp.asarray(b, F32)
+
+    def project(self, compiled, e, key):
+        return e @ compiled.T
+
+
+@dataclass(frozen=True)
+class BankEngine:
+    """MRR weight banks: the whole matrix re-programmed onto column blocks every batch (closed-form inverse).
+
+    Wᵀ·δ needs Wᵀ on the rings: a second programming of the transposed matrix.
+    """
+
+    bank: MRRWeightBank
+    kind = "bank"
+    supports_transpose = True
+
+    def program(self, w, memory, mem_state, *, transpose: bool = False):
+        return (self.bank.program_blocks(w), self.bank.program_blocks(w.T) if transpose else None)
+
+    def _run(self, blocks, x, key):
+        b = self.bank
+        return blocked_matvec(x, blocks, key, readout=b.readout, rows_per_bank=b.n_rows, floor=b.floor,
+                              signed=b.signed).astype(F32)
+
+    def matmul(self, settings, h, key):
+        return self._run(settings[0], h, key)
+
+    def matmul_t(self, settings, d, key):
+        if settings[1] is None:
+            raise ValueError("Wᵀ·δ on the bank needs the transpose programmed: program(..., transpose=True)")
+        return self._run(settings[1], d, key)
+
+    def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
+        c = tile_counts(self.bank, shape, batch)
+        return c if reprogram else c.__class__(*c.astuple()[:5], 0, c.optical_energy)
+
+    def compile(self, b):
+        """B programmed once with the bank's calibrated solver; float32 keeps the training step single precision."""
+        return jax.tree_util.tree_map(lambda a: a.astype(F32), self.bank.compile(np.asarray(b)))
+
+    def project(self, compiled, e, key):
+        b = self.bank
+        return bank_matvec(e, compiled.t_drop, compiled.t_thru, compiled.scale, key, readout=b.readout,
+                           rows_per_bank=b.n_rows, floor=b.floor, signed=b.signed).astype(F32)
+
+
+@dataclass(frozen=True)
+class CrossbarEngine:
+    """Memristive crossbars computing in the memory: Ohm's law per device, Kirchhoff's law per column.
+
+    With an analog memory the conductances *are* the memory state (no
+    programming step); with a digital memory the weights are written onto the
+    arrays every batch.
+    """
+
+    core: Any  # photrain.cores.CrossbarCore
+    kind = "crossbar"
+    supports_transpose = True
+
+    def program(self, w, memory, mem_state, *, transpose: bool = False):
+        g = memory.conductances(mem_state)
+        return self.core.program(w) if g is None else self.core.from_conductances(*g)
+
+    def matmul(self, settings, h, key):
+        return self.core.matvec(h, settings, key).astype(F32)
+
+    def matmul_t(self, settings, d, key):
+        return self.core.matvec_t(d, settings, key).astype(F32)
+
+    def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
+        c = tile_counts(self.core, shape, batch)
+        return c if reprogram else c.__class__(*c.astuple()[:5], 0, c.optical_energy)
+
+    def compile(self, b):
+        return self.core.program(jnp.asarray(b, F32))
+
+    def project(self, compiled, e, key):
+        return self.core.matvec(e, compiled, key).astype(F32)

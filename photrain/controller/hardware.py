@@ -1,0 +1,70 @@
+"""The hardware a controller drives: which core runs which product, and how each core is built.
+
+``CORES`` is the one ``--core`` vocabulary for every product an algorithm asks
+for: ``digital`` (the controller's own float32 arithmetic), ``bank`` (MRR
+weight banks, :class:`photrain.cores.MRRWeightBank`) and ``crossbar``
+(:class:`photrain.cores.CrossbarCore`, conductances straight from the weight
+memory's differential pairs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from photrain.cores import MRRWeightBank, Readout
+
+CORES = ("digital", "bank", "crossbar")
+
+
+@dataclass(frozen=True)
+class OpticalConfig:
+    """The MRR weight-bank cores (forward products with ``core='bank'``; B e in optical DFA).
+
+    core_rows: rows (banks of rings) per physical core, i.e. outputs per pass; channels = number of classes.
+    spacing: WDM channel spacing (µm); coupling: ring power coupling; power_per_channel: W.
+    bandwidth: receiver bandwidth = symbol rate (Hz); adc_bits / dac_bits: converter resolution (None = ideal).
+    rin_db_hz: laser RIN (dB/Hz, None = none); signed: 'offset' (one pass per product) or 'differential' (two).
+    heater_bits: heater-DAC resolution of every ring (None = ideal).
+    ideal: no detector noise, no converter quantisation and a crosstalk-free bank.
+    """
+
+    core_rows: int = 64
+    spacing: float = 0.0016
+    coupling: float = 0.03
+    power_per_channel: float = 1e-3
+    bandwidth: float = 10e9
+    adc_bits: int | None = 8
+    dac_bits: int | None = 8
+    rin_db_hz: float | None = -150.0
+    signed: str = "offset"
+    heater_bits: int | None = 12
+    ideal: bool = False
+
+    def bank(self, n_channels: int) -> MRRWeightBank:
+        if self.ideal:
+            readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False)
+        else:
+            readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth,
+                              adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
+        return MRRWeightBank(n_channels, self.core_rows, spacing=self.spacing, coupling=self.coupling,
+                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed,
+                             heater_bits=None if self.ideal else self.heater_bits)
+
+
+@dataclass(frozen=True)
+class CrossbarConfig:
+    """The memristive crossbar arrays (``core='crossbar'``): keyword arguments of :class:`photrain.cores.CrossbarCore`.
+
+    ideal: no read noise and ideal converters. ``params`` overrides any CrossbarCore argument by name.
+    """
+
+    ideal: bool = False
+    params: dict = field(default_factory=dict)
+
+    def crossbar(self):
+        from photrain.cores import CrossbarCore
+
+        kwargs = dict(self.params)
+        if self.ideal:
+            kwargs.update(ideal=True)
+        return CrossbarCore(**kwargs)

@@ -1,0 +1,184 @@
+"""The controller: the hub between the learning rules and the hardware.
+
+It holds each layer's weight-memory state, programs the core it was given
+from that state once per batch, runs the products a learning rule asks for
+(W·x, Wᵀ·δ, B·e), turns gradients into memory writes (optimiser step ->
+pulses -> maintenance: transfers, refreshes) and counts the work for the
+ledger. Learning rules (``photrain.train``) see only callables; they never
+touch a core or a memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from photrain.controller.engines import DigitalEngine
+from photrain.controller.ledger import Ledger
+from photrain.controller.optimizer import SGD
+from photrain.memory import Counts, FloatMemory, reset_counts, zero_counts
+
+PULSE_MODES = ("analog", "sign")
+
+
+class HubState(NamedTuple):
+    """Everything the controller keeps between steps (a pytree; checkpointed whole)."""
+
+    mem: tuple  # weight-memory state of each layer
+    bias: tuple  # biases, float32 registers
+    vel: tuple  # optimiser velocity ((v_w, v_b), ...) in float32 registers
+
+
+class Programmed(NamedTuple):
+    """One batch's view of the weights: as read from memory, and as programmed on the core."""
+
+    weights: tuple
+    settings: tuple
+
+
+@dataclass(frozen=True)
+class Controller:
+    """The hub (module docstring).
+
+    memory: weight memory device (``photrain.memory``); optimizer: :class:`SGD`;
+    core: engine for W·x and Wᵀ·δ (``photrain.controller.engines``);
+    feedback: engine for B·e (optical DFA), None for digital;
+    pulse_mode: 'analog' writes each requested change as the pulses it needs;
+    'sign' writes one fixed pulse in the direction of every non-zero request
+    (the sign-only, "Manhattan" update of crossbar hardware).
+    """
+
+    memory: Any = field(default_factory=FloatMemory)
+    optimizer: SGD = field(default_factory=SGD)
+    core: Any = field(default_factory=DigitalEngine)
+    feedback: Any = None
+    pulse_mode: str = "analog"
+
+    def __post_init__(self):
+        if self.pulse_mode not in PULSE_MODES:
+            raise ValueError(f"pulse_mode must be one of {PULSE_MODES}; got {self.pulse_mode!r}")
+        if self.pulse_mode == "sign" and not self.memory.nominal_step > 0:
+            raise ValueError(f"pulse_mode 'sign' needs a memory with a finite pulse step; "
+                             f"{self.memory.name!r} has none (use a fixed or analog memory)")
+
+    @property
+    def digital_memory(self) -> bool:
+        return isinstance(self.memory, FloatMemory)
+
+    # ------------------------------------------------------------------ state
+    def init(self, params, key) -> HubState:
+        """Write initial weights [(W, b)] into memory (W through the device, b into registers)."""
+        keys = jax.random.split(key, len(params))
+        mem = tuple(self.memory.init(w, k) for (w, _), k in zip(params, keys, strict=True))
+        vel = tuple((jnp.zeros_like(w), jnp.zeros_like(b)) for w, b in params)
+        return HubState(mem, tuple(b for _, b in params), vel)
+
+    def weights(self, hs: HubState, key=None) -> list:
+        """[(W, b)] as read from memory (noise-free without a key): for evaluation and checkpoints."""
+        keys = [None] * len(hs.mem) if key is None else list(jax.random.split(key, len(hs.mem)))
+        return [(self.memory.read(s, k), b) for s, b, k in zip(hs.mem, hs.bias, keys, strict=True)]
+
+    def elapse(self, hs: HubState, seconds) -> HubState:
+        """Wall time passes for every device (drift, leakage)."""
+        return hs._replace(mem=tuple(self.memory.elapse(s, seconds) for s in hs.mem))
+
+    # ------------------------------------------------------------------ products
+    def program(self, hs: HubState, key, *, transpose: bool = False) -> Programmed:
+        """Read the memory (read noise with ``key``) and program the core from it: once per batch."""
+        weights = [w for w, _ in self.weights(hs, key)]
+        settings = tuple(self.core.program(w, self.memory, s, transpose=transpose)
+                         for w, s in zip(weights, hs.mem, strict=True))
+        return Programmed(tuple(weights), settings)
+
+    def params(self, prog: Programmed, hs: HubState) -> list:
+        """[(W, b)] as this batch read them (what a learning rule sees)."""
+        return list(zip(prog.weights, hs.bias, strict=True))
+
+    def matmul(self, prog: Programmed, i: int, h, key):
+        """h W_iᵀ (batch, out) on the core."""
+        return self.core.matmul(prog.settings[i], h, key)
+
+    def matmul_t(self, prog: Programmed, i: int, d, key):
+        """d W_i (batch, in) on the core."""
+        if not self.core.supports_transpose:
+            raise ValueError(f"the {self.core.kind!r} core cannot run Wᵀ·δ; choose a core that can "
+                             "(digital, bank or crossbar)")
+        return self.core.matmul_t(prog.settings[i], d, key)
+
+    def compile_feedback(self, feedback) -> list:
+        """Fixed feedback matrices B_l programmed once on the feedback core (digital when none)."""
+        engine = self.feedback or DigitalEngine()
+        return [engine.compile(b) for b in feedback]
+
+    def project(self, compiled, i: int, e, key):
+        """B_i e (batch, width_i) on the feedback core."""
+        return (self.feedback or DigitalEngine()).project(compiled[i], e, key)
+
+    # ------------------------------------------------------------------ updates
+    def apply(self, hs: HubState, grads, key, images) -> tuple[HubState, Counts]:
+        """Optimiser step, written into memory as pulses, then device maintenance; returns (state, counts).
+
+        ``images``: images seen in this step (drives periodic transfers and leakage).
+        ``counts`` sums every layer's device events in this step (the states' counters are reset).
+        """
+        vel, deltas = self.optimizer.step(hs.vel, tuple(tuple(g) for g in grads))
+        keys = jax.random.split(key, len(hs.mem))
+        mem, bias, counts = [], [], zero_counts()
+        for state, b, (dw, db), k in zip(hs.mem, hs.bias, deltas, keys, strict=True):
+            if self.pulse_mode == "sign":
+                dw = jnp.sign(dw) * jnp.asarray(self.memory.nominal_step, dw.dtype)
+            state = self.memory.update(state, dw, k)
+            state = self.memory.maintain(state, images, jax.random.fold_in(k, 1))
+            counts = Counts(*(a + c for a, c in zip(counts, state.counts, strict=True)))
+            mem.append(reset_counts(state))
+            bias.append(b + db)
+        return HubState(tuple(mem), tuple(bias), tuple(vel)), counts
+
+    # ------------------------------------------------------------------ the ledger
+    def step_ledger(self, sizes: list[int], batch: int, *, backward: str) -> Ledger:
+        """Closed-form operation counts of one optimiser step of an MLP with layer ``sizes``.
+
+        backward: 'backprop' (Wᵀ·δ through layers 2..L on the core), 'dfa' (B_l e on the
+        feedback core, digital without one) or 'none'. Weight gradients δᵀh are digital.
+        """
+        pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+        n_weights = sum(i * o for i, o in pairs)
+        led = Ledger(steps=1, memory_reads=n_weights, memory_writes=n_weights if self.digital_memory else 0)
+        led.add(digital_macs=sum(batch * i * o for i, o in pairs))  # delta^T h
+        in_memory = not self.digital_memory and self.core.kind == "crossbar"
+        for i, o in pairs:
+            self._count(led, self.core, (o, i), batch, reprogram=not in_memory)
+            if self.core.kind != "digital" and not in_memory:
+                led.add(memory_reads=i * o)  # the controller reads the memory to re-program the core
+        if backward == "backprop":
+            for i, o in pairs[1:]:
+                self._count(led, self.core, (i, o), batch, reprogram=not in_memory and self.core.kind == "bank")
+        elif backward == "dfa":
+            for width in sizes[1:-1]:
+                self._count(led, self.feedback or DigitalEngine(), (width, sizes[-1]), batch, reprogram=False)
+        return led
+
+    def feedback_ledger(self, sizes: list[int]) -> Ledger:
+        """Programming the fixed feedback matrices B_l (width_l x n_out) once, at the start of a run."""
+        led = Ledger()
+        if self.feedback is not None:
+            for width in sizes[1:-1]:
+                led.add(programmings=self.feedback.counts((width, sizes[-1]), 1).programmings)
+        return led
+
+    @staticmethod
+    def _count(led: Ledger, engine, shape, batch, *, reprogram: bool):
+        c = engine.counts(shape, batch, reprogram=reprogram)
+        if c is None:
+            led.add(digital_macs=batch * shape[0] * shape[1])
+            return
+        if engine.kind == "crossbar":
+            led.add(analog_macs=c.optical_macs, analog_dac_conversions=c.dac_conversions,
+                    analog_adc_conversions=c.adc_conversions, digital_macs=c.digital_adds, programmings=c.programmings)
+            return
+        led.add(optical_macs=c.optical_macs, dac_conversions=c.dac_conversions, adc_conversions=c.adc_conversions,
+                optical_passes=c.passes, symbol_slots=c.passes * batch, digital_macs=c.digital_adds,
+                programmings=c.programmings)

@@ -1,0 +1,53 @@
+"""Checkpoints: the whole controller state (memories, registers, velocity), best weights, history, ledger.
+
+One ``.npz`` per run folder, written atomically (temporary file, fsync, rename),
+so an interrupted write never replaces a good checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def save_checkpoint(path: Path, *, config, epoch: int, state, best, history: list, ledger) -> None:
+    """Write a checkpoint atomically. ``state``: any pytree (the controller's HubState); ``best``: [(W, b)]."""
+    meta = json.dumps({"config": asdict(config), "epoch": epoch, "history": history, "ledger": ledger.as_dict()})
+    arrays = {f"state{i}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(state))}
+    for i, (w, b) in enumerate(best):
+        arrays[f"best{i}_w"], arrays[f"best{i}_b"] = np.asarray(w), np.asarray(b)
+    arrays["meta"] = np.array(meta)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, template=None) -> dict:
+    """The checkpoint's contents: meta (config dict, epoch, history, ledger dict), best [(W, b)] and state.
+
+    ``template``: a pytree of the state's structure (a freshly initialised controller state);
+    without it ``state`` is the list of leaves.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        arrays = dict(z)
+    meta = json.loads(str(arrays.pop("meta")))
+    n_best = sum(1 for k in arrays if k.startswith("best") and k.endswith("_w"))
+    best = [(jnp.asarray(arrays[f"best{i}_w"]), jnp.asarray(arrays[f"best{i}_b"])) for i in range(n_best)]
+    leaves = [jnp.asarray(arrays[f"state{i}"]) for i in range(sum(1 for k in arrays if k.startswith("state")))]
+    if template is not None:
+        treedef = jax.tree_util.tree_structure(template)
+        if treedef.num_leaves != len(leaves):
+            raise ValueError(f"checkpoint {path} holds {len(leaves)} state arrays but this configuration needs "
+                             f"{treedef.num_leaves}; it belongs to a different run")
+        leaves = jax.tree_util.tree_unflatten(treedef, [a.astype(t.dtype) for a, t in
+                                                        zip(leaves, jax.tree_util.tree_leaves(template), strict=True)])
+    return {**meta, "best": best, "state": leaves}

@@ -1,0 +1,79 @@
+"""What defines a training run: :class:`TrainConfig` (saved with every checkpoint and in results.json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from photrain.controller import CORES, CrossbarConfig, OpticalConfig, check_hardware
+from photrain.train import algorithms as alg
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run.
+
+    memory / memory_params: the weight-memory device (``photrain.memory``: float, fixed, pcm,
+    pcm-3t1c, rram, cbram) and parameter overrides. core: where the forward products (and Wᵀ·δ
+    for backprop) run: 'digital', 'bank' (MRR weight banks, re-programmed from memory every batch)
+    or 'crossbar' (memristive arrays, computing in the memory). Optical DFA always runs B·e on a bank.
+    pulse_mode: 'analog' (as many pulses as a change needs) or 'sign' (one fixed pulse per change).
+    """
+
+    dataset: str = "digits"
+    hidden: tuple[int, ...] = (256, 256)
+    algorithm: str = "optical-dfa"
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.01
+    momentum: float = 0.9
+    seed: int = 1
+    val_size: int | None = None  # taken from the test split; default half of it
+    noise_sigma: float = 0.618
+    noise_mu: float = 0.03
+    memory: str = "float"
+    memory_params: dict = field(default_factory=dict)
+    core: str = "digital"
+    pulse_mode: str = "analog"
+    optical: OpticalConfig = field(default_factory=OpticalConfig)
+    crossbar: CrossbarConfig = field(default_factory=CrossbarConfig)
+    shuffle: bool = True  # the reference code on CPU keeps MNIST's file order (no shuffle)
+    standardize: bool = False  # (x - mean) / std of the training set, as the reference's Normalize((0.1307,), (0.3081,))
+    data_dir: str | None = None
+    chunk: int = 50  # batches per jitted chunk (progress granularity)
+
+    def __post_init__(self):
+        if self.algorithm not in alg.ALGORITHMS:
+            raise ValueError(f"unknown algorithm {self.algorithm!r}; choose one of {', '.join(alg.ALGORITHMS)}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch size must be >= 1; got {self.epochs}, {self.batch_size}")
+        if any(int(h) < 1 for h in self.hidden):
+            raise ValueError(f"hidden widths must be >= 1; got {list(self.hidden)}")
+        if not self.lr > 0:
+            raise ValueError(f"--lr must be > 0; got {self.lr}")
+        check_hardware(memory=self.memory, memory_params=self.memory_params, core=self.core, pulse_mode=self.pulse_mode)
+
+    @property
+    def uses_cores(self) -> bool:
+        return self.algorithm == "optical-dfa" or self.core != "digital"
+
+    @property
+    def feedback_core(self) -> str | None:
+        return "bank" if self.algorithm == "optical-dfa" else None
+
+    @staticmethod
+    def from_dict(d: dict) -> TrainConfig:
+        """Rebuild a config from ``asdict`` output (also reads the keys of photrain 0.1 checkpoints)."""
+        d = dict(d)
+        d["hidden"] = tuple(d["hidden"])
+        optical = dict(d.get("optical", {}))
+        if optical.pop("forward", False):
+            d["core"] = "bank"
+        d["optical"] = OpticalConfig(**optical)
+        d["crossbar"] = CrossbarConfig(**d.get("crossbar", {}))
+        bits, w_max, rounding = d.pop("memory_bits", None), d.pop("memory_w_max", 1.0), d.pop("memory_rounding", "nearest")
+        if bits is not None:
+            d["memory"], d["memory_params"] = "fixed", {"bits": bits, "w_max": w_max, "rounding": rounding}
+        return TrainConfig(**d)
+
+
+__all__ = ["CORES", "CrossbarConfig", "OpticalConfig", "TrainConfig"]
