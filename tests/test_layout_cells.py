@@ -1,4 +1,4 @@
-"""Layout cells of the cores: GDS export, and extracted netlist == the core's structured model."""
+"""Layout cells of the cores: GDS export, DRC-clean, and extracted netlist == the core's structured model."""
 
 import jax.numpy as jnp
 import numpy as np
@@ -39,7 +39,7 @@ def test_weight_bank_layout_simulates_to_the_bank_model(n, tmp_path):
     gds = cell.write_gds(tmp_path / "bank.gds")
     assert gds.stat().st_size > 1000
     netlist = optical_netlist(cell)
-    assert _count(netlist, "ring_double_heater") == n
+    assert _count(netlist, "bank_ring") == n
     assert sorted(netlist["ports"]) == ["o1", "o2", "o3", "o4"]
     assert sum(1 for p in cell.ports if p.port_type == "electrical") == 2 * n
     bank = MRRWeightBank(n, 1, ring_lengths=geo["ring_lengths"], coupling=geo["coupling"], pitch=geo["bus_pitch"],
@@ -86,7 +86,7 @@ def test_clements_mesh_layout_simulates_to_the_mesh_model(n, tmp_path):
     settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(n)))
     fn = component_circuit(cell)
     for wl in (WL0, 1.56):
-        s = fn(wl=wl, **mesh_instance_settings(mesh, settings))
+        s = fn(wl=wl, **mesh_instance_settings(*mesh.realised_phases(settings), settings.active))
         layout = np.array([[s[f"in{i}", f"out{o}"] for i in range(n)] for o in range(n)])
         out_heaters = propagation(wl, length=50.0, **OPTICS)  # the output phase screen's waveguide: common to all modes
         np.testing.assert_allclose(layout, out_heaters * np.asarray(mesh.transfer(settings, wl)), atol=1e-12)
@@ -95,3 +95,53 @@ def test_clements_mesh_layout_simulates_to_the_mesh_model(n, tmp_path):
 def test_bypass_is_path_matched_to_the_mzi():
     assert mesh_bypass(side=1).info["path_length"] == pytest.approx(mesh_column_length(), abs=1e-3)
     assert mesh_bypass(side=-1).info["path_length"] == pytest.approx(mesh_column_length(), abs=1e-3)
+
+
+def test_mesh_settings_default_active_is_the_clements_grid():
+    n = 5
+    theta = np.arange(6 * 2, dtype=float).reshape(6, 2)
+    inst = mesh_instance_settings(theta, -theta, np.zeros(n))
+    mzis = sorted(k for k in inst if k.startswith("mzi_"))
+    assert len(mzis) == n * (n - 1) // 2  # 10 MZIs: 2 per column in 5 columns, the padded 6th column empty
+    assert inst["mzi_1_1"] == {"theta": 3.0, "phi": -3.0}
+    assert inst["out_4"] == {"phase": 0.0}
+    with pytest.raises(ValueError, match="theta and phi"):
+        mesh_instance_settings(theta, theta[:, :1], np.zeros(n))
+
+
+def test_bank_detuning_uses_the_thermo_optic_phase():
+    # a fixed heater power gives phase proportional to 1 / wl: twice the wavelength, half the phase
+    np.testing.assert_allclose(bank_detuning_at_channels([0.4, 0.2], [WL0, 2 * WL0]), [0.4, 0.1], rtol=1e-12)
+
+
+def test_yaml_weight_bank_is_the_python_cell(tmp_path):
+    from photrain.circuits import load_circuit
+
+    component, fn = load_circuit("circuits/weight_bank4.pic.yml")
+    netlist = component.get_netlist()
+    (inst,) = netlist["instances"].values()
+    assert inst["component"] == "weight_bank"
+    cell = weight_bank(4, radius=5.0, gap=0.2, pitch=30.0)
+    assert component.dbbox().width() == pytest.approx(cell.dbbox().width())
+    heater = [0.0, 0.1, 0.2, 0.3]
+    wl = np.linspace(1.545, 1.555, 7)
+    s_yaml = fn(wl=wl, bank={"delta_phase": heater})
+    s_cell = component_circuit(cell)(wl=wl, **bank_instance_settings(heater))
+    for key in (("o1", "o3"), ("o1", "o2")):
+        np.testing.assert_allclose(s_yaml[key], s_cell[key], atol=1e-12)
+
+
+def test_bank_ring_heater_stays_clear_of_the_buses():
+    import klayout.db as kdb
+
+    from photrain.circuits.cells import bank_ring
+
+    c = bank_ring()
+    heater = kdb.Region(c.begin_shapes_rec(c.kcl.layer(47, 0)))
+    wg = kdb.Region(c.begin_shapes_rec(c.kcl.layer(1, 0))).merged()
+    buses = kdb.Region([p for p in wg.each() if p.holes() == 0])
+    assert buses.count() == 2
+    assert (heater & buses.sized(1499)).is_empty()  # >= 1.5 µm from both buses
+    ring = wg - buses
+    assert (ring & heater).area() * 1e-6 > 0.5 * 15.0 * 0.5  # and over at least half the ring's ~37 µm
+    assert c.info["heater_length"] > 10.0

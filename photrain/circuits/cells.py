@@ -8,11 +8,16 @@ gdsfactory measures them). Heater settings are not geometry; they are passed
 per instance when the extracted netlist is solved (:func:`bank_instance_settings`,
 :func:`mesh_instance_settings`).
 
-Cells:
-    weight_bank: N add-drop rings with heaters on an input bus and a drop bus
+Cells (every one DRC-clean under :mod:`photrain.circuits.drc`'s generic-PDK deck):
+    bank_ring: an add-drop ring with a heater and via stacks clear of both buses.
+    heater_straight: a heated straight whose contacts sit beside the waveguide.
+    weight_bank: N bank rings on an input bus and a drop bus
         (one row of :class:`photrain.cores.MRRWeightBank`).
     clements_mesh: an N x N rectangular mesh of MZIs with heaters
         (:class:`photrain.cores.MZIMesh`, topology 'clements'), output phase shifters.
+
+:data:`PDK_CELLS` are registered in gdsfactory's PDK by
+:func:`photrain.circuits.pdk.activate_pdk`, so circuit YAML files can name them.
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from photrain.circuits import gf_models
 from photrain.circuits.gf_models import GRID, _mzi_defaults, mesh_column_length
 from photrain.circuits.pdk import activate_pdk
 from photrain.models._optics import NEFF, NG, WL0, neff_at
+from photrain.models.phase_shifters import power_for_phase, thermal_phase
 from photrain.models.wdm import channel_wavelengths
 
 _NEFF = dict(neff=NEFF, ng=NG, wl0=WL0)  # the effective-index model the ring trimming uses
-activate_pdk()
 
 # ------------------------------------------------------------------ weight bank
 
@@ -73,8 +78,179 @@ def weight_bank_geometry(n_channels: int, *, spacing: float = 0.0016, wl_center:
             "port_lengths": {"drop": float(bus[0]), "through": float((bus[0] + bus[-1]) / 2)}}
 
 
+# ------------------------------------------------------------------ heaters and rings with clean contacts
+
+HEATER_WIDTH = 2.5  # µm: the generic PDK's heater_metal cross-section
+HEATER_MARGIN = 1.0  # µm: heater overhang of the waveguide it heats, each side ((2.5 - 0.5) / 2)
+CONTACT = 4.0  # µm: side of the heater -> M2 -> top-metal via stack (via_stack_heater_mtop_mini)
+CONTACT_CLEARANCE = 1.5  # µm: via stack and heater lead to the nearest waveguide they do not heat
+
+
+def _layer(c, name: str) -> int:
+    from gdsfactory.gpdk import LAYER
+
+    return c.kcl.layer(*gf.get_layer_tuple(getattr(LAYER, name)))
+
+
+def _contact(c, name: str, x: float, y: float):
+    """A heater -> top-metal via stack centred at (x, y) µm, named ``name``."""
+    ref = c.add_ref(gf.get_component("via_stack_heater_mtop_mini", size=(CONTACT, CONTACT)), name=name)
+    ref.dmove((x - ref.dcenter[0], y - ref.dcenter[1]))
+    return ref
+
+
 @gf.cell
-def weight_bank(n_channels: int = 4, *, spacing: float = 0.0016, wl_center: float = WL0, radius: float = 5.0,
+def bank_ring(*, gap: float = 0.2, radius: float = 5.0, length_x: float = 1.0, length_y: float = 1.0) -> gf.Component:
+    """gdsfactory cell: an add-drop ring (gdsfactory ``ring_double``) with a U-shaped heater clear of both buses.
+
+    ::
+
+        o3 ─────────────────── o4      drop bus
+              ╭───────────╮
+              │ ┌───────┐ │           heater: both sides of the ring, bridged inside it
+              │ │       │ │           below the drop coupler, fed from two via stacks
+         [a]══╯ │       │ ╰══[b]      between the buses
+              ╰───────────╯
+        o1 ─────────────────── o2      input bus
+
+    The heater is the ring waveguide grown by :data:`HEATER_MARGIN` on both sides
+    (2.5 µm, the PDK's heater width), cut square to the ring where it comes :data:`CONTACT_CLEARANCE` µm from
+    either bus; its two ends
+    run out to via stacks ``a`` (left) and ``b`` (right). Optics are exactly
+    ``ring_double``'s (same settings); ports o1 in, o2 through, o3 drop, o4 add;
+    electrical ports ``h_a``, ``h_b`` (top metal, facing up). ``info``:
+    ``heater_squares`` (drawn resistor length / width, contacts excluded) and
+    ``heater_length`` (µm of ring waveguide under the heater).
+    """
+    import klayout.db as kdb
+
+    activate_pdk()
+    c = gf.Component()
+    ring = c.add_ref(gf.components.ring_double(gap=gap, radius=radius, length_x=length_x, length_y=length_y), name="ring")
+    for p in ("o1", "o2", "o3", "o4"):
+        c.add_port(p, port=ring.ports[p])
+    dbu = c.kcl.dbu
+    um = lambda v: int(round(v / dbu))  # noqa: E731
+    wg = kdb.Region(c.begin_shapes_rec(_layer(c, "WG"))).merged()
+    loops = [p for p in wg.each() if p.holes() > 0]
+    if len(loops) != 1:
+        raise RuntimeError("bank_ring: expected one closed ring waveguide in ring_double")
+    ring_wg = kdb.Region(loops[0])
+    hull = kdb.Region(kdb.Polygon(list(loops[0].each_point_hull())))
+    hole = hull - ring_wg
+    buses = wg - ring_wg
+    bus_bot = min((p.bbox() for p in buses.each()), key=lambda b: b.bottom)
+    bus_top = max((p.bbox() for p in buses.each()), key=lambda b: b.top)
+    hb, hull_box = hole.bbox(), hull.bbox()
+    cx, cy = hull_box.center().x, hull_box.center().y
+    clear, w, margin = um(CONTACT_CLEARANCE), um(HEATER_WIDTH), um(HEATER_MARGIN)
+    r_out = hull_box.width() / 2 + margin  # outer radius of the heater band
+    # radial cuts (square to the ring) where the band's outer edge is `clear` from the bus: angles from horizontal
+    sin_b = (cy - bus_bot.top - clear) / r_out
+    sin_t = (bus_top.bottom - clear - cy) / r_out
+    if min(sin_b, sin_t) < 0.3:
+        raise ValueError(f"bank_ring: radius {radius} µm leaves no room for a heater clear of the buses; use radius >= 4")
+    beta_b, beta_t = np.arcsin(min(sin_b, 0.95)) - 0.05, np.arcsin(min(sin_t, 0.95)) - 0.05
+
+    outer = np.array([(p.x, p.y) for p in loops[0].each_point_hull()], float)
+    inner = np.array([(p.x, p.y) for p in loops[0].each_point_hole(0)], float)
+
+    def cut(angle):
+        """Ends (inside, outside) of a cut square to the waveguide where the ray from the centre at `angle` meets it."""
+        ang = np.arctan2(outer[:, 1] - cy, outer[:, 0] - cx)
+        po = outer[np.argmin(np.abs(np.angle(np.exp(1j * (ang - angle)))))]
+        pi = inner[np.argmin(np.hypot(*(inner - po).T))]
+        u = (po - pi) / np.hypot(*(po - pi))
+        return pi - um(2.0) * u, po + um(2.0) * u
+
+    def keep(a_bottom, a_top, sign):
+        (ai, ao), (bi, bo) = cut(a_bottom), cut(a_top)
+        far = sign * 4 * r_out
+        pts = [ai, ao, (ao[0] + far, ao[1]), (bo[0] + far, bo[1]), bo, bi]
+        return kdb.Region(kdb.Polygon([kdb.Point(int(x), int(y)) for x, y in pts]))
+
+    band = ring_wg.sized(margin) & (keep(-beta_b, beta_t, 1) + keep(np.pi + beta_b, np.pi - beta_t, -1))
+    y1 = int(cy + (hb.top - cy) * np.sin(beta_t) * 0.8)
+    bridge = hole & kdb.Region(kdb.Box(hull_box.left, y1 - w, hull_box.right, y1))
+    heater = (band + bridge).merged()
+    squares = heater.area() / float(w) ** 2
+    heated = (ring_wg & heater).area() / um(gf.get_cross_section("strip").width)
+    # leads from the U's two bottom ends out to the via stacks, level with the ends
+    y_lo = int(cy - r_out * np.sin(beta_b))
+    lead_y = (y_lo, y_lo + w)
+    wg_low = ring_wg & kdb.Region(kdb.Box(hull_box.left, lead_y[0], hull_box.right, lead_y[1] + w))
+    xl, xr = wg_low.bbox().left, wg_low.bbox().right
+    half = um(CONTACT / 2)
+    xa = xl - margin - clear - half
+    xb = xr + margin + clear + half
+    yc = y_lo + half
+    lead_a = kdb.Region(kdb.Box(xa, lead_y[0], xl - margin // 2, lead_y[1]))
+    lead_b = kdb.Region(kdb.Box(xr + margin // 2, lead_y[0], xb, lead_y[1]))
+    d = um(0.6)  # close notches and open slivers narrower than 1.2 µm left by the cuts
+    heater = ((heater + lead_a + lead_b).merged().sized(d).sized(-d).sized(-d).sized(d) + band).merged()
+    squares += 2 * (margin + clear) / float(w)
+    c.shapes(_layer(c, "HEATER")).insert(heater)
+    a = _contact(c, "a", xa * dbu, yc * dbu)
+    b = _contact(c, "b", xb * dbu, yc * dbu)
+    c.add_port("h_a", port=a.ports["e2"])
+    c.add_port("h_b", port=b.ports["e2"])
+    c.info["heater_squares"] = float(squares)
+    c.info["heater_length"] = float(heated * dbu)
+    return c
+
+
+@gf.cell
+def heater_straight(*, length: float = 50.0, inset: float = 2.0, side: int = 1) -> gf.Component:
+    """gdsfactory cell: a straight waveguide under a heater whose contacts sit beside it, not in line.
+
+    ::
+
+             [a]                 [b]        side = +1: contacts above the waveguide
+              ║                   ║
+        o1 ───▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓▓─── o2
+
+    The heater (2.5 µm, :data:`HEATER_WIDTH`) covers the waveguide from ``inset``
+    to ``length - inset`` µm; at each end a lead runs ``side`` (+1 up, -1 down)
+    to a via stack :data:`CONTACT_CLEARANCE` µm from the waveguide, so nothing
+    metal overhangs the optical ports (gdsfactory's ``straight_heater_metal``
+    puts its via stacks in line with the waveguide, over its neighbours).
+    Ports o1, o2; electrical ``e1`` (contact a), ``e2`` (contact b), facing ``side``.
+    ``info``: ``heater_squares``, ``heater_length`` (µm).
+    """
+    if side not in (1, -1):
+        raise ValueError(f"side must be +1 (contacts above) or -1 (below); got {side}")
+    if length < 2 * inset + 2 * CONTACT:
+        raise ValueError(f"length {length} µm is too short for a heater with two {CONTACT} µm contacts; use >= "
+                         f"{2 * inset + 2 * CONTACT}")
+    activate_pdk()
+    c = gf.Component()
+    wg = c.add_ref(gf.components.straight(length=length), name="wg")
+    c.add_port("o1", port=wg.ports["o1"])
+    c.add_port("o2", port=wg.ports["o2"])
+    hw = HEATER_WIDTH / 2
+    width = _strip_width()
+    yc = side * (width / 2 + CONTACT_CLEARANCE + CONTACT / 2)
+    xa, xb = inset + CONTACT / 2, length - inset - CONTACT / 2
+    c.add_polygon([(inset, -hw), (length - inset, -hw), (length - inset, hw), (inset, hw)], layer="HEATER")
+    h = CONTACT / 2
+    for x in (xa, xb):  # leads as wide as the contacts: no notch between lead, heater and via stack
+        y0, y1 = sorted((side * (hw - 0.5), yc))
+        c.add_polygon([(x - h, y0), (x + h, y0), (x + h, y1), (x - h, y1)], layer="HEATER")
+    refs = [_contact(c, tag, x, yc) for tag, x in (("a", xa), ("b", xb))]
+    face = "e2" if side == 1 else "e4"
+    c.add_port("e1", port=refs[0].ports[face])
+    c.add_port("e2", port=refs[1].ports[face])
+    lead = abs(yc) - hw
+    c.info["heater_squares"] = float((xb - xa) / HEATER_WIDTH + 2 * lead / HEATER_WIDTH)
+    c.info["heater_length"] = float(length - 2 * inset)
+    return c
+
+
+# ------------------------------------------------------------------ weight bank
+
+
+@gf.cell
+def weight_bank(n_channels: int = 4, *, spacing_nm: float = 1.6, wl_center_nm: float = WL0 * 1e3, radius: float = 5.0,
                 gap: float = 0.2, length_x: float = 1.0, length_y: float = 1.0, pitch: float = 30.0) -> gf.Component:
     """gdsfactory cell: a microring weight-bank row (Tait et al., J. Lightwave Technol. 32, 4029 (2014)).
 
@@ -84,21 +260,26 @@ def weight_bank(n_channels: int = 4, *, spacing: float = 0.0016, wl_center: floa
                   │ring│    │    │
         in   o1 ──◯────◯────◯────◯── o2 through       input bus
 
-    Ring ``ring{j}`` is a gdsfactory ``ring_double_heater`` resonant at WDM
-    channel j; neighbouring rings are joined on both buses by straights so that
-    coupling points are ``pitch`` µm apart. A balanced photodiode on o3 (drop)
-    and o2 (through) reads sum_j P_j (T_drop - T_through). Heater ports
-    ``h{j}_a`` / ``h{j}_b`` are the two via stacks of ring j.
+    Ring ``ring{j}`` is a :func:`bank_ring` (add-drop ring, U heater, via stacks
+    between the buses) resonant at WDM channel j; neighbouring rings are joined
+    on both buses by straights so that coupling points are ``pitch`` µm apart.
+    A balanced photodiode on o3 (drop) and o2 (through) reads
+    sum_j P_j (T_drop - T_through). Heater ports ``h{j}_a`` / ``h{j}_b``. This
+    one cell is the weight bank of both Python and ``circuits/weight_bank4.pic.yml``
+    (``component: weight_bank``).
 
-    Args: see :func:`weight_bank_geometry` (µm, except ``n_channels``).
+    Args: see :func:`weight_bank_geometry` (µm, except ``n_channels``); the channel
+    grid is given in nm (``spacing_nm``, ``wl_center_nm``) because gdsfactory keeps
+    three decimals of a setting in the netlists it extracts.
     """
-    geo = weight_bank_geometry(n_channels, spacing=spacing, wl_center=wl_center, radius=radius, gap=gap,
+    geo = weight_bank_geometry(n_channels, spacing=spacing_nm * 1e-3, wl_center=wl_center_nm * 1e-3, radius=radius, gap=gap,
                                length_x=length_x, length_y=length_y, pitch=pitch)
+    activate_pdk()
     c = gf.Component()
     rings = []
     for j in range(int(n_channels)):
-        ring = c.add_ref(gf.components.ring_double_heater(gap=gap, radius=radius, length_x=float(geo["length_x"][j]),
-                                                          length_y=length_y), name=f"ring{j}")
+        ring = c.add_ref(bank_ring(gap=gap, radius=radius, length_x=float(geo["length_x"][j]), length_y=length_y),
+                         name=f"ring{j}")
         if rings:
             prev = rings[-1]
             spacer = gf.components.straight(length=float(geo["spacers"][j - 1]))
@@ -108,8 +289,8 @@ def weight_bank(n_channels: int = 4, *, spacing: float = 0.0016, wl_center: floa
             s_drop = c.add_ref(spacer, name=f"dropbus{j - 1}")
             s_drop.connect("o1", prev.ports["o4"])
         rings.append(ring)
-        c.add_port(f"h{j}_a", port=ring.ports["l_e2"])
-        c.add_port(f"h{j}_b", port=ring.ports["r_e2"])
+        c.add_port(f"h{j}_a", port=ring.ports["h_a"])
+        c.add_port(f"h{j}_b", port=ring.ports["h_b"])
     c.add_port("o1", port=rings[0].ports["o1"])
     c.add_port("o2", port=rings[-1].ports["o2"])
     c.add_port("o3", port=rings[0].ports["o3"])
@@ -123,16 +304,20 @@ def weight_bank(n_channels: int = 4, *, spacing: float = 0.0016, wl_center: floa
 def bank_instance_settings(detuning) -> dict:
     """Per-instance heater settings of a weight-bank row for its extracted netlist.
 
-    ``detuning`` (N,): round-trip phase of ring j at its own channel (rad), as in
-    :meth:`photrain.cores.MRRWeightBank.response` (a thermo-optic phase; the
-    instance setting is given at wl0).
+    ``detuning`` (N,): heater round-trip phase of ring j (rad at wl0; the instance
+    setting of :func:`bank_ring`'s model, which scales it thermo-optically with wl).
     """
     return {f"ring{j}": {"delta_phase": float(d)} for j, d in enumerate(np.asarray(detuning))}
 
 
 def bank_detuning_at_channels(delta_phase_wl0, channels):
-    """Heater phases given at wl0 (rad) -> the same heaters' phases at each ring's own channel (rad)."""
-    return np.asarray(delta_phase_wl0) * WL0 / np.asarray(channels)
+    """Heater phases given at wl0 (rad) -> the same heaters' phases at each ring's own channel (rad).
+
+    The thermo-optic phase of a fixed heater power, evaluated at another wavelength,
+    through :func:`photrain.models.phase_shifters.thermal_phase`.
+    """
+    power = power_for_phase(np.asarray(delta_phase_wl0))
+    return np.asarray(thermal_phase(power, wl=np.asarray(channels), wl0=WL0))
 
 
 # ------------------------------------------------------------------ MZI mesh
@@ -150,13 +335,14 @@ def mesh_mzi(*, gap: float = 0.2, coupler_length: float | None = None, heater_le
         o1 ──── straight ──╯    ╰──── straight ────╯    ╰── o4
 
     Couplers are gdsfactory ``coupler`` cells (50:50 by default through
-    :func:`half_coupling_length`); heaters are ``straight_heater_metal``.
+    :func:`half_coupling_length`); heaters are :func:`heater_straight` (contacts above the arm).
     Electrical ports ``phi_a/phi_b`` and ``theta_a/theta_b``.
     """
     gap, coupler_length = _mzi_defaults(gap, coupler_length)
     c = gf.Component()
+    activate_pdk()
     cpl = gf.components.coupler(gap=gap, length=coupler_length, dy=pitch, dx=dx)
-    heater = gf.components.straight_heater_metal(length=heater_length)
+    heater = heater_straight(length=heater_length, side=1)
     plain = gf.components.straight(length=heater_length)
     in_bot = c.add_ref(plain, name="in_bottom")
     c1 = c.add_ref(cpl, name="c1")
@@ -174,8 +360,8 @@ def mesh_mzi(*, gap: float = 0.2, coupler_length: float | None = None, heater_le
     c.add_port("o3", port=c2.ports["o3"])
     c.add_port("o4", port=c2.ports["o4"])
     for ref, tag in ((ps_phi, "phi"), (ps_theta, "theta")):
-        c.add_port(f"{tag}_a", port=ref.ports["l_e2"])
-        c.add_port(f"{tag}_b", port=ref.ports["r_e2"])
+        c.add_port(f"{tag}_a", port=ref.ports["e1"])
+        c.add_port(f"{tag}_b", port=ref.ports["e2"])
     return c
 
 
@@ -190,6 +376,7 @@ def mesh_bypass(*, gap: float = 0.2, coupler_length: float | None = None, heater
     (top edge of the mesh), -1 down (bottom edge). Ports o1 (in), o2 (out).
     """
     gap, coupler_length = _mzi_defaults(gap, coupler_length)
+    activate_pdk()
     width = _strip_width()
     offset = side * (pitch - gap - width) / 2
     c = gf.Component()
@@ -234,6 +421,7 @@ def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None 
     Heater pads are exposed as ``{instance}_{phi|theta}_{a|b}`` and ``out_{m}_a/b``.
     """
     kw = dict(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
+    activate_pdk()
     c = gf.Component()
     first, last = {}, {}  # mode -> (instance, port) where it enters the mesh / its latest output port
 
@@ -260,14 +448,14 @@ def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None 
                 _place(ref, "o1", x, m * pitch)
                 chain(m, ref, "o1", "o2")
         x += mesh_column_x(**kw)
-    heater = gf.components.straight_heater_metal(length=heater_length)
+    heater = heater_straight(length=heater_length, side=1)
     for m in range(n):
         ref = c.add_ref(heater, name=f"out_{m}")
         _place(ref, "o1", x, m * pitch)
         chain(m, ref, "o1", "o2")
         c.add_port(f"out{m}", port=ref.ports["o2"])
-        c.add_port(f"out_{m}_a", port=ref.ports["l_e2"])
-        c.add_port(f"out_{m}_b", port=ref.ports["r_e2"])
+        c.add_port(f"out_{m}_a", port=ref.ports["e1"])
+        c.add_port(f"out_{m}_b", port=ref.ports["e2"])
     for m, (ref, port) in sorted(first.items()):
         c.add_port(f"in{m}", port=ref.ports[port])
     c.info["n_mzis"] = n * (n - 1) // 2
@@ -288,17 +476,43 @@ def mesh_column_x(*, gap: float = 0.2, coupler_length: float | None = None, heat
     return 2 * heater_length + 2 * (2 * dx + coupler_length)
 
 
-def mesh_instance_settings(mesh, settings) -> dict:
-    """Per-instance heater settings of :func:`clements_mesh` from a programmed :class:`photrain.cores.MZIMesh`."""
-    theta, phi, out = mesh.realised_phases(settings)
-    active = np.asarray(settings.active)
+def mesh_instance_settings(theta, phi, out_phase, active=None) -> dict:
+    """Per-instance heater settings of :func:`clements_mesh` from plain phase arrays (rad at wl0).
+
+    ``theta``, ``phi``: (columns, slots) as :class:`photrain.cores.MeshSettings` (slot s
+    of column col is the MZI on modes 2 s + col % 2, +1); ``out_phase``: (n,).
+    ``active`` (columns, slots) bool: which slots hold an MZI (default: the
+    Clements grid of n = len(out_phase) modes, :func:`clements_grid`). For a
+    programmed core pass the phases it realises, e.g. ``mesh.realised_phases(settings)``.
+    """
+    theta, phi, out_phase = np.asarray(theta, float), np.asarray(phi, float), np.asarray(out_phase, float)
+    if theta.shape != phi.shape or theta.ndim != 2:
+        raise ValueError(f"theta and phi must be (columns, slots) arrays of one shape; got {theta.shape} and {phi.shape}")
+    n = out_phase.size
+    if active is None:
+        grid = clements_grid(n)
+        active = np.zeros(theta.shape, bool)
+        for col, lows in enumerate(grid[: theta.shape[0]]):
+            for m in lows:
+                if (m - col % 2) // 2 < theta.shape[1]:
+                    active[col, (m - col % 2) // 2] = True
+    active = np.asarray(active, bool)
+    if active.shape != theta.shape:
+        raise ValueError(f"active must have theta's shape {theta.shape}; got {active.shape}")
     inst = {}
-    for col in range(active.shape[0]):
-        for slot in range(active.shape[1]):
-            if active[col, slot]:
-                inst[f"mzi_{col}_{slot}"] = {"theta": float(theta[col, slot]), "phi": float(phi[col, slot])}
-    for m, v in enumerate(out):
+    for col, slot in zip(*np.nonzero(active), strict=True):
+        inst[f"mzi_{col}_{slot}"] = {"theta": float(theta[col, slot]), "phi": float(phi[col, slot])}
+    for m, v in enumerate(out_phase):
         inst[f"out_{m}"] = {"phase": float(v)}
     return inst
 
 
+#: photrain's cells by the name a circuit YAML uses (``component: weight_bank``).
+PDK_CELLS = {
+    "bank_ring": bank_ring,
+    "heater_straight": heater_straight,
+    "weight_bank": weight_bank,
+    "mesh_mzi": mesh_mzi,
+    "mesh_bypass": mesh_bypass,
+    "clements_mesh": clements_mesh,
+}

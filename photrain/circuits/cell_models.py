@@ -1,0 +1,62 @@
+"""Models of photrain's own layout cells (:mod:`photrain.circuits.cells`), by cell name.
+
+A netlist extracted from a layout names each instance by its cell; these
+functions simulate those cells from the same settings the layout was drawn
+with. ``weight_bank`` (a whole row, as a circuit YAML instantiates it) is solved
+through its own extracted netlist, so the YAML circuit and the Python cell are
+one definition.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sax
+
+from photrain.circuits import gf_models
+from photrain.models._optics import WL0
+
+
+def bank_ring(*, wl=1.55, gap: float = 0.2, radius: float = 5.0, length_x: float = 1.0, length_y: float = 1.0,
+              delta_phase: float = 0.0) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.bank_ring`: gdsfactory ``ring_double``'s optics plus the heater phase.
+
+    ``delta_phase``: heater round-trip phase (rad at wl0). Ports o1 in, o2 through, o3 drop, o4 add.
+    """
+    return gf_models.ring_double(wl=wl, gap=gap, radius=radius, length_x=length_x, length_y=length_y,
+                                 delta_phase=delta_phase)
+
+
+def heater_straight(*, wl=1.55, length: float = 50.0, phase: float = 0.0, inset: float = 2.0, side: int = 1) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.heater_straight`: a straight of ``length`` µm plus heater phase (rad, wl0)."""
+    return gf_models.straight_heater_metal_model(wl=wl, length=length, phase=phase)
+
+
+@lru_cache(maxsize=16)
+def _bank_circuit(key: tuple):
+    from photrain.circuits.cells import weight_bank as cell
+    from photrain.circuits.yaml_circuits import component_circuit
+
+    return component_circuit(cell(**dict(key)))
+
+
+def weight_bank(*, wl=1.55, n_channels: int = 4, spacing_nm: float = 1.6, wl_center_nm: float = WL0 * 1e3,
+                radius: float = 5.0,
+                gap: float = 0.2, length_x: float = 1.0, length_y: float = 1.0, pitch: float = 30.0,
+                delta_phase=None) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.weight_bank`: the row's own extracted netlist, solved by sax.
+
+    ``delta_phase``: heater phases of the rings (rad at wl0), one per ring (default 0).
+    Ports o1 in, o2 through, o3 drop, o4 add.
+    """
+    key = (("gap", float(gap)), ("length_x", float(length_x)), ("length_y", float(length_y)),
+           ("n_channels", int(n_channels)), ("pitch", float(pitch)), ("radius", float(radius)),
+           ("spacing_nm", float(spacing_nm)), ("wl_center_nm", float(wl_center_nm)))
+    phases = [0.0] * int(n_channels) if delta_phase is None else list(delta_phase)
+    if len(phases) != int(n_channels):
+        raise ValueError(f"delta_phase needs one phase per ring ({n_channels}); got {len(phases)}")
+    return _bank_circuit(key)(wl=wl, **{f"ring{j}": {"delta_phase": d} for j, d in enumerate(phases)})
+
+
+#: cell name -> model.
+CELL_MODELS = {"bank_ring": bank_ring, "heater_straight": heater_straight, "weight_bank": weight_bank}
