@@ -268,3 +268,19 @@ def test_registry_rejects_unknown_parameters():
     with pytest.raises(ValueError, match="no parameter 'bogus'.*g_min"):
         make_memory("rram", bogus=1)
     assert make_memory("cbram", n_levels=2).level_weights.tolist() == [-1.0, 1.0]
+
+
+def test_pulse_response_curves_and_figure():
+    from matplotlib.figure import Figure
+
+    from photrain.memory.plots import plot_pulse_response, pulse_response
+
+    mem = RRAMMemory(**{**IDEAL_RRAM, "n_levels": None}, a_set=0.05, a_reset=0.08)
+    r = pulse_response(mem, n_up=10, n_down=10, devices=2, key=None)
+    assert r["w"].shape == (21, 2) and r["g_pos"].shape == (21, 2)
+    np.testing.assert_allclose(r["g_pos"][10], set_curve(mem.g_star, 10, a_set=0.05, g_max=mem.g_max), rtol=1e-5)
+    assert np.all(np.diff(r["w"][:11, 0]) > 0) and np.all(np.diff(r["w"][10:, 0]) < 0)
+    fig = plot_pulse_response(CBRAMMemory(), n_up=5, n_down=5, devices=2)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    with pytest.raises(ValueError, match="no programming pulse"):
+        pulse_response(make_memory("float"))
