@@ -12,11 +12,13 @@ import dataclasses
 from photrain.memory.base import Counts, WeightMemory, add_counts, reset_counts, stochastic_round, zero_counts
 from photrain.memory.cbram import CBRAMMemory, CBRAMState
 from photrain.memory.digital import DigitalState, FixedPointMemory, FloatMemory
+from photrain.memory.pcm import PCMMemory, PCMState
 from photrain.memory.rram import RRAMMemory, RRAMState
 
 MEMORIES: dict[str, type] = {
     "float": FloatMemory,
     "fixed": FixedPointMemory,
+    "pcm": PCMMemory,
     "rram": RRAMMemory,
     "cbram": CBRAMMemory,
 }

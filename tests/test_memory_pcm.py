@@ -1,0 +1,166 @@
+"""PCM and PCM + 3T1C weight memories: device statistics against their closed forms."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from photrain.memory.pcm import PCMMemory
+
+KEY = jax.random.PRNGKey(0)
+SPAN = 25e-6 - 0.1e-6
+
+
+def ideal_pcm(**kw):
+    """A PCM without spread or noise (closed forms apply exactly)."""
+    base = dict(step_spread=0.0, gmax_spread=0.0, c2c=0.0, read_noise=0.0, nu_std=0.0)
+    return PCMMemory(**{**base, **kw})
+
+
+# ---------------------------------------------------------------------------------------------- PCM
+def test_drift_exponent_recovered_from_log_log_slope():
+    m = PCMMemory(nu=0.06, nu_std=0.02)
+    s = m.init(jnp.full((50, 40), 0.3), KEY)
+    times, g = [], []
+    t = 0.0
+    for dt in [m.t0, 9 * m.t0, 90 * m.t0, 900 * m.t0, 9000 * m.t0]:
+        s = m.elapse(s, dt)
+        t += dt
+        times.append(t)
+        g.append(np.asarray(s.g_pos))
+    logt, logg = np.log(times), np.log(np.stack(g))
+    slope = np.polyfit(logt, logg.reshape(len(times), -1), 1)[0].reshape(s.g_pos.shape)
+    np.testing.assert_allclose(-slope, np.asarray(s.nu_pos), rtol=1e-3, atol=1e-5)  # per device
+    assert abs(float(np.mean(s.nu_pos)) - 0.06) < 0.005 and abs(float(np.std(s.nu_pos)) - 0.02) < 0.004
+
+
+def test_drift_composes_and_waits_for_t0():
+    m = PCMMemory()
+    s = m.init(jnp.full((8, 8), 0.2), KEY)
+    a = m.elapse(m.elapse(s, 100.0), 3600.0)
+    b = m.elapse(s, 3700.0)
+    np.testing.assert_allclose(a.g_pos, b.g_pos, rtol=1e-5)
+    np.testing.assert_array_equal(m.elapse(s, 0.5 * m.t0).g_pos, s.g_pos)  # no drift before t0
+
+
+def test_saturating_step_shrinks_with_g_per_closed_form():
+    m = ideal_pcm()
+    g0 = m.g_min + SPAN * jnp.linspace(0.0, 0.9, 10)
+    s = m.init(jnp.zeros(10), None)._replace(g_pos=g0)
+    one = m.update(s, jnp.full(10, m.nominal_step), None)
+    dg = np.asarray(one.g_pos - g0)
+    np.testing.assert_allclose(dg, m.set_step * (m.g_max - np.asarray(g0)) / SPAN, rtol=1e-4)
+    assert np.all(np.diff(dg) < 0)  # the step shrinks as G grows
+    # n pulses at once == n single pulses in sequence == the closed form
+    n = 17
+    many = m.update(s, jnp.full(10, n * m.nominal_step), None)
+    seq = s
+    for _ in range(n):
+        seq = m.update(seq, jnp.full(10, m.nominal_step), None)
+    closed = m.g_max - (m.g_max - g0) * (1 - m.set_step / SPAN) ** n
+    np.testing.assert_allclose(many.g_pos, closed, rtol=1e-5)
+    np.testing.assert_allclose(seq.g_pos, closed, rtol=1e-4)
+    assert int(many.counts.pulses) == 10 * n
+
+
+def test_set_only_potentiation_and_unbiased_pulse_count():
+    m = PCMMemory()
+    s = m.init(0.1 * jax.random.normal(KEY, (100, 100)), KEY)
+    dw = 0.3 * m.nominal_step * jax.random.normal(jax.random.PRNGKey(1), (100, 100))
+    new = jax.jit(m.update)(s, dw, jax.random.PRNGKey(2))
+    # SET only: no device ever loses conductance in an update; G+ moves only where dw > 0
+    assert np.all(np.asarray(new.g_pos) >= np.asarray(s.g_pos))
+    assert np.all(np.asarray(new.g_neg) >= np.asarray(s.g_neg))
+    assert np.all(np.asarray(new.g_pos)[np.asarray(dw) <= 0] == np.asarray(s.g_pos)[np.asarray(dw) <= 0])
+    # stochastic rounding: E[pulses] = sum |dw| / nominal_step (1e4 Bernoulli trials, 5 sigma)
+    expect = float(jnp.sum(jnp.abs(dw)) / m.nominal_step)
+    assert abs(int(new.counts.pulses) - expect) < 5 * np.sqrt(expect)
+
+
+def test_cycle_to_cycle_noise_has_the_closed_form_variance():
+    m = ideal_pcm(c2c=0.6)
+    g0 = jnp.full((200_000,), m.g_min)
+    s = m.init(jnp.zeros(g0.shape), None)
+    n = 5
+    new = m.update(s, jnp.full(g0.shape, n * m.nominal_step), KEY)
+    a = m.set_step / SPAN
+    d = np.asarray(m.g_max - new.g_pos) / SPAN
+    assert abs(d.mean() - (1 - a) ** n) < 1e-4
+    var = ((1 - a) ** 2 + (a * 0.6) ** 2) ** n - (1 - a) ** (2 * n)
+    assert abs(d.var() / var - 1) < 0.02
+
+
+def test_refresh_resets_saturated_device_and_preserves_weight():
+    m = PCMMemory(c2c=0.3)
+    w = jnp.array([0.3, -0.2, 0.1, 0.0])
+    s = m.init(w, KEY)
+    # push both devices of pairs 0, 1 high (same weight), leave pairs 2, 3 alone
+    lift = jnp.array([0.6, 0.7, 0.0, 0.0]) * SPAN
+    s = s._replace(g_pos=s.g_pos + lift, g_neg=s.g_neg + lift)
+    w_before = m.read(s)
+    assert list(np.asarray(m.saturated(s))) == [True, True, False, False]
+    r = m.refresh(s, jax.random.PRNGKey(3))
+    np.testing.assert_allclose(m.read(r), w_before, atol=m.tune_tolerance * m.weight_per_siemens * 1.01)
+    g_pos, g_neg = np.asarray(r.g_pos), np.asarray(r.g_neg)
+    # the pair was RESET: the device not carrying the weight is back near g_min (tuning may add a step or two)
+    assert g_neg[0] < m.g_min + 3 * m.set_step and g_pos[1] < m.g_min + 3 * m.set_step
+    np.testing.assert_array_equal(g_pos[2:], np.asarray(s.g_pos)[2:])
+    assert int(r.counts.refreshes) == 4 and int(r.counts.pulses) > 4
+    assert not np.any(np.asarray(m.saturated(r)))
+
+
+def test_maintain_refreshes_only_every_refresh_interval():
+    m = PCMMemory(refresh_interval=100)
+    s = m.init(jnp.array([0.2, -0.2]), KEY)
+    s = s._replace(g_pos=s.g_pos + 0.8 * SPAN, g_neg=s.g_neg + 0.8 * SPAN)
+    step = jax.jit(m.maintain)
+    s1 = step(s, 64, KEY)
+    assert int(s1.counts.refreshes) == 0 and int(s1.images) == 64
+    s2 = step(s1, 64, KEY)
+    assert int(s2.counts.refreshes) == 4 and int(s2.images) == 0
+
+
+def test_init_programs_within_tolerance_and_read_noise():
+    m = PCMMemory()
+    w = 0.5 * jax.random.uniform(KEY, (60, 60), minval=-1, maxval=1)
+    s = m.init(w, KEY)
+    assert float(jnp.max(jnp.abs(m.read(s) - w))) <= m.tune_tolerance * m.weight_per_siemens * 1.01
+    g, gn, k = m.conductances(s)
+    np.testing.assert_allclose(k * (g - gn), m.read(s), rtol=1e-6)
+    noisy = m.read(s, jax.random.PRNGKey(5)) - m.read(s)
+    sigma = m.read_noise * jnp.sqrt(s.g_pos**2 + s.g_neg**2) * m.weight_per_siemens
+    assert abs(float(jnp.std(noisy / sigma)) - 1) < 0.05
+
+
+def test_pcm_jittable_and_same_key_deterministic():
+    m = PCMMemory(refresh_interval=64)
+    s = m.init(0.1 * jax.random.normal(KEY, (30, 20)), KEY)
+    dw = 0.02 * jax.random.normal(jax.random.PRNGKey(1), (30, 20))
+
+    def step(s, k):
+        return m.maintain(m.update(s, dw, k), 64, k)
+
+    a = jax.jit(step)(s, jax.random.PRNGKey(7))
+    b = jax.jit(step)(s, jax.random.PRNGKey(7))
+    c = step(s, jax.random.PRNGKey(7))
+    d = jax.jit(step)(s, jax.random.PRNGKey(8))
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_allclose(a.g_pos, c.g_pos, rtol=1e-4, atol=1e-9)  # jit vs eager: float32 rounding
+    assert not np.array_equal(a.g_pos, d.g_pos)
+
+
+@pytest.mark.parametrize("params, word", [
+    (dict(g_min=30e-6, g_max=25e-6), "g_min"),
+    (dict(nu=-0.1), "nu"),
+    (dict(set_step=0.0), "set_step"),
+    (dict(refresh_interval=0), "refresh_interval"),
+    (dict(c2c=-1.0), "c2c"),
+    (dict(refresh_threshold=1.5), "refresh_threshold"),
+    (dict(t0=0.0), "t0"),
+])
+def test_pcm_bad_parameters_name_the_parameter(params, word):
+    with pytest.raises(ValueError, match=word):
+        PCMMemory(**params)
