@@ -275,7 +275,7 @@ class RRAMMemory:
             log_second=jnp.where(is_set, state.log_set2, state.log_reset2),
             bound=jnp.where(is_set, state.g_top, self.g_min), xi=xi)
         g = jnp.clip(self._to_levels(g, u_lvl), self.g_min, state.g_top)  # g_top is on the grid: g stays on it
-        return state._replace(g=g, counts=add_counts(state.counts, pulses=2 * n))
+        return state._replace(g=g, counts=add_counts(state.counts, pulses=2 * n.astype(jnp.int32)))
 
     def maintain(self, state, images, key=None):
         return state
