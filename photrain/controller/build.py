@@ -20,11 +20,12 @@ def check_hardware(*, memory: str, memory_params: dict, core: str, pulse_mode: s
     make_memory(memory, **memory_params)
 
 
-def make_engine(core: str, *, optical: OpticalConfig, crossbar: CrossbarConfig, n_channels: int):
+def make_engine(core: str, *, optical: OpticalConfig, crossbar: CrossbarConfig, n_channels: int, memory=None):
+    """The product engine of a core kind (``memory`` sets a crossbar's conductance window)."""
     if core == "bank":
         return BankEngine(optical.bank(n_channels))
     if core == "crossbar":
-        return CrossbarEngine(crossbar.crossbar())
+        return CrossbarEngine(crossbar.crossbar(memory))
     if core == "digital":
         return DigitalEngine()
     raise ValueError(f"unknown core {core!r}; choose one of {', '.join(CORES)}")
@@ -41,8 +42,9 @@ def build_controller(*, memory: str = "float", memory_params: dict | None = None
     memory_params = memory_params or {}
     check_hardware(memory=memory, memory_params=memory_params, core=core, pulse_mode=pulse_mode)
     optical, crossbar = optical or OpticalConfig(), crossbar or CrossbarConfig()
+    device = make_memory(memory, **memory_params)
     fb = None if feedback_core in (None, "digital") else make_engine(feedback_core, optical=optical, crossbar=crossbar,
-                                                                     n_channels=n_channels)
-    return Controller(memory=make_memory(memory, **memory_params), optimizer=SGD(lr, momentum),
-                      core=make_engine(core, optical=optical, crossbar=crossbar, n_channels=n_channels),
+                                                                     n_channels=n_channels, memory=device)
+    return Controller(memory=device, optimizer=SGD(lr, momentum),
+                      core=make_engine(core, optical=optical, crossbar=crossbar, n_channels=n_channels, memory=device),
                       feedback=fb, pulse_mode=pulse_mode)

@@ -9,7 +9,7 @@ memory's differential pairs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from photrain.cores import MRRWeightBank, Readout
 
@@ -53,18 +53,30 @@ class OpticalConfig:
 
 @dataclass(frozen=True)
 class CrossbarConfig:
-    """The memristive crossbar arrays (``core='crossbar'``): keyword arguments of :class:`photrain.cores.CrossbarCore`.
+    """The memristive crossbar arrays (``core='crossbar'``, :class:`photrain.cores.CrossbarCore`).
 
-    ideal: no read noise and ideal converters. ``params`` overrides any CrossbarCore argument by name.
+    rows x cols: one physical array (outputs x inputs); read_voltage: full-scale read pulse (V);
+    read_noise: relative conductance std per read; dac_bits / adc_bits: converters (None = ideal);
+    ideal: no read or amplifier noise and ideal converters. The conductance window (ADC full scale
+    and the mapping of digital weights) is the memory device's when it has one (g_min, g_max).
     """
 
+    rows: int = 128
+    cols: int = 128
+    read_voltage: float = 0.2
+    read_noise: float = 0.01
+    dac_bits: int | None = 8
+    adc_bits: int | None = 8
     ideal: bool = False
-    params: dict = field(default_factory=dict)
 
-    def crossbar(self):
+    def crossbar(self, memory=None):
         from photrain.cores import CrossbarCore
+        from photrain.cores.crossbar import CrossbarReadout
 
-        kwargs = dict(self.params)
+        window = {k: float(getattr(memory, k)) for k in ("g_min", "g_max") if hasattr(memory, k)}
         if self.ideal:
-            kwargs.update(ideal=True)
-        return CrossbarCore(**kwargs)
+            readout = CrossbarReadout(noise=False)
+        else:
+            readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits)
+        return CrossbarCore(self.rows, self.cols, read_voltage=self.read_voltage,
+                            read_noise=0.0 if self.ideal else self.read_noise, readout=readout, **window)
