@@ -15,6 +15,7 @@ import sax
 
 from photrain.circuits import gf_models
 from photrain.models._optics import WL0
+from photrain.models.grating_couplers import grating_coupler
 
 
 def bank_ring(*, wl=1.55, gap: float = 0.2, radius: float = 5.0, length_x: float = 1.0, length_y: float = 1.0,
@@ -58,5 +59,45 @@ def weight_bank(*, wl=1.55, n_channels: int = 4, spacing_nm: float = 1.6, wl_cen
     return _bank_circuit(key)(wl=wl, **{f"ring{j}": {"delta_phase": d} for j, d in enumerate(phases)})
 
 
+@lru_cache(maxsize=8)
+def _mesh_circuit(key: tuple):
+    from photrain.circuits.cells import clements_mesh as cell
+    from photrain.circuits.yaml_circuits import component_circuit
+
+    return component_circuit(cell(**dict(key)))
+
+
+def clements_mesh(*, wl=1.55, n: int = 4, gap: float = 0.2, coupler_length: float | None = None,
+                  heater_length: float = 50.0, pitch: float = 15.0, dx: float = 20.0, output_gap: float = 0.0,
+                  theta=None, phi=None, out_phase=None) -> sax.SDict:
+    """Model of :func:`photrain.circuits.cells.clements_mesh`: the mesh's own extracted netlist, solved by sax.
+
+    ``theta``, ``phi`` ((columns, slots), rad at wl0) and ``out_phase`` ((n,), rad) as
+    :func:`photrain.circuits.cells.mesh_instance_settings` takes them (default all 0).
+    Ports ``in{m}``, ``out{m}``.
+    """
+    from photrain.circuits.cells import clements_grid, mesh_instance_settings
+
+    key = (("coupler_length", coupler_length), ("dx", float(dx)), ("gap", float(gap)),
+           ("heater_length", float(heater_length)), ("n", int(n)), ("output_gap", float(output_gap)),
+           ("pitch", float(pitch)))
+    shape = (len(clements_grid(int(n))), int(n) // 2)
+    theta = [[0.0] * shape[1]] * shape[0] if theta is None else theta
+    phi = [[0.0] * shape[1]] * shape[0] if phi is None else phi
+    out_phase = [0.0] * int(n) if out_phase is None else out_phase
+    return _mesh_circuit(key)(wl=wl, **mesh_instance_settings(theta, phi, out_phase))
+
+
+def grating_coupler_elliptical_trenches(*, wl=1.55, wavelength: float = 1.55, **_drawn) -> sax.SDict:
+    """gdsfactory ``grating_coupler_elliptical_trenches`` (the chips' fibre couplers): o1 waveguide, o2 fibre.
+
+    :func:`photrain.models.grating_couplers.grating_coupler` centred on the drawn design ``wavelength`` (µm);
+    the drawn grating's other settings do not enter the model.
+    """
+    return grating_coupler(wl=wl, wl0=wavelength)
+
+
 #: cell name -> model.
-CELL_MODELS = {"bank_ring": bank_ring, "heater_straight": heater_straight, "weight_bank": weight_bank}
+CELL_MODELS = {"bank_ring": bank_ring, "heater_straight": heater_straight, "weight_bank": weight_bank,
+               "clements_mesh": clements_mesh,
+               "grating_coupler_elliptical_trenches": grating_coupler_elliptical_trenches}

@@ -410,7 +410,7 @@ def clements_grid(n: int) -> list[list[int]]:
 
 @gf.cell
 def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None = None, heater_length: float = 50.0,
-                  pitch: float = 15.0, dx: float = 20.0) -> gf.Component:
+                  pitch: float = 15.0, dx: float = 20.0, output_gap: float = 0.0) -> gf.Component:
     """gdsfactory cell: an n x n Clements mesh (Clements et al., Optica 3, 1460 (2016)) with output phase shifters.
 
     Column ``col`` holds :func:`mesh_mzi` instances ``mzi_{col}_{slot}`` on modes
@@ -419,6 +419,9 @@ def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None 
     ``out_{m}`` (the output phase screen). Optical ports ``in{m}`` / ``out{m}``
     with m the mesh mode (mode 0 at the bottom, y = m x pitch): port order = mode order.
     Heater pads are exposed as ``{instance}_{phi|theta}_{a|b}`` and ``out_{m}_a/b``.
+    ``output_gap`` (µm): straights ``gap_{m}`` before the output heaters (room to route
+    their contacts on a chip); every mode then shares ``info["output_length"]`` =
+    output_gap + heater_length µm after the last column.
     """
     kw = dict(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
     activate_pdk()
@@ -448,6 +451,15 @@ def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None 
                 _place(ref, "o1", x, m * pitch)
                 chain(m, ref, "o1", "o2")
         x += mesh_column_x(**kw)
+    if output_gap < 0:
+        raise ValueError(f"output_gap must be >= 0 µm; got {output_gap}")
+    if output_gap > 0:
+        spacer = gf.components.straight(length=output_gap)
+        for m in range(n):
+            ref = c.add_ref(spacer, name=f"gap_{m}")
+            _place(ref, "o1", x, m * pitch)
+            chain(m, ref, "o1", "o2")
+        x += output_gap
     heater = heater_straight(length=heater_length, side=1)
     for m in range(n):
         ref = c.add_ref(heater, name=f"out_{m}")
@@ -460,6 +472,7 @@ def clements_mesh(n: int = 4, *, gap: float = 0.2, coupler_length: float | None 
         c.add_port(f"in{m}", port=ref.ports[port])
     c.info["n_mzis"] = n * (n - 1) // 2
     c.info["column_length"] = mesh_column_length(**kw)
+    c.info["output_length"] = float(output_gap + heater_length)
     return c
 
 

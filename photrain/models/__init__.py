@@ -14,6 +14,7 @@ from photrain.models.couplers import (
     y_branch,
 )
 from photrain.models.detectors import balanced_photodiode, photocurrent_variance, photodiode, tia
+from photrain.models.grating_couplers import grating_coupler, grating_coupler_transmission
 from photrain.models.mzi import coupler_matrix, mz_modulator, mzi2x2, mzi_matrix, mzm_split_ratio
 from photrain.models.phase_shifters import (
     carrier_phase,
@@ -56,6 +57,7 @@ SMODELS = {
     "ring_modulator": ring_modulator,
     "ring_demux": ring_demux,
     "ring_mux": ring_mux,
+    "grating_coupler": grating_coupler,
 }
 
 __all__ = [name for name in dir() if not name.startswith("_")]
