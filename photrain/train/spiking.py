@@ -1,0 +1,540 @@
+"""Spiking network trained without labels by STDP, as Shi, Kuzum et al. (Nat. Commun. 2018) built on CBRAM.
+
+Sources (cited by short name below):
+
+* **Shi 2018** -- Y. Shi, L. Nguyen, S. Oh, X. Liu, F. Koushan, J. R. Jameson, D. Kuzum, "Neuroinspired
+  unsupervised learning and pruning with subquantum CBRAM arrays", Nat. Commun. 9, 5312 (2018), Fig. 3:
+  397 cropped MNIST pixels + a bias input -> 500 output neurons; Poisson input spike trains with rates
+  set by pixel intensity; STDP potentiates when the output spike follows the input spike within 10 ms,
+  depresses otherwise; potentiation decays exponentially with the current weight, depression is a
+  constant, weights stay in [-1, 1]; 3 training epochs.
+* **Shi 2019** -- Shi et al., Front. Neurosci. 13, 405 (2019): the same network in detail; output spikes
+  follow the Bayesian winner-take-all (WTA) firing model; neurons get a class after training.
+* **Nessler 2013** -- B. Nessler, M. Pfeiffer, L. Buesing, W. Maass, "Bayesian computation emerges in
+  generic cortical microcircuits through STDP", PLoS Comput. Biol. 9, e1003037 (2013): the stochastic WTA
+  (the circuit fires as a Poisson process of total rate R; a spike comes from neuron k with probability
+  softmax(u)_k, u_k = sum_i w_ki y_i + w_k0, y_i = 1 while input i spiked within sigma = 10 ms) and the
+  rule dw = eta (c e^{-w} - 1) if y_i = 1 at the post spike, -eta otherwise.
+* **Habenschuss 2012** -- S. Habenschuss, J. Bill, B. Nessler, "Homeostatic plasticity in Bayesian spiking
+  networks as expectation maximization with posterior constraints", NIPS 25 (2012): intrinsic
+  excitability adapts so that each of the K neurons fires a fraction 1/K of the WTA spikes (our
+  homeostasis; the papers' "scaling of the updates so that no neuron fires more than others").
+* **Diehl & Cook 2015** -- P. U. Diehl, M. Cook, Front. Comput. Neurosci. 9, 99 (2015): adaptive thresholds
+  as the same homeostatic idea; label assignment (each neuron gets the class it responds to most on the
+  training set) and classification (the class whose neurons respond most on average).
+
+Closed forms used here (weights w in [w_min, w_max] = [-1, 1]):
+
+    LTP (pre spike within ``window`` before the post spike):  dw = eta * (exp(w_max - w) - 1)   (>= 0, 0 at w_max)
+    LTD (otherwise):                                          dw = -eta * ltd                   (constant)
+
+which is Nessler 2013's rule with c = e^{w_max}, so a synapse whose input is in the window at a fraction
+p of its neuron's spikes settles at w = w_max + ln p (clipped at w_min): a log-probability, shifted.
+
+What is batched and why it is faithful: learning is sequential over presentations (each output spike
+writes its neuron's row, and the next spike sees the new weights), so training scans presentation after
+presentation, and within one presentation scans time steps; nothing is averaged over images. Reading
+responses with frozen weights (label assignment, test) is batched over images: the presentations are
+then independent, and sharing the WTA's output spike *times* within a batch (they do not depend on the
+weights or the image, Nessler 2013) leaves each image's response distribution exactly the model's.
+
+The synapses are a :class:`Synapses` of pure callables, so the same network runs on a digital weight
+array (default), in a weight memory (CBRAM) through :func:`memory_synapses`, or integrates on an optical
+core: ``integrate(state, x, key) -> currents`` computes sum_i w_ki x_i for on/off inputs x (last channel:
+the bias, always on), ``update(state, dw, key) -> state`` writes a requested change.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from photrain.train.spiking_prune import check_pruning, prune_row, pruned_value
+
+F32 = jnp.float32
+
+
+@dataclass(frozen=True)
+class STDPConfig:
+    """Every parameter of the spiking network, its STDP rule, homeostasis and pruning.
+
+    neurons: output neurons (Shi 2018 Fig. 3e: 500). epochs: passes over the training set (Shi 2018
+    Fig. 3d: 3). n_pixels: inputs kept after cropping the background (Shi 2018 Fig. 3a: 397; ``None`` keeps
+    every feature). dt: time step (s). t_present: presentation time of one image (s; ours, the papers
+    give none we could find). rate_max: Poisson rate (Hz) of a pixel of intensity 1; rate = rate_max x
+    intensity (Shi 2018: rates from pixel density; the value is ours). out_rate: total WTA output rate R
+    (Hz) during training (Nessler 2013's stochastic WTA; value ours: ~5 output spikes per image).
+    eval_rate: WTA rate while reading responses (label assignment and test): more spikes, less readout
+    noise. window: STDP window (s) (Shi 2018 Fig. 3b; Nessler 2013 sigma: 10 ms). eta: STDP learning rate.
+    ltd: depression in units of eta (Nessler 2013: 1). w_min, w_max: weight range (Shi 2018: [-1, 1]).
+    eta_theta: homeostasis rate (Habenschuss 2012), in units of the membrane potential. prune,
+    prune_fraction, mature_spikes, soft_value: see :mod:`photrain.train.spiking_prune`. assign_images:
+    training images used for label assignment (None: all). chunk: images per jitted call (progress bar).
+    """
+
+    neurons: int = 500
+    epochs: int = 3
+    n_pixels: int | None = 397
+    dt: float = 1e-3
+    t_present: float = 50e-3
+    rate_max: float = 500.0
+    out_rate: float = 100.0
+    eval_rate: float = 400.0
+    window: float = 10e-3
+    eta: float = 0.1
+    ltd: float = 1.0
+    w_min: float = -1.0
+    w_max: float = 1.0
+    eta_theta: float = 0.5
+    prune: str = "none"
+    prune_fraction: float = 0.0
+    mature_spikes: int = 300
+    soft_value: float = -1.0
+    assign_images: int | None = None
+    eval_batch: int = 500
+    chunk: int = 250
+    seed: int = 0
+
+    def __post_init__(self):
+        if not isinstance(self.neurons, int) or self.neurons < 1:
+            raise ValueError(f"neurons must be a positive integer (e.g. 500); got {self.neurons!r}")
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be a positive integer; got {self.epochs!r}")
+        if self.n_pixels is not None and self.n_pixels < 1:
+            raise ValueError(f"n_pixels must be >= 1 or None (all features); got {self.n_pixels}")
+        for name in ("dt", "t_present", "rate_max", "out_rate", "eval_rate", "window", "eta"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+        if self.t_present < self.dt:
+            raise ValueError(f"t_present ({self.t_present} s) must be at least one time step dt ({self.dt} s)")
+        for name in ("rate_max", "out_rate", "eval_rate"):
+            if getattr(self, name) * self.dt > 1:
+                raise ValueError(f"{name} x dt must be <= 1 (at most one spike per step); "
+                                 f"got {getattr(self, name)} Hz x {self.dt} s: lower it or shorten dt")
+        if not self.w_min < self.w_max:
+            raise ValueError(f"w_min ({self.w_min}) must be < w_max ({self.w_max})")
+        if self.ltd < 0 or self.eta_theta < 0:
+            raise ValueError(f"ltd and eta_theta must be >= 0; got {self.ltd}, {self.eta_theta}")
+        check_pruning(self.prune, self.prune_fraction, self.mature_spikes, self.soft_value, self.w_min, self.w_max)
+
+    @property
+    def steps(self) -> int:
+        return max(1, int(round(self.t_present / self.dt)))
+
+    @property
+    def window_steps(self) -> int:
+        return int(round(self.window / self.dt))
+
+
+# ---------------------------------------------------------------------------------------------- rule
+def poisson_probability(intensity, rate_max: float, dt: float):
+    """Probability of an input spike in one step of length dt: 1 - exp(-rate_max * intensity * dt).
+
+    A Poisson process of rate r has at least one event in dt with that probability (exact, not r dt).
+    """
+    return -jnp.expm1(-rate_max * jnp.clip(jnp.asarray(intensity, F32), 0.0, None) * dt)
+
+
+def _bits16(key, shape):
+    """Uniform 16-bit integers (as int32): two per 32-bit word of the key's stream (half the generator cost)."""
+    n = shape[-1]
+    words = jax.random.bits(key, (*shape[:-1], (n + 1) // 2), jnp.uint32)
+    half = jax.lax.bitcast_convert_type(words, jnp.uint16).reshape(*shape[:-1], -1)[..., :n]
+    return half.astype(jnp.int32)
+
+
+def poisson_spikes(key, intensity, steps: int, rate_max: float, dt: float):
+    """Boolean Poisson spike trains, shape (steps, *intensity.shape): rate = rate_max * intensity (Shi 2018).
+
+    Each step spikes with :func:`poisson_probability`, drawn from 16-bit uniforms (probability
+    resolution 2^-16).
+    """
+    p = poisson_probability(intensity, rate_max, dt)
+    level = jnp.round(p * 65536.0).astype(jnp.int32)
+    return _bits16(key, (steps, *jnp.shape(p))) < level
+
+
+def sample_winner(key, u):
+    """Index of the WTA neuron that fires, with probability softmax(u) (Nessler 2013), per row of u.
+
+    Inverse-CDF sampling with one uniform per row (the same law as ``jax.random.categorical``, K times
+    fewer random numbers).
+    """
+    p = jax.nn.softmax(u, axis=-1)
+    c = jnp.cumsum(p, axis=-1)
+    r = jax.random.uniform(key, (*u.shape[:-1], 1), F32) * c[..., -1:]
+    return jnp.minimum(jnp.sum(c <= r, axis=-1), u.shape[-1] - 1)
+
+
+def in_window(steps_since_pre, window_steps: int):
+    """STDP window (Shi 2018 Fig. 3b): True where the latest pre spike is 0..window before the post spike."""
+    return steps_since_pre <= window_steps
+
+
+def stdp_dw(w, pre_in_window, *, eta: float, ltd: float, w_max: float):
+    """STDP weight change at a post spike: LTP eta (e^{w_max - w} - 1) if pre in window, else LTD -eta ltd.
+
+    Shi 2018 Fig. 3c (LTP decays exponentially with the current weight, LTD constant), in Nessler 2013's
+    form dw = eta (c e^{-w} - 1) with c = e^{w_max}, which makes the potentiation vanish at w_max.
+    """
+    return jnp.where(pre_in_window, eta * jnp.expm1(w_max - w), -eta * ltd)
+
+
+def pair_dw(w, t_pre: float, t_post: float, cfg: STDPConfig):
+    """The change one post spike at ``t_post`` makes to a synapse whose latest pre spike was at ``t_pre`` (s)."""
+    since = jnp.round((jnp.asarray(t_post) - jnp.asarray(t_pre)) / cfg.dt)
+    pre = (since >= 0) & in_window(since, cfg.window_steps)
+    return stdp_dw(jnp.asarray(w, F32), pre, eta=cfg.eta, ltd=cfg.ltd, w_max=cfg.w_max)
+
+
+# ------------------------------------------------------------------------------------------ synapses
+class Synapses(NamedTuple):
+    """Where the weights live. All four are pure and jittable; ``state`` is any pytree.
+
+    init(w, key) -> state; read(state) -> w (K, N); integrate(state, x, key) -> x @ w.T for on/off
+    inputs x (..., N); update(state, dw, key) -> state (apply the requested change dw, weight units);
+    program(state, mask, value, key) -> state (set the masked synapses to ``value``: pruning).
+    """
+
+    init: Callable[[Any, Any], Any]
+    read: Callable[[Any], Any]
+    integrate: Callable[[Any, Any, Any], Any]
+    update: Callable[[Any, Any, Any], Any]
+    program: Callable[[Any, Any, float, Any], Any]
+
+
+def digital_synapses(w_min: float = -1.0, w_max: float = 1.0) -> Synapses:
+    """Float32 weights in a plain array, clipped to [w_min, w_max] on every write; integration spikes @ W.T."""
+    return Synapses(
+        init=lambda w, key: jnp.clip(jnp.asarray(w, F32), w_min, w_max),
+        read=lambda s: s,
+        integrate=lambda s, x, key: x @ s.T,
+        update=lambda s, dw, key: jnp.clip(s + dw, w_min, w_max),
+        program=lambda s, mask, value, key: jnp.where(mask, jnp.asarray(value, F32), s),
+    )
+
+
+def memory_synapses(memory, integrate: Callable | None = None) -> Synapses:
+    """Synapses in a weight memory (``photrain.memory`` protocol: init/read/update with pulses).
+
+    ``integrate(w, x, key)`` (optional) computes the currents from the read weights, e.g. on an optical
+    core; default the digital product x @ w.T.
+    """
+    core = integrate or (lambda w, x, key: x @ w.T)
+    return Synapses(
+        init=memory.init,
+        read=lambda s: memory.read(s),
+        integrate=lambda s, x, key: core(memory.read(s), x, key),
+        update=memory.update,
+        # devices cannot be set exactly: pulses that request the change to the value
+        program=lambda s, mask, value, key: memory.update(s, jnp.where(mask, value - memory.read(s), 0.0), key),
+    )
+
+
+# ------------------------------------------------------------------------------------------- network
+class NetState(NamedTuple):
+    syn: Any  # synapse state (weights (K, N) with the bias in the last column)
+    theta: Any  # (K,) homeostatic threshold subtracted from the membrane potential
+    spikes: Any  # (K,) output spikes so far (each one an STDP update of its row)
+    frozen: Any  # (K, N) bool: pruned synapses (no more writes)
+    matured: Any  # (K,) bool
+    writes: Any  # int32: synapse writes requested in this chunk (STDP + pruning)
+    saved: Any  # int32: STDP writes skipped because the synapse was frozen
+
+
+def foreground_pixels(x_train, n: int):
+    """Indices (sorted) of the ``n`` pixels with the highest mean intensity over the training set.
+
+    Shi 2018 crops MNIST to 397 pixels by dropping the background; the exact mask is not published, so we
+    keep the pixels that are most often inked (for MNIST n = 397 keeps the digit's central region).
+    """
+    n_feat = x_train.shape[1]
+    if not 1 <= n <= n_feat:
+        raise ValueError(f"n_pixels must be in [1, {n_feat}] for this dataset; got {n}")
+    mean = np.asarray(x_train, np.float32).mean(axis=0)
+    return np.sort(np.argsort(-mean, kind="stable")[:n])
+
+
+def _row(state, k):
+    """Row k of a synapse state: every array leaf is elementwise over (K, N); scalars (counters) stay whole."""
+    return jax.tree_util.tree_map(lambda a: a[k] if jnp.ndim(a) >= 1 else a, state)
+
+
+def _set_row(state, k, row_state):
+    """Write an updated row state back (scalar leaves, e.g. pulse counters, are taken from the row update)."""
+    return jax.tree_util.tree_map(lambda a, r: a.at[k].set(r) if jnp.ndim(a) >= 1 else r, state, row_state)
+
+
+def _step_factory(cfg: STDPConfig, syn: Synapses, n_in: int):
+    K, N = cfg.neurons, n_in + 1
+    win = cfg.window_steps
+    prune_on = cfg.prune != "none"
+    target = pruned_value(cfg.prune, cfg.soft_value)
+
+    def on_spike(carry, x_full, key):
+        net, since = carry
+        k1, k2, k3, k4 = jax.random.split(key, 4)
+        u = syn.integrate(net.syn, x_full, k1) - net.theta
+        k = sample_winner(k2, u)
+        row_state = _row(net.syn, k)
+        row = syn.read(row_state)
+        fr = net.frozen[k]
+        dw = stdp_dw(row, x_full > 0, eta=cfg.eta, ltd=cfg.ltd, w_max=cfg.w_max)
+        dw = jnp.where(fr, 0.0, jnp.clip(row + dw, cfg.w_min, cfg.w_max) - row)
+        state = _set_row(net.syn, k, syn.update(row_state, dw, k3))
+        n_frozen = fr.sum(dtype=jnp.int32)
+        spikes = net.spikes.at[k].add(1)
+        theta = net.theta + cfg.eta_theta * (jax.nn.one_hot(k, K, dtype=F32) - F32(1.0 / K))
+        net = net._replace(syn=state, theta=theta, spikes=spikes, writes=net.writes + (N - n_frozen),
+                           saved=net.saved + n_frozen)
+        matures = (spikes[k] >= cfg.mature_spikes) & ~net.matured[k]
+        net = net._replace(matured=net.matured.at[k].set(net.matured[k] | matures))
+        if prune_on:
+            def prune(net):
+                row_state = _row(net.syn, k)
+                row = syn.read(row_state)
+                mask = prune_row(row, cfg.prune_fraction, n_in)
+                state = _set_row(net.syn, k, syn.program(row_state, mask, target, k4))
+                return net._replace(syn=state, frozen=net.frozen.at[k].set(mask),
+                                    writes=net.writes + mask.sum(dtype=jnp.int32))
+            net = jax.lax.cond(matures, prune, lambda n: n, net)
+        return net, since
+
+    def step(carry, xs):
+        spk, fire, key = xs
+        net, since = carry
+        since = jnp.where(spk, 0, since + 1)
+        x_full = jnp.concatenate([in_window(since, win).astype(F32), jnp.ones((1,), F32)])
+        carry = jax.lax.cond(fire, on_spike, lambda c, x, k: c, (net, since), x_full, key)
+        return carry, None
+
+    return step
+
+
+def make_train_chunk(cfg: STDPConfig, syn: Synapses, n_in: int):
+    """Jitted ``(net, images (B, n_in), key, valid (B,)) -> net``: B presentations in sequence, T time steps
+    each; images with ``valid`` False are skipped (padding, so every chunk has one shape)."""
+    step = _step_factory(cfg, syn, n_in)
+    T = cfg.steps
+    p_out = -math.expm1(-cfg.out_rate * cfg.dt)
+
+    def present(net, xs):
+        img, key, valid = xs
+        return jax.lax.cond(valid, present_one, lambda n, i, k: n, net, img, key), None
+
+    def present_one(net, img, key):
+        k_in, k_out, k_steps = jax.random.split(key, 3)
+        spk = poisson_spikes(k_in, img, T, cfg.rate_max, cfg.dt)
+        fire = jax.random.bernoulli(k_out, p_out, (T,))
+        since = jnp.full((n_in,), 1 << 20, jnp.int32)  # no input spike yet in this presentation
+        (net, _), _ = jax.lax.scan(step, (net, since), (spk, fire, jax.random.split(k_steps, T)))
+        return net
+
+    @jax.jit
+    def chunk(net, images, key, valid):
+        net = net._replace(writes=jnp.int32(0), saved=jnp.int32(0))
+        net, _ = jax.lax.scan(present, net, (images, jax.random.split(key, images.shape[0]), valid))
+        return net
+
+    return chunk
+
+
+def make_responses(cfg: STDPConfig, syn: Synapses, n_in: int):
+    """Jitted ``(syn_state, theta, images (B, n_in), key) -> counts (B, K)`` with frozen weights.
+
+    The WTA's output spike times (rate ``eval_rate``) are shared across the batch; the winner of each
+    spike is sampled per image from softmax(u - theta) (Nessler 2013), so each image's counts follow the
+    model exactly. The synaptic integration of a whole batch is one call to ``integrate``.
+    """
+    T, K, win = cfg.steps, cfg.neurons, cfg.window_steps
+    p_out = -math.expm1(-cfg.eval_rate * cfg.dt)
+
+    @jax.jit
+    def responses(state, theta, images, key):
+        B = images.shape[0]
+        k_in, k_out, k_steps = jax.random.split(key, 3)
+        spk = poisson_spikes(k_in, images, T, cfg.rate_max, cfg.dt)
+        fire = jax.random.bernoulli(k_out, p_out, (T,))
+
+        def on_spike(counts, x_full, key):
+            k1, k2 = jax.random.split(key)
+            u = syn.integrate(state, x_full, k1) - theta
+            k = sample_winner(k2, u)
+            return counts + jax.nn.one_hot(k, K, dtype=F32)
+
+        def step(carry, xs):
+            s, f, key = xs
+            since, counts = carry
+            since = jnp.where(s, 0, since + 1)
+            x_full = jnp.concatenate([in_window(since, win).astype(F32), jnp.ones((B, 1), F32)], axis=1)
+            counts = jax.lax.cond(f, on_spike, lambda c, x, k: c, counts, x_full, key)
+            return (since, counts), None
+
+        init = (jnp.full((B, n_in), 1 << 20, jnp.int32), jnp.zeros((B, K), F32))
+        (_, counts), _ = jax.lax.scan(step, init, (spk, fire, jax.random.split(k_steps, T)))
+        return counts
+
+    return responses
+
+
+def assign_labels(counts, labels, n_classes: int):
+    """Each neuron's class: the one it responds to most on average (Diehl & Cook 2015); -1 if silent."""
+    counts = np.asarray(counts, np.float64)
+    labels = np.asarray(labels)
+    mean = np.stack([counts[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(counts.shape[1])
+                     for c in range(n_classes)])
+    assigned = mean.argmax(axis=0)
+    assigned[mean.sum(axis=0) == 0] = -1
+    return assigned
+
+
+def classify(counts, assigned, n_classes: int):
+    """Predicted class: the one whose assigned neurons respond most on average (Diehl & Cook 2015)."""
+    counts = np.asarray(counts, np.float64)
+    scores = np.full((counts.shape[0], n_classes), -1.0)
+    for c in range(n_classes):
+        sel = assigned == c
+        if sel.any():
+            scores[:, c] = counts[:, sel].mean(axis=1)
+    return scores.argmax(axis=1)
+
+
+# ----------------------------------------------------------------------------------------- training
+@dataclass
+class STDPResult:
+    """A trained network and what it cost. weights: (K, n_in + 1), bias last; pixels: input features used."""
+
+    config: STDPConfig
+    weights: np.ndarray
+    theta: np.ndarray
+    pixels: np.ndarray
+    labels: np.ndarray
+    spikes: np.ndarray
+    frozen: np.ndarray
+    matured: np.ndarray
+    accuracy: float
+    writes: int
+    writes_saved: int
+    train_seconds: float
+    images_trained: int
+    history: list = field(default_factory=list)
+
+    @property
+    def pruned_fraction(self) -> float:
+        """Fraction of the input synapses (bias excluded) frozen by pruning."""
+        return float(self.frozen[:, :-1].mean())
+
+    @property
+    def samples_per_s(self) -> float:
+        return self.images_trained / self.train_seconds if self.train_seconds > 0 else float("nan")
+
+    def summary(self) -> dict:
+        return {"accuracy": self.accuracy, "pruned_fraction": self.pruned_fraction, "writes": self.writes,
+                "writes_saved": self.writes_saved, "matured": int(self.matured.sum()),
+                "images_trained": self.images_trained, "train_seconds": self.train_seconds,
+                "samples_per_s": self.samples_per_s, "config": asdict(self.config)}
+
+    def receptive_fields(self, side: int | None = None) -> np.ndarray:
+        """Weights mapped back onto the image grid, (K, side, side); cropped-away pixels are NaN."""
+        n_feat = int(self.pixels.max()) + 1 if side is None else side * side
+        side = side or int(round(math.sqrt(n_feat)))
+        img = np.full((self.weights.shape[0], side * side), np.nan, np.float32)
+        img[:, self.pixels] = self.weights[:, :-1]
+        return img.reshape(-1, side, side)
+
+
+def evaluate(cfg: STDPConfig, syn: Synapses, state, theta, x, key, *, n_in: int, responses=None):
+    """Spike counts (images, K) of the frozen network, in batches of ``cfg.eval_batch`` (the last one padded,
+    so one compilation serves every batch). ``responses``: a :func:`make_responses` to reuse."""
+    resp = responses or make_responses(cfg, syn, n_in)
+    b = min(cfg.eval_batch, max(len(x), 1))
+    out = []
+    for i, start in enumerate(range(0, len(x), b)):
+        xb = np.asarray(x[start:start + b], np.float32)
+        pad = b - len(xb)
+        xb = np.concatenate([xb, np.zeros((pad, xb.shape[1]), np.float32)]) if pad else xb
+        out.append(np.asarray(resp(state, theta, jnp.asarray(xb), jax.random.fold_in(key, i)))[:b - pad])
+    return np.concatenate(out) if out else np.zeros((0, cfg.neurons), np.float32)
+
+
+def train_stdp(cfg: STDPConfig, x_train, y_train, x_test, y_test, *, n_classes: int = 10,
+               synapses: Synapses | None = None, progress: bool = False, on_chunk: Callable | None = None,
+               max_images: int | None = None) -> STDPResult:
+    """Train the network without labels, assign labels on the training set, classify the test set.
+
+    x_*: images (n, features) with intensities in [0, 1]; y_*: integer classes. ``synapses``: where the
+    weights live (default :func:`digital_synapses`). ``on_chunk(images_done, net)`` is called after every
+    chunk (controller ledger, logging). ``max_images`` limits images per epoch (small runs).
+    """
+    x_train = np.asarray(x_train, np.float32)
+    x_test = np.asarray(x_test, np.float32)
+    if x_train.ndim != 2 or len(x_train) == 0:
+        raise ValueError(f"x_train must be a non-empty (images, features) array; got shape {x_train.shape}")
+    if len(y_train) != len(x_train) or len(y_test) != len(x_test):
+        raise ValueError("x_train/y_train and x_test/y_test must have the same number of images")
+    n_feat = x_train.shape[1]
+    pixels = np.arange(n_feat) if cfg.n_pixels is None or cfg.n_pixels >= n_feat \
+        else foreground_pixels(x_train, cfg.n_pixels)
+    n_in = len(pixels)
+    xtr, xte = x_train[:, pixels], x_test[:, pixels]
+    syn = synapses or digital_synapses(cfg.w_min, cfg.w_max)
+    K, N = cfg.neurons, n_in + 1
+
+    key = jax.random.PRNGKey(cfg.seed)
+    k_w, k_mem, k_train, k_eval = jax.random.split(key, 4)
+    w0 = jax.random.uniform(k_w, (K, N), F32, cfg.w_min, cfg.w_max)
+    net = NetState(syn=syn.init(w0, k_mem), theta=jnp.zeros(K, F32), spikes=jnp.zeros(K, jnp.int32),
+                   frozen=jnp.zeros((K, N), bool), matured=jnp.zeros(K, bool), writes=jnp.int32(0),
+                   saved=jnp.int32(0))
+    chunk = make_train_chunk(cfg, syn, n_in)
+    n_per_epoch = len(xtr) if max_images is None else min(max_images, len(xtr))
+    total = cfg.epochs * n_per_epoch
+    writes = saved = done = 0
+    history = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit="img", desc=f"stdp {K} neurons")
+    rng = np.random.default_rng(cfg.seed)
+    t0 = time.perf_counter()
+    for epoch in range(cfg.epochs):
+        order = rng.permutation(len(xtr))[:n_per_epoch]
+        for i, start in enumerate(range(0, n_per_epoch, cfg.chunk)):
+            idx = order[start:start + cfg.chunk]
+            xb = np.zeros((cfg.chunk, n_in), np.float32)
+            xb[:len(idx)] = xtr[idx]
+            net = chunk(net, jnp.asarray(xb), jax.random.fold_in(k_train, epoch * 1_000_003 + i),
+                        jnp.arange(cfg.chunk) < len(idx))
+            writes += int(net.writes)
+            saved += int(net.saved)
+            done += len(idx)
+            if on_chunk is not None:
+                on_chunk(done, net)
+            if bar is not None:
+                bar.update(len(idx))
+                bar.set_postfix(pruned=f"{float(net.frozen[:, :-1].mean()):.2f}", refresh=False)
+        history.append({"epoch": epoch + 1, "images": done, "seconds": time.perf_counter() - t0})
+    jax.block_until_ready(net.syn)
+    train_s = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+
+    n_assign = len(xtr) if cfg.assign_images is None else min(cfg.assign_images, len(xtr))
+    k_a, k_t = jax.random.split(k_eval)
+    resp = make_responses(cfg, syn, n_in)
+    c_train = evaluate(cfg, syn, net.syn, net.theta, xtr[:n_assign], k_a, n_in=n_in, responses=resp)
+    assigned = assign_labels(c_train, np.asarray(y_train)[:n_assign], n_classes)
+    c_test = evaluate(cfg, syn, net.syn, net.theta, xte, k_t, n_in=n_in, responses=resp)
+    acc = float(np.mean(classify(c_test, assigned, n_classes) == np.asarray(y_test))) if len(xte) else float("nan")
+    return STDPResult(config=cfg, weights=np.asarray(syn.read(net.syn)), theta=np.asarray(net.theta), pixels=pixels,
+                      labels=assigned, spikes=np.asarray(net.spikes), frozen=np.asarray(net.frozen),
+                      matured=np.asarray(net.matured), accuracy=acc, writes=writes, writes_saved=saved,
+                      train_seconds=train_s, images_trained=done, history=history)

@@ -1,0 +1,61 @@
+"""Pruning during STDP training: soft-pruning (freeze at a constant) and conventional pruning (freeze at zero).
+
+Shi, Nguyen, Oh, Liu, Koushan, Jameson & Kuzum, "Neuroinspired unsupervised learning and pruning
+with subquantum CBRAM arrays", Nat. Commun. 9, 5312 (2018), and Shi, Nguyen, Oh, Liu & Kuzum,
+"A soft-pruning method applied during training of spiking neural networks for in-memory computing
+applications", Front. Neurosci. 13, 405 (2019): once an output neuron has *matured* (its receptive
+field has formed), its weakest synapses are frozen, so they receive no further STDP writes.
+
+* maturity criterion (named ``mature_spikes``): the neuron has fired ``mature_spikes`` output spikes
+  (each of them an STDP update of its row). The papers tie maturity to the neuron's firing history
+  without a number we could find; the default in :class:`~photrain.train.spiking.STDPConfig` is ours.
+* pruning threshold: the ``prune_fraction`` quantile of the matured neuron's own input weights
+  (bias excluded), so exactly ``prune_fraction`` of each matured row is frozen and the pruned fraction
+  of the network is ``prune_fraction`` x (fraction of matured neurons).
+* ``soft``: pruned weights are set to ``soft_value`` (a constant, non-zero; default the lower weight
+  bound w_min = -1, where STDP drives synapses of background pixels anyway) and frozen.
+* ``hard`` (conventional): pruned weights are set to 0 and frozen. With weights in [-1, 1] a zero is
+  *larger* than the learned negative evidence of those pixels, which is why it costs accuracy.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+PRUNE_MODES = ("none", "soft", "hard")
+
+
+def check_pruning(mode: str, fraction: float, mature_spikes: int, soft_value: float, w_min: float, w_max: float):
+    """Validate pruning parameters; ValueError naming the argument and the fix."""
+    if mode not in PRUNE_MODES:
+        raise ValueError(f"prune must be one of {', '.join(PRUNE_MODES)}; got {mode!r}")
+    if not isinstance(fraction, int | float) or not 0.0 <= fraction < 1.0:
+        raise ValueError(f"prune_fraction must be in [0, 1) (the fraction of a matured neuron's weights "
+                         f"frozen, e.g. 0.75); got {fraction!r}")
+    if mode != "none" and fraction == 0.0:
+        raise ValueError(f"prune={mode!r} needs prune_fraction > 0 (e.g. 0.75); use prune='none' for no pruning")
+    if int(mature_spikes) < 1:
+        raise ValueError(f"mature_spikes must be >= 1 (output spikes before a neuron counts as matured); "
+                         f"got {mature_spikes}")
+    if mode == "soft" and (soft_value == 0.0 or not w_min <= soft_value <= w_max):
+        raise ValueError(f"soft_value must be non-zero and in [w_min, w_max] = [{w_min}, {w_max}]; got {soft_value} "
+                         "(a zero constant is conventional pruning: use prune='hard')")
+
+
+def prune_row(w_row, fraction: float, n_prunable: int):
+    """Boolean mask of the synapses to freeze in one matured row.
+
+    w_row: the neuron's weights (inputs then bias); only the first ``n_prunable`` (the inputs) can be
+    pruned. The threshold is the ``fraction`` quantile of those weights; the ``round(fraction * n)``
+    smallest are pruned (ties broken by index, so the count is exact).
+    """
+    n_prune = int(round(fraction * n_prunable))
+    order = jnp.argsort(w_row[:n_prunable], stable=True)
+    rank = jnp.zeros(n_prunable, jnp.int32).at[order].set(jnp.arange(n_prunable, dtype=jnp.int32))
+    mask = rank < n_prune
+    return jnp.concatenate([mask, jnp.zeros(w_row.shape[0] - n_prunable, bool)])
+
+
+def pruned_value(mode: str, soft_value: float) -> float:
+    """The constant a pruned weight is frozen at: ``soft_value`` (soft) or 0 (hard)."""
+    return soft_value if mode == "soft" else 0.0

@@ -1,0 +1,163 @@
+"""Spiking network with STDP (Shi, Kuzum et al., Nat. Commun. 2018) and soft/conventional pruning."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from photrain.train.data import load_digits
+from photrain.train.spiking import (
+    NetState,
+    STDPConfig,
+    _step_factory,
+    digital_synapses,
+    make_train_chunk,
+    pair_dw,
+    poisson_probability,
+    poisson_spikes,
+    stdp_dw,
+    train_stdp,
+)
+from photrain.train.spiking_prune import prune_row
+
+ETA, LTD = 0.1, 1.0
+
+
+def _net(w):
+    K, N = w.shape
+    return NetState(syn=jnp.asarray(w, jnp.float32), theta=jnp.zeros(K), spikes=jnp.zeros(K, jnp.int32),
+                    frozen=jnp.zeros((K, N), bool), matured=jnp.zeros(K, bool), writes=jnp.int32(0),
+                    saved=jnp.int32(0))
+
+
+def test_stdp_window_in_the_time_stepped_simulation():
+    """One post spike at t = 20 ms; pre spikes 10 ms before (LTP), 11 ms before (LTD), 20 ms before (LTD),
+    5 ms after (LTD) and 0 ms before (same step: LTP); the bias input is always on (LTP)."""
+    cfg = STDPConfig(neurons=1, n_pixels=None, eta=ETA, ltd=LTD)
+    T, n_in = 30, 5
+    spk = np.zeros((T, n_in), bool)
+    for i, t in enumerate((10, 9, 0, 25, 20)):
+        spk[t, i] = True
+    fire = np.zeros(T, bool)
+    fire[20] = True
+    w0 = np.array([[0.2, 0.2, -0.3, 0.5, -0.9, 0.0]], np.float32)
+    step = _step_factory(cfg, digital_synapses(), n_in)
+    since = jnp.full((n_in,), 1 << 20, jnp.int32)
+    (net, _), _ = jax.lax.scan(step, (_net(w0), since), (jnp.asarray(spk), jnp.asarray(fire),
+                                                         jax.random.split(jax.random.PRNGKey(0), T)))
+    dw = np.asarray(net.syn)[0] - w0[0]
+    pot = np.array([True, False, False, False, True, True])
+    expect = np.where(pot, ETA * np.expm1(1.0 - w0[0]), -ETA * LTD)
+    np.testing.assert_allclose(dw, expect, rtol=1e-5, atol=1e-6)
+    assert (dw[pot] > 0).all() and (dw[~pot] < 0).all()
+    assert int(net.spikes[0]) == 1 and int(net.writes) == 6
+
+
+def test_pair_rule_window_and_weight_dependence_closed_form():
+    cfg = STDPConfig(eta=ETA, ltd=LTD)
+    w = np.linspace(-1, 1, 21, dtype=np.float32)
+    for dt_ms in (0, 3, 10):  # post follows pre within 10 ms: potentiation eta (e^{1 - w} - 1)
+        np.testing.assert_allclose(pair_dw(w, 0.0, dt_ms * 1e-3, cfg), ETA * np.expm1(1.0 - w), rtol=1e-5)
+    for dt_ms in (11, 40, -1, -5):  # too late, or post before pre: constant depression
+        np.testing.assert_allclose(pair_dw(w, 0.0, dt_ms * 1e-3, cfg), -ETA * LTD)
+    ltp = np.asarray(stdp_dw(w, True, eta=ETA, ltd=LTD, w_max=1.0))
+    assert np.all(np.diff(ltp) < 0) and ltp[-1] == 0.0  # decays with the weight, vanishes at w_max
+    np.testing.assert_allclose(ltp[:-2] / ltp[1:-1], np.expm1(1 - w[:-2]) / np.expm1(1 - w[1:-1]), rtol=1e-4)
+    # Nessler's fixed point: in-window at a fraction p of the post spikes -> w* = w_max + ln p
+    for p in (0.2, 0.5, 0.9):
+        ws = 1.0 + np.log(p)
+        drift = p * stdp_dw(ws, True, eta=ETA, ltd=LTD, w_max=1.0) + (1 - p) * stdp_dw(ws, False, eta=ETA,
+                                                                                       ltd=LTD, w_max=1.0)
+        assert abs(float(drift)) < 1e-6
+
+
+def test_repeated_updates_follow_the_closed_form_and_stay_bounded():
+    """One neuron, an always-on pixel (intensity so high that p rounds to 1), a silent pixel and the bias:
+    after S output spikes, w_on = iterate LTP S times, w_off = w0 - S eta (clipped at -1)."""
+    cfg = STDPConfig(neurons=1, n_pixels=None, eta=ETA, rate_max=1000.0, out_rate=200.0)
+    chunk = make_train_chunk(cfg, digital_synapses(), 2)
+    w0 = np.array([[-1.0, 0.4, -0.5]], np.float32)
+    x = np.tile(np.array([[40.0, 0.0]], np.float32), (4, 1))
+    net = chunk(_net(w0), jnp.asarray(x), jax.random.PRNGKey(3), jnp.ones(4, bool))
+    S = int(net.spikes[0])
+    assert S > 10
+    w_on, w_b = -1.0, -0.5
+    for _ in range(S):
+        w_on = min(1.0, w_on + ETA * np.expm1(1.0 - w_on))
+        w_b = min(1.0, w_b + ETA * np.expm1(1.0 - w_b))
+    w = np.asarray(net.syn)[0]
+    np.testing.assert_allclose(w, [w_on, max(-1.0, 0.4 - S * ETA), w_b], rtol=1e-4, atol=1e-5)
+    assert -1.0 <= w.min() and w.max() <= 1.0
+
+
+def test_poisson_rates_match_intensity():
+    intensity = jnp.array([0.0, 0.1, 0.25, 0.5, 1.0])
+    rate_max, dt, T = 100.0, 1e-3, 40_000
+    counts = np.asarray(poisson_spikes(jax.random.PRNGKey(1), intensity, T, rate_max, dt).sum(axis=0))
+    p = np.asarray(poisson_probability(intensity, rate_max, dt))
+    np.testing.assert_allclose(p, 1 - np.exp(-rate_max * np.asarray(intensity) * dt), rtol=1e-6)
+    sigma = np.sqrt(T * p * (1 - p)) + 1e-9
+    assert np.all(np.abs(counts - T * p) < 4.5 * sigma), (counts, T * p)
+    rate = -np.log1p(-counts / T) / dt  # estimated Poisson rate
+    np.testing.assert_allclose(rate[1:], rate_max * np.asarray(intensity)[1:], rtol=0.06)
+    assert counts[0] == 0
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+def test_small_digits_run_learns(digits):
+    """100 neurons, 1 epoch on the 1437 training digits (8x8, all 64 pixels): >= 70 % (measured 0.82)."""
+    cfg = STDPConfig(neurons=100, epochs=1, n_pixels=None, seed=0)
+    r = train_stdp(cfg, digits.x_train, digits.y_train, digits.x_test, digits.y_test)
+    assert r.accuracy >= 0.70, r.accuracy
+    assert -1.0 <= r.weights.min() and r.weights.max() <= 1.0
+    assert r.writes == 65 * int(r.spikes.sum()) and r.writes_saved == 0 and r.pruned_fraction == 0.0
+    assert len(set(r.labels[r.labels >= 0])) == 10  # every class got neurons
+
+
+@pytest.mark.parametrize("mode, value", [("soft", -1.0), ("hard", 0.0)])
+def test_pruned_weights_are_frozen_at_their_constant(digits, mode, value):
+    cfg = STDPConfig(neurons=20, epochs=1, n_pixels=None, prune=mode, prune_fraction=0.5, mature_spikes=15,
+                     chunk=50, eval_batch=100, assign_images=200, soft_value=-1.0)
+    snaps = []
+    r = train_stdp(cfg, digits.x_train[:300], digits.y_train[:300], digits.x_test[:100], digits.y_test[:100],
+                   on_chunk=lambda done, net: snaps.append((np.asarray(net.frozen), np.asarray(net.syn))))
+    assert r.matured.sum() >= 10
+    first = None
+    for frozen, w in snaps:
+        assert np.all(w[frozen] == np.float32(value))  # equal the constant...
+        if first is not None:
+            f0, w0 = first
+            assert np.all(frozen[f0]) and np.array_equal(w[f0], w0[f0])  # ...and never change after freezing
+        first = (frozen, w)
+    n_prunable = r.weights.shape[1] - 1
+    assert r.frozen[:, -1].sum() == 0  # the bias is never pruned
+    np.testing.assert_array_equal(r.frozen[:, :-1].sum(axis=1), np.where(r.matured, 32, 0))
+    assert r.pruned_fraction == pytest.approx(0.5 * r.matured.mean())
+    # every STDP update of a row writes its unfrozen synapses; pruning writes each pruned synapse once
+    n_pruned = int(r.frozen.sum())
+    assert r.writes_saved > 0
+    assert r.writes + r.writes_saved == (n_prunable + 1) * int(r.spikes.sum()) + n_pruned
+
+
+def test_prune_row_threshold_is_the_quantile():
+    w = jnp.array([0.3, -0.2, 0.9, -0.8, 0.0, 0.5, 0.7])  # last entry: bias, never pruned
+    mask = np.asarray(prune_row(w, 0.5, 6))
+    np.testing.assert_array_equal(mask, [False, True, False, True, True, False, False])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(prune="soft", prune_fraction=-0.1), "prune_fraction must be in \\[0, 1\\)"),
+    (dict(prune="soft", prune_fraction=1.0), "prune_fraction must be in \\[0, 1\\)"),
+    (dict(neurons=0), "neurons must be a positive integer"),
+    (dict(prune="soft", prune_fraction=0.0), "needs prune_fraction > 0"),
+    (dict(prune="sometimes", prune_fraction=0.5), "prune must be one of none, soft, hard"),
+    (dict(prune="soft", prune_fraction=0.5, soft_value=0.0), "soft_value must be non-zero"),
+    (dict(rate_max=2000.0), "rate_max x dt must be <= 1"),
+])
+def test_bad_inputs_give_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        STDPConfig(**kwargs)
