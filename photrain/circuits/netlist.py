@@ -20,6 +20,7 @@ from typing import Any
 import sax
 
 from photrain.circuits.registry import bind_instances, check_known, get_models
+from photrain.circuits.spec_checks import MAX_INSTANCES, check_settings, parameters
 
 
 def _component_name(inst: Any) -> str:
@@ -36,14 +37,22 @@ def _settings(inst: Any) -> dict:
 
 
 def _connection_pairs(netlist: Mapping) -> list[tuple[str, str]]:
-    pairs = [(str(a), str(b)) for a, b in (netlist.get("connections") or {}).items()]
-    for net in netlist.get("nets") or []:
+    connections = netlist.get("connections") or {}
+    if not isinstance(connections, Mapping):
+        raise ValueError("'connections' must be a mapping {'inst,port': 'inst,port'}")
+    pairs = [(str(a), str(b)) for a, b in connections.items()]
+    nets = netlist.get("nets") or []
+    if not isinstance(nets, list | tuple):
+        raise ValueError("'nets' must be a list of {'p1': 'inst,port', 'p2': 'inst,port'}")
+    for net in nets:
+        if not isinstance(net, Mapping) or "p1" not in net or "p2" not in net:
+            raise ValueError(f"each net must be {{'p1': 'inst,port', 'p2': 'inst,port'}}; got {net!r}")
         pairs.append((str(net["p1"]), str(net["p2"])))
     return pairs
 
 
 def _split(ref: str, what: str) -> tuple[str, str]:
-    if "," not in ref:
+    if not isinstance(ref, str) or "," not in ref:
         raise ValueError(f"{what} {ref!r} must be 'instance,port' (e.g. 'ring1,o2')")
     inst, port = ref.split(",", 1)
     return inst.strip(), port.strip()
@@ -58,14 +67,38 @@ def model_ports(model: Callable, settings: Mapping | None = None) -> tuple[str, 
     return tuple(sax.get_ports(model(wl=1.55, **kw)))
 
 
-def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = None) -> None:
-    """Check a netlist against ``models``; raise KeyError/ValueError naming every culprit."""
+def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, where: str = "netlist",
+                     max_instances: int = MAX_INSTANCES, strict_settings: bool = True) -> None:
+    """Check a netlist against ``models``; raise KeyError/ValueError naming every culprit.
+
+    Besides ports (dangling, doubly used, missing instances), each instance's
+    settings are checked against its model's keyword parameters (unknown keys
+    with the nearest names, non-numbers, NaN/inf, non-positive dimensions) when
+    ``strict_settings`` (netlists extracted from gdsfactory carry the cell's
+    layout-only settings and pass False), and more than ``max_instances``
+    instances are refused.
+    """
     models = get_models(models)
-    if not isinstance(netlist, Mapping) or "instances" not in netlist:
-        raise ValueError("a netlist is a dict with 'instances', 'connections' (or 'nets') and 'ports'")
+    if not isinstance(netlist, Mapping) or not isinstance(netlist.get("instances"), Mapping):
+        raise ValueError(f"{where}: a netlist is a dict with 'instances' (a dict), 'connections' (or 'nets') and 'ports'")
     instances = netlist["instances"]
-    check_known((_component_name(i) for i in instances.values()), models)
-    ports_of = {name: set(model_ports(models[_component_name(i)], _settings(i))) for name, i in instances.items()}
+    if not instances:
+        raise ValueError(f"{where}: 'instances' is empty; add at least one, e.g. {{'wg': 'straight'}}")
+    if len(instances) > max_instances:
+        raise ValueError(f"{where}: {len(instances)} instances exceed the cap of {max_instances}; "
+                         f"pass max_instances={len(instances)} if you mean it")
+    check_known((_component_name(i) for i in instances.values()), models, where=where)
+    ports_of = {}
+    for name, inst in instances.items():
+        comp = _component_name(inst)
+        if isinstance(inst, Mapping) and inst.get("settings") is not None and not isinstance(inst["settings"], Mapping):
+            raise ValueError(f"{where}: instance {name!r} ({comp}): 'settings' must be a dict of name: value")
+        if strict_settings:
+            check_settings(_settings(inst), parameters(models[comp]), what=f"{where}: instance {name!r} ({comp})")
+        try:
+            ports_of[name] = set(model_ports(models[comp], _settings(inst)))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{where}: instance {name!r} ({comp}): {err}") from err
 
     used: dict[str, str] = {}
     problems: list[str] = []
@@ -87,21 +120,25 @@ def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = N
     for a, b in _connection_pairs(netlist):
         use(a, f"connection {a}<->{b}")
         use(b, f"connection {a}<->{b}")
-    for name, ref in (netlist.get("ports") or {}).items():
+    ports = netlist.get("ports") or {}
+    if not isinstance(ports, Mapping):
+        raise ValueError(f"{where}: 'ports' must be a dict {{'o1': 'inst,port'}}")
+    for name, ref in ports.items():
         use(ref, f"external port {name!r} ->")
     if not netlist.get("ports"):
         problems.append("the netlist exposes no 'ports'; map at least one external port, e.g. {'o1': 'inst,o1'}")
     if problems:
-        raise ValueError("invalid netlist:\n  - " + "\n  - ".join(problems))
+        raise ValueError(f"invalid {where}:\n  - " + "\n  - ".join(problems))
 
 
-def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, backend: str = "klu"):
+def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, backend: str = "klu",
+            strict_settings: bool = True, where: str = "netlist"):
     """Validate ``netlist`` and build its sax circuit function ``f(*, wl, **instance_settings) -> SDict``.
 
     ``models`` extends/overrides the registry. The default ``klu`` backend is
     sax's sparse solver (correct for any topology).
     """
-    validate_netlist(netlist, models)
+    validate_netlist(netlist, models, strict_settings=strict_settings, where=where)
     netlist, bound = bind_instances(netlist, get_models(models))
     func, _ = sax.circuit(dict(netlist), models=bound, backend=backend)
     return func

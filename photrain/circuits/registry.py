@@ -42,12 +42,13 @@ def check_known(names: Iterable[str], models: Mapping[str, Callable], *, where: 
     if not unknown:
         return
     hints = []
-    for n in unknown:
-        close = difflib.get_close_matches(n, list(models), n=2)
+    for n in unknown[:10]:
+        close = difflib.get_close_matches(str(n), list(models), n=3)
         hints.append(f"{n!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""))
+    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
     raise KeyError(
-        f"unknown component(s) in {where}: {', '.join(hints)}. "
-        f"Known models: {', '.join(sorted(models))}. "
+        f"unknown component(s) in {where}: {', '.join(hints)}{more}. "
+        f"Known models: {len(models)} names (list them with sorted(photrain.circuits.REGISTRY)). "
         "Fix the name, or pass models={'name': function} to register your own."
     )
 

@@ -9,16 +9,38 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from photrain.models._checks import check_wavelengths
 
-def parse_wl_range(text: str) -> np.ndarray:
-    """Parse ``'start:stop:num'`` (µm, µm, points) into a wavelength array, e.g. '1.50:1.60:2001'."""
+#: Most wavelength points a sweep takes unless told otherwise (``max_points``, CLI ``--max-points``).
+MAX_WL_POINTS = 100_000
+#: Peak memory per wavelength point of a sax solve, measured with /usr/bin/time -v on
+#: ``photrain simulate circuits/wdm_demux4.pic.yml`` at 2001 vs 50001 points (733 MB vs 1181 MB): ~9.3 kB.
+BYTES_PER_WL_POINT = 9_300
+
+
+def parse_wl_range(text: str, *, max_points: int = MAX_WL_POINTS) -> np.ndarray:
+    """Parse ``'start:stop:num'`` (µm, µm, points) into a wavelength array, e.g. '1.50:1.60:2001'.
+
+    Raises ValueError naming the argument for a malformed, non-finite, empty or
+    reversed range, a wavelength that looks like nanometres (>= 100), and more
+    than ``max_points`` points (with the memory the sweep would need).
+    """
     try:
-        start, stop, num = text.split(":")
+        start, stop, num = str(text).split(":")
         start, stop, num = float(start), float(stop), int(num)
     except ValueError as err:
         raise ValueError(f"wavelength range {text!r} must be 'start:stop:points' in µm, e.g. 1.50:1.60:2001") from err
+    if not (np.isfinite(start) and np.isfinite(stop)):
+        raise ValueError(f"wavelength range {text!r}: start and stop must be finite numbers (µm), e.g. 1.50:1.60:2001")
+    if max(abs(start), abs(stop)) >= 100:
+        raise ValueError(f"wavelength range {text!r} looks like nanometres; wavelengths are in µm "
+                         f"({start / 1e3:g}:{stop / 1e3:g}:{num}, 1.55 = 1550 nm)")
     if start <= 0 or stop <= start or num < 2:
         raise ValueError(f"wavelength range {text!r}: need 0 < start < stop (µm) and points >= 2")
+    if num > max_points:
+        raise ValueError(f"wavelength range {text!r}: {num} points exceed the cap of {max_points} "
+                         f"(a sweep needs about {num * BYTES_PER_WL_POINT / 1e9:.2g} GB at ~{BYTES_PER_WL_POINT / 1e3:.0f} kB "
+                         f"per point); use fewer points or pass --max-points {num}")
     return np.linspace(start, stop, num)
 
 
@@ -71,6 +93,7 @@ def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, st
     ``port_pairs`` defaults to every output port for input port ``o1`` (or the
     first port). Unknown ports raise a KeyError listing the circuit's ports.
     """
+    check_wavelengths(wl)
     s = func(wl=jnp.asarray(wl, dtype=float), **settings)
     ports = sax.get_ports(s)
     if port_pairs is None:

@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from photrain.circuits.netlist import circuit as netlist_circuit
+from photrain.circuits.netlist import validate_netlist
 from photrain.circuits.pdk import activate_pdk
 from photrain.circuits.registry import check_known, get_models, resolve_paths
+from photrain.circuits.safe_yaml import load_bounded
+from photrain.circuits.spec_checks import MAX_INSTANCES, check_extent, check_spec
 
 _counter = itertools.count()
 
@@ -41,7 +42,7 @@ def load_yaml(source: str | Path | Mapping, *, max_instances: int = MAX_INSTANCE
             raise FileNotFoundError(f"circuit file {str(path)!r} does not exist; the shipped circuits are in circuits/*.pic.yml")
         spec, where = load_bounded(path), str(path)
     check_spec(spec, where=where, cells=activate_pdk().cells, max_instances=max_instances)
-    return spec
+    return spec if isinstance(source, Mapping) else resolve_paths(spec, Path(source).parent)
 
 
 def check_components(spec: Mapping, models: Mapping[str, Callable] | None = None, *, where: str = "circuit") -> None:
@@ -85,23 +86,29 @@ def _first_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if not isinstance(err, ValueError) else text
 
 
-def optical_netlist(component) -> dict:
+def optical_netlist(component, *, where: str | None = None) -> dict:
     """``component.get_netlist()`` with only the optical external ports (heater pads have no S-model)."""
-    netlist = dict(component.get_netlist())
+    try:
+        netlist = dict(component.get_netlist())
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        raise ValueError(f"{where or component.name}: gdsfactory cannot extract the netlist: {_first_line(err)}; "
+                         "check connections, placements and ports") from err
     optical = {p.name for p in component.ports if p.port_type == "optical"}
     netlist["ports"] = {k: v for k, v in (netlist.get("ports") or {}).items() if k in optical}
     return netlist
 
 
-def component_circuit(component, models: Mapping[str, Callable] | None = None):
+def component_circuit(component, models: Mapping[str, Callable] | None = None, *, where: str = "layout"):
     """The sax circuit function of a gdsfactory component's extracted netlist (optical ports)."""
-    return netlist_circuit(optical_netlist(component), models)
+    return netlist_circuit(optical_netlist(component, where=where), models, strict_settings=False, where=where)
 
 
-def load_circuit(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None):
+def load_circuit(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None, *,
+                 max_instances: int = MAX_INSTANCES):
     """Build a circuit YAML's layout and simulation: returns ``(component, circuit_fn)``."""
-    component = build_component(source, models)
-    return component, component_circuit(component, models)
+    component = build_component(source, models, max_instances=max_instances)
+    where = str(source) if isinstance(source, str | Path) else "circuit"
+    return component, component_circuit(component, models, where=where)
 
 
 def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = None, *,
@@ -121,7 +128,7 @@ def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = 
         raise ValueError(f"output {str(path)!r} is the input circuit file; choose another output path")
     where = str(source) if isinstance(source, str | Path) else "circuit"
     component = source if hasattr(source, "write_gds") else build_component(source, models, max_instances=max_instances)
-    validate_netlist(optical_netlist(component), models, where=where)
+    validate_netlist(optical_netlist(component, where=where), models, where=where, strict_settings=False)
     check_extent(component, where=where)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{next(_counter)}.tmp{path.suffix}")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photrain.cores._checks import check_matrix
+
 
 def mzi_t(theta: float, phi: float) -> np.ndarray:
     """2x2 ideal MZI matrix T(theta, phi) in the mode basis (m, m+1)."""
@@ -82,9 +84,8 @@ def _assign_columns(n, modes):
 
 
 def _check_unitary(u):
+    check_matrix(u, "u", square=True)
     u = np.asarray(u, dtype=complex)
-    if u.ndim != 2 or u.shape[0] != u.shape[1]:
-        raise ValueError(f"expected a square unitary matrix; got shape {u.shape}")
     err = np.abs(u.conj().T @ u - np.eye(u.shape[0])).max()
     if err > 1e-8:
         raise ValueError(f"matrix is not unitary (max |U^H U - I| = {err:.2e}); use MZIMesh.program for arbitrary matrices (SVD)")

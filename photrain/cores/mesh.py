@@ -17,8 +17,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from photrain.cores._checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, reck
 from photrain.cores.readout import IDEAL, Readout
+from photrain.models._checks import check_wavelengths
 from photrain.models._optics import NEFF, NG, WL0, propagation
 from photrain.models.mzi import mzi_matrix
 
@@ -160,10 +162,14 @@ class MZIMesh:
             raise ValueError(f"unknown topology {topology!r}; choose one of {sorted(TOPOLOGIES)}")
         if int(n) < 2:
             raise ValueError(f"a mesh needs n >= 2 modes; got {n}")
+        check_finite(crosstalk=crosstalk, wl0=wl0)
         for name, v in dict(coupler_sigma=coupler_sigma, phase_sigma=phase_sigma, mzi_loss_db=mzi_loss_db,
                             column_length=column_length, loss_db_per_cm=loss_db_per_cm, lo_power=lo_power).items():
-            if v < 0:
-                raise ValueError(f"{name} must be >= 0; got {v}")
+            if not v >= 0:
+                raise ValueError(f"{name} must be >= 0 (and finite); got {v}")
+        if phase_bits is not None and (not isinstance(phase_bits, int | np.integer) or phase_bits < 1):
+            raise ValueError(f"phase_bits must be an integer >= 1 (heater DAC bits) or None for ideal heaters; got {phase_bits}")
+        check_wavelengths(wl0, "wl0")
         self.n, self.topology = int(n), topology
         self.n_columns = self.n if topology == "clements" else max(2 * self.n - 3, 1)
         self.coupler_sigma, self.phase_sigma, self.crosstalk = coupler_sigma, phase_sigma, crosstalk
@@ -226,6 +232,8 @@ class MZIMesh:
 
     def transfer(self, settings: MeshSettings, wl=None, *, ideal: bool = False):
         """Realised transfer matrix (complex, U[out, in]) of the mesh at ``wl`` (µm; default wl0)."""
+        if wl is not None:
+            check_wavelengths(wl)
         wl = self.wl0 if wl is None else wl
         theta, phi = self._drive(settings.theta), self._drive(settings.phi)
         out = self._drive(settings.out_phase)
@@ -250,6 +258,7 @@ class MZIMesh:
         factor sigma_max cannot be realised passively and is returned as
         ``scale``, applied digitally after detection.
         """
+        check_matrix(w, "w")
         w = np.asarray(w)
         if w.ndim != 2 or w.shape[0] > self.n or w.shape[1] > self.n:
             raise ValueError(f"matrix shape {w.shape} does not fit this {self.n}-mode mesh; use photrain.cores.tile")

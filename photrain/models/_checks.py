@@ -33,6 +33,22 @@ def check_wavelength(wl) -> None:
         )
 
 
+def check_wavelengths(wl, name: str = "wl") -> None:
+    """Raise ValueError naming ``name`` unless ``wl`` is a non-empty set of finite wavelengths in (0, 100) µm.
+
+    For sweep grids and core evaluation points (a model's own ``wl`` goes
+    through :func:`check_wavelength`); values >= 100 are taken for nanometres.
+    """
+    arr = _concrete(wl)
+    if arr is None:
+        return
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; give at least one wavelength in µm, e.g. {name}=1.55")
+    check_wavelength(arr)
+    if np.any(arr >= 100):
+        raise ValueError(f"{name} = {float(arr.max()):g} looks like nanometres; wavelengths are in µm (1.55 = 1550 nm)")
+
+
 def check_range(name: str, value, lo: float | None = None, hi: float | None = None, *, unit: str = "") -> None:
     """Raise ValueError naming ``name`` if ``value`` lies outside [lo, hi]."""
     arr = _concrete(value)
