@@ -21,7 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from photrain.cores._checks import check_finite, check_matrix
 from photrain.cores.readout import IDEAL, Readout
+from photrain.models._checks import check_wavelengths
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.converters import quantize
 from photrain.models.rings import ring_add_drop, ring_fsr
@@ -118,6 +120,12 @@ class MRRWeightBank:
                  ring_lengths=None, chip_seed: int = 0):
         if int(n_channels) < 1 or int(n_rows) < 1:
             raise ValueError(f"n_channels and n_rows must be >= 1; got {n_channels}, {n_rows}")
+        check_finite(spacing=spacing, wl_center=wl_center, radius=radius, coupling=coupling, pitch=pitch,
+                     loss_db_per_cm=loss_db_per_cm, max_detuning=max_detuning, resonance_sigma=resonance_sigma,
+                     extinction_ratio_db=extinction_ratio_db, ring_lengths=ring_lengths)
+        check_wavelengths(wl_center, "wl_center")
+        if not radius > 0:
+            raise ValueError(f"radius must be > 0 µm; got {radius}")
         coupling = float(coupling) if np.ndim(coupling) == 0 else np.asarray(coupling, dtype=float)
         if np.shape(coupling) not in ((), (int(n_channels),)) or not np.all((0 < coupling) & (coupling < 1)):
             raise ValueError(f"coupling must be in (0, 1), a scalar or one per channel; got {coupling}")
@@ -233,6 +241,7 @@ class MRRWeightBank:
         return BankSettings(detuning, jnp.asarray(scale), tuple(np.shape(w)))
 
     def _normalise(self, w):
+        check_matrix(w, "w")
         w = np.asarray(w, dtype=float)
         if w.ndim != 2 or w.shape[0] > self.n_rows or w.shape[1] > self.n_channels:
             raise ValueError(f"matrix shape {w.shape} does not fit this {self.shape} bank; use photrain.cores.tile")
@@ -293,6 +302,7 @@ class MRRWeightBank:
         bank of ``n_rows`` rows) and each row's digital scale, for
         :func:`bank_matvec` inside a jitted training step.
         """
+        check_matrix(w, "w")
         w = np.asarray(w, dtype=float)
         if w.ndim != 2 or w.shape[1] > self.n_channels:
             raise ValueError(f"matrix shape {w.shape}: columns must be <= {self.n_channels} channels")
@@ -322,6 +332,8 @@ class MRRWeightBank:
         Returns a :class:`CompiledBank` with t_drop, t_thru of shape
         (blocks, R, n_channels) and scale (blocks, R), for :func:`blocked_matvec`.
         """
+        if np.ndim(w) != 2 or np.size(w) == 0:
+            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {np.shape(w)}")
         rows, cols = w.shape
         n_blk = -(-cols // self.n_channels)
         out_dtype = w.dtype
