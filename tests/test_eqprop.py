@@ -230,3 +230,22 @@ def test_tiny_eqprop_run_learns_braille():
         params, (losses, _, _) = epoch(params, xs, ts, jax.random.PRNGKey(e))
     acc = float((np.asarray(pred(params, jnp.asarray(d.x_test))).argmax(1) == d.y_test).mean())
     assert acc0 < 0.2 and acc > 0.8, (acc0, acc)
+
+
+def test_eqprop_run_through_the_controller(tmp_path):
+    """--algorithm eqprop in the run loop (products through the controller): results.json, learning curve, ledger."""
+    import json
+
+    from photrain.train import TrainConfig, train
+
+    cfg = TrainConfig(dataset="braille", hidden=(32,), algorithm="eqprop", epochs=1, batch_size=20, lr=0.1,
+                      momentum=0.0, beta=1.0, free_steps=6, nudged_steps=3, chunk=300)
+    r = train(cfg, tmp_path / "run", progress=False)
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert (tmp_path / "run" / "learning_curve.png").exists() and saved["config"]["algorithm"] == "eqprop"
+    assert r["test_acc_at_best_val"] > 0.2  # above chance (1/26) after one short epoch
+    led = saved["ledger"]
+    sizes, b, n_steps = [54, 32, 26], 20, 5200 // 20
+    # W1 x once per batch, W2 s_1 for every sweep (9) and W2^T s_2 for every sweep (9): digital MACs
+    per_step = b * (54 * 32 + 9 * 32 * 26 + 9 * 26 * 32) + 2 * b * (54 * 32 + 32 * 26)
+    assert led["digital_macs"] == n_steps * per_step and led["steps"] == n_steps, (led, sizes)

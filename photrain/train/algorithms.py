@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from photrain.train.network import F32, cross_entropy, forward
 
-ALGORITHMS = ("backprop", "dfa", "dfa-reference-noise", "optical-dfa")
+ALGORITHMS = ("backprop", "dfa", "dfa-reference-noise", "optical-dfa", "eqprop")  # eqprop: photrain.train.eqprop
 
 
 def init_feedback(key, sizes: list[int]):

@@ -17,6 +17,8 @@ class TrainConfig:
     for backprop) run: 'digital', 'bank' (MRR weight banks, re-programmed from memory every batch)
     or 'crossbar' (memristive arrays, computing in the memory). Optical DFA always runs B·e on a bank.
     pulse_mode: 'analog' (as many pulses as a change needs) or 'sign' (one fixed pulse per change).
+    beta, free_steps, nudged_steps, eqprop_variant, random_sign_beta: equilibrium propagation
+    (``algorithm='eqprop'``, :class:`photrain.train.eqprop.EqPropConfig`).
     """
 
     dataset: str = "digits"
@@ -40,6 +42,11 @@ class TrainConfig:
     standardize: bool = False  # (x - mean) / std of the training set, as the reference's Normalize((0.1307,), (0.3081,))
     data_dir: str | None = None
     chunk: int = 50  # batches per jitted chunk (progress granularity)
+    beta: float = 0.5
+    free_steps: int = 20
+    nudged_steps: int = 8
+    eqprop_variant: str = "ep"
+    random_sign_beta: bool = False
 
     def __post_init__(self):
         if self.algorithm not in alg.ALGORITHMS:
@@ -51,6 +58,16 @@ class TrainConfig:
         if not self.lr > 0:
             raise ValueError(f"--lr must be > 0; got {self.lr}")
         check_hardware(memory=self.memory, memory_params=self.memory_params, core=self.core, pulse_mode=self.pulse_mode)
+        if self.algorithm == "eqprop":
+            self.eqprop  # noqa: B018 -- validates beta, the step caps and the variant
+
+    @property
+    def eqprop(self):
+        """The :class:`~photrain.train.eqprop.EqPropConfig` of an ``eqprop`` run."""
+        from photrain.train.eqprop import EqPropConfig
+
+        return EqPropConfig(beta=self.beta, free_steps=self.free_steps, nudged_steps=self.nudged_steps,
+                            variant=self.eqprop_variant, random_sign=self.random_sign_beta)
 
     @property
     def uses_cores(self) -> bool:

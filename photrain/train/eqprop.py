@@ -52,6 +52,7 @@ memory; :func:`digital_products` gives the plain float products.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -331,6 +332,7 @@ def make_float_epoch(config: EqPropConfig, lrs):
     return epoch
 
 
+@functools.lru_cache(maxsize=16)
 def float_predict_fn(steps: int, tol: float = 1e-4):
     """jitted (params, x) -> free-phase output states, with float products."""
     @jax.jit
@@ -339,3 +341,46 @@ def float_predict_fn(steps: int, tol: float = 1e-4):
         return predict([b for _, b in params], x, mm, mt, steps=steps, tol=tol)
 
     return f
+
+
+# ------------------------------------------------------------------ on the hardware, through the controller
+
+
+def _controller_products(ctrl, prog):
+    if not getattr(ctrl.core, "supports_transpose", True):
+        raise ValueError(f"eqprop runs W^T s in every relaxation sweep, and the {ctrl.core.kind!r} core has no "
+                         "transpose: use --core crossbar, bank or digital")
+    return (lambda i, s, k: ctrl.matmul(prog, i, s, k)), (lambda i, s, k: ctrl.matmul_t(prog, i, s, k))
+
+
+def controller_update(ctrl, config: EqPropConfig, hs, x, target, key):
+    """One EP/CHL step on the hardware: (hs, loss, device counts).
+
+    The controller (``photrain.controller.Controller``, passed in) programs its core from the weight
+    memory once for the batch (W and, on a bank, W^T), every relaxation product runs on that core with
+    fresh read noise, and the update is written into the memory as pulses (``ctrl.apply``).
+    """
+    k_prog, k_step, k_mem = jax.random.split(key, 3)
+    prog = ctrl.program(hs, k_prog, transpose=True)
+    mm, mt = _controller_products(ctrl, prog)
+    r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step)
+    hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
+    return hs, r.loss, counts
+
+
+def controller_predict(ctrl, hs, x, *, steps: int, tol: float = 1e-4, key=None):
+    """Free-phase outputs with every product on the controller's core (read noise when ``key`` is given)."""
+    k_prog, k_run = (None, None) if key is None else tuple(jax.random.split(key))
+    prog = ctrl.program(hs, k_prog, transpose=True)
+    mm, mt = _controller_products(ctrl, prog)
+    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run)
+
+
+def eqprop_accuracy(params, x, y, *, steps: int, tol: float = 1e-4, batch: int = 2000) -> float:
+    """Classification accuracy (fraction) of the free phase's output, float products of ``params``."""
+    f = float_predict_fn(steps, tol)
+    correct = 0
+    for i in range(0, len(x), batch):
+        out = f(params, jnp.asarray(x[i : i + batch], F32))
+        correct += int(jnp.sum(jnp.argmax(out, -1) == jnp.asarray(y[i : i + batch])))
+    return correct / len(x)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import jax
 
 from photrain.train import algorithms as alg
+from photrain.train import eqprop as ep
 
-BACKWARD = {"backprop": "backprop", "dfa": "dfa", "dfa-reference-noise": "dfa", "optical-dfa": "dfa"}
+BACKWARD = {"backprop": "backprop", "dfa": "dfa", "dfa-reference-noise": "dfa", "optical-dfa": "dfa",
+            "eqprop": "none"}  # eqprop's relaxation products are counted by eqprop_ledger
 
 
 def make_step(config, ctrl):
@@ -26,6 +28,10 @@ def make_step(config, ctrl):
     def step(carry, batch):
         hs, compiled = carry
         x, y, key = batch
+        if algorithm == "eqprop":  # every relaxation product on the core, the update written as pulses
+            target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
+            hs, loss, counts = ep.controller_update(ctrl, config.eqprop, hs, x, target, key)
+            return (hs, compiled), (loss, counts)
         k_grad, k_mem, k_fwd = jax.random.split(key, 3)
         n = len(hs.mem)
         prog = ctrl.program(hs, jax.random.fold_in(k_mem, 7), transpose=on_core and algorithm == "backprop")
@@ -51,3 +57,21 @@ def make_step(config, ctrl):
         return (hs, compiled), (loss, counts)
 
     return step
+
+
+
+def eqprop_ledger(ctrl, sizes: list[int], batch: int, config):
+    """Operation counts of one EP step with both phases run to their sweep caps (an upper bound: a phase
+    stops early once the states settle). Per batch: W_1 x once (x is clamped in both phases); per sweep
+    W_l s_{l-1} for l >= 2 and W_{l+1}^T s_{l+1} for every hidden layer; two outer products (digital)."""
+    led = ctrl.step_ledger(sizes, batch, backward="none")  # memory traffic, one pass of every W, one outer product
+    sweeps = config.free_steps + config.nudged_steps
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))[1:]
+    for i, o in pairs:
+        if ctrl.core.kind == "bank":  # W^T programmed on the rings too, once per batch
+            led.add(programmings=ctrl.core.counts((i, o), batch).programmings)
+        for _ in range(sweeps - 1):
+            ctrl._count(led, ctrl.core, (o, i), batch, reprogram=False)  # W_l s_{l-1}
+        for _ in range(sweeps):
+            ctrl._count(led, ctrl.core, (i, o), batch, reprogram=False)  # W_l^T s_l
+    return led.add(digital_macs=batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)))

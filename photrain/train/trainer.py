@@ -17,9 +17,11 @@ from photrain.train import algorithms as alg
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
 from photrain.train.data import Dataset, load_dataset, split_validation
-from photrain.train.network import accuracy, init_mlp
+from photrain.train.eqprop import eqprop_accuracy, init_eqprop
+from photrain.train.network import accuracy as mlp_accuracy
+from photrain.train.network import init_mlp
 from photrain.train.plots import plot_learning_curve
-from photrain.train.steps import BACKWARD, make_step
+from photrain.train.steps import BACKWARD, eqprop_ledger, make_step
 
 __all__ = ["OpticalConfig", "TrainConfig", "TrainingDiverged", "train", "make_run_controller"]
 
@@ -49,7 +51,16 @@ def make_run_controller(config: TrainConfig, n_classes: int):
 def step_ledger(config: TrainConfig, sizes: list[int], ctrl=None) -> Ledger:
     """Closed-form operation counts of one optimiser step (the controller counts them)."""
     ctrl = ctrl or make_run_controller(config, sizes[-1])
+    if config.algorithm == "eqprop":
+        return eqprop_ledger(ctrl, sizes, config.batch_size, config.eqprop)
     return ctrl.step_ledger(sizes, config.batch_size, backward=BACKWARD[config.algorithm])
+
+
+def run_accuracy(config: TrainConfig):
+    """accuracy(params, x, y) of the run's network, read digitally from memory (EP: the free phase's output)."""
+    if config.algorithm == "eqprop":
+        return lambda params, x, y: eqprop_accuracy(params, x, y, steps=config.free_steps)
+    return mlp_accuracy
 
 
 def make_chunk_fn(config: TrainConfig, ctrl):
@@ -88,7 +99,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     ctrl = make_run_controller(config, data.n_classes)
     root = jax.random.PRNGKey(config.seed)
     k_init, k_fb, k_run = jax.random.split(root, 3)
-    params = init_mlp(k_init, sizes)
+    params = init_eqprop(k_init, sizes) if config.algorithm == "eqprop" else init_mlp(k_init, sizes)
+    accuracy = run_accuracy(config)
     hs = ctrl.init(params, jax.random.fold_in(k_init, 1))
     best, start_epoch, history, ledger = ctrl.weights(hs), 0, [], Ledger()
     if resume:
@@ -149,7 +161,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
             print(f"epoch {h['epoch']:3d}/{config.epochs}  loss {h['loss']:.4f}  val {100 * val_acc:6.2f}%  "
                   f"test {100 * test_acc:6.2f}%  {h['samples_per_s']:8.0f} samples/s", flush=True)
         save_checkpoint(ckpt, config=config, epoch=epoch + 1, state=hs, best=best, history=history, ledger=ledger)
-    results = summarise(config, history, ledger, best, x_test, y_test, sizes)
+    results = summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     if history:
         plot_learning_curve(history, out / "learning_curve.png", title=f"{config.algorithm} on {config.dataset}")
@@ -158,7 +170,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     return results
 
 
-def summarise(config, history, ledger, best, x_test, y_test, sizes):
+def summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy=mlp_accuracy):
     best_epoch = max(history, key=lambda h: h["val_acc"]) if history else None
     times = [h["epoch_time_s"] for h in history[1:]] or [h["epoch_time_s"] for h in history]
     return {
