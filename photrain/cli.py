@@ -128,7 +128,7 @@ def cmd_energy(args) -> int:
     epochs = max(results["epochs_run"], 1)
     summary = {}
     for preset in args.preset:
-        rep = energy_report(results["ledger"], preset, core)
+        rep = energy_report(results["ledger"], preset, core, memory=results["config"].get("memory", "float"))
         summary[preset] = rep.as_dict()
         per = rep.per_step()
         print(f"[{preset}] {rep.optical_mac_rate:.3g} optical MAC/s; optical core {rep.pj_per_optical_mac:.3g} pJ/MAC; "

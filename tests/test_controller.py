@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from photrain.cli import main
-from photrain.controller import Controller, CrossbarConfig, OpticalConfig, build_controller
+from photrain.controller import Controller, CoreSpec, CrossbarConfig, OpticalConfig, build_controller, energy_report
+from photrain.controller.energy import MEMORY_WRITE_ENERGY
 from photrain.memory import FixedPointMemory
 from photrain.train import TrainConfig, train
 from photrain.train import algorithms as alg
@@ -83,6 +84,14 @@ def test_rram_crossbar_run_learns_counts_pulses_and_resumes_bit_exactly(tmp_path
         np.testing.assert_array_equal(a, c)
     assert resumed["ledger"] == led
     assert load_checkpoint(tmp_path / "cut" / "checkpoint.npz")["epoch"] == 2
+    # the energy model prices the device pulses for the device the run used, and nothing for SRAM-held weights
+    rep = energy_report(led, "reference-paper", CoreSpec(32, 32), memory="rram")
+    assert rep.energy["memory writes"] == pytest.approx(led["memory_pulses"] * MEMORY_WRITE_ENERGY["rram"][0])
+    assert energy_report(led, "reference-paper", CoreSpec(32, 32), memory="pcm").energy["memory writes"] > \
+        rep.energy["memory writes"]  # a PCM SET pulse costs more than an RRAM pulse
+    assert energy_report(led, "reference-paper", CoreSpec(32, 32)).energy["memory writes"] == 0.0
+    with pytest.raises(ValueError, match="no write energy for memory 'sram'"):
+        energy_report(led, "reference-paper", CoreSpec(32, 32), memory="sram")
 
 
 def test_bad_hardware_options_name_the_option(tmp_path, capsys):

@@ -160,7 +160,7 @@ class CoreSpec:
 
 
 COMPONENTS = ("laser", "modulators", "dacs", "receivers", "adcs", "heaters (hold)", "heaters (program)", "sram",
-              "digital MACs")
+              "digital MACs", "memory writes")
 
 
 @dataclass
@@ -216,8 +216,42 @@ class EnergyReport:
                 "per_step": self.per_step()}
 
 
-def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core: CoreSpec) -> EnergyReport:
-    """Turn a ledger's counts into joules and seconds (module docstring: the model)."""
+#: Weight-memory device events -> energy: device -> (J per pulse, J per weight transferred, J per refresh, source).
+#: Digital memories (float, fixed) are priced through the ledger's SRAM reads and writes instead.
+MEMORY_WRITE_ENERGY: dict[str, tuple[float, float, float, str]] = {
+    "float": (0.0, 0.0, 0.0, "SRAM registers: priced by sram_energy per memory read/write"),
+    "fixed": (0.0, 0.0, 0.0, "SRAM registers: priced by sram_energy per memory read/write"),
+    "pcm": (10e-12, 0.0, 20e-12,
+            "assumed from typical pulse parameters: a partial-SET pulse of ~100 µA at ~1 V for ~100 ns = 10 pJ; "
+            "a refresh is one RESET (~200 µA, 1 V, 50 ns = 10 pJ) plus the re-programming pulses, which are counted "
+            "as pulses; order of magnitude of the PCM synapse literature (e.g. Suri et al., IEDM 2011)"),
+    "pcm-3t1c": (1e-15, 10 * 10e-12, 20e-12,
+                 "pulse: one capacitor charge/discharge event, C V dV ~ 100 fF x 1 V x 10 mV = 1 fJ (assumed); "
+                 "transfer: closed-loop tuning of the PCM pair, assumed 10 PCM pulses of 10 pJ per weight "
+                 "(the PCM tuning pulses are also in the pulse count, priced there at the capacitor rate); "
+                 "refresh: as pcm"),
+    "rram": (1e-12, 0.0, 0.0, "assumed: a SET/RESET pulse of ~100 µA at ~1 V for ~10 ns = 1 pJ (TaOx/HfOx filamentary "
+                              "cells switch in ns at sub-mA currents)"),
+    "cbram": (1e-12, 0.0, 0.0, "assumed: a sub-quantum CBRAM switching pulse of ~10 µA at ~1 V for ~100 ns = 1 pJ "
+                               "(Shi, Kuzum et al., Nat. Commun. 2018 operate below 77.5 µS for low write energy)"),
+}
+
+
+def memory_write_energy(ledger: Ledger, memory: str) -> float:
+    """Joules of the analog weight-memory events a ledger counts, for the named device (MEMORY_WRITE_ENERGY)."""
+    if memory not in MEMORY_WRITE_ENERGY:
+        raise ValueError(f"no write energy for memory {memory!r}; known: {', '.join(MEMORY_WRITE_ENERGY)}")
+    pulse, transfer, refresh, _ = MEMORY_WRITE_ENERGY[memory]
+    return ledger.memory_pulses * pulse + ledger.memory_transfers * transfer + ledger.memory_refreshes * refresh
+
+
+def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core: CoreSpec,
+                  memory: str = "float") -> EnergyReport:
+    """Turn a ledger's counts into joules and seconds (module docstring: the model).
+
+    ``memory``: the weight-memory device the run used; its pulses, transfers and refreshes are
+    priced by :data:`MEMORY_WRITE_ENERGY` ("memory writes").
+    """
     p = load_preset(params)
     led = ledger if isinstance(ledger, Ledger) else Ledger(**ledger)
     if led.optical_macs and not led.symbol_slots:
@@ -239,6 +273,7 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
         "heaters (program)": led.programmings * rings_per_core * p.ring_tuning_power * p.heater_settle_time,
         "sram": (led.memory_reads + led.memory_writes) * p.sram_energy,
         "digital MACs": led.digital_macs * p.digital_mac_energy,
+        "memory writes": memory_write_energy(led, memory),
     }
     return EnergyReport({k: float(v) for k, v in energy.items()}, optical_time, programming_time, digital_time,
                         led.optical_macs, led.digital_macs, led.steps)
