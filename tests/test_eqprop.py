@@ -158,6 +158,16 @@ def test_bad_input_gives_clear_errors(small):
         ep.relax([b for _, b in params], x, mm, mt, steps=0)
     with pytest.raises(ValueError, match="no transpose"):
         ep.eqprop_step([b for _, b in params], x, t, mm, None, ep.EqPropConfig())
+    # a core that cannot run W^T s (e.g. a forward-only mesh) is refused by the hardware path too
+    from types import SimpleNamespace
+
+    meshy = SimpleNamespace(core=SimpleNamespace(kind="mesh", supports_transpose=False),
+                            program=lambda hs, key, transpose=False: None)
+    hs = SimpleNamespace(bias=tuple(b for _, b in params))
+    with pytest.raises(ValueError, match="'mesh' core has no transpose"):
+        ep.controller_update(meshy, ep.EqPropConfig(), hs, x, t, jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="--layer-scale"):
+        ep.eqprop_step([b for _, b in params], x, t, mm, mt, ep.EqPropConfig(layer_scale=(1.0, 0.5)))
     with pytest.raises(ValueError, match="needs a PRNG key"):
         ep.eqprop_step([b for _, b in params], x, t, mm, mt, ep.EqPropConfig(random_sign=True))
 

@@ -47,6 +47,7 @@ class TrainConfig:
     nudged_steps: int = 8
     eqprop_variant: str = "ep"
     random_sign_beta: bool = False
+    layer_scale: tuple[float, ...] | None = None  # eqprop: per-layer factors on the update (layer-wise rates)
 
     def __post_init__(self):
         if self.algorithm not in alg.ALGORITHMS:
@@ -60,6 +61,9 @@ class TrainConfig:
         check_hardware(memory=self.memory, memory_params=self.memory_params, core=self.core, pulse_mode=self.pulse_mode)
         if self.algorithm == "eqprop":
             self.eqprop  # noqa: B018 -- validates beta, the step caps and the variant
+            if self.layer_scale is not None and len(self.layer_scale) != len(self.hidden) + 1:
+                raise ValueError(f"--layer-scale needs one factor per weight layer ({len(self.hidden) + 1}); "
+                                 f"got {list(self.layer_scale)}")
 
     @property
     def eqprop(self):
@@ -67,7 +71,8 @@ class TrainConfig:
         from photrain.train.eqprop import EqPropConfig
 
         return EqPropConfig(beta=self.beta, free_steps=self.free_steps, nudged_steps=self.nudged_steps,
-                            variant=self.eqprop_variant, random_sign=self.random_sign_beta)
+                            variant=self.eqprop_variant, random_sign=self.random_sign_beta,
+                            layer_scale=None if self.layer_scale is None else tuple(map(float, self.layer_scale)))
 
     @property
     def uses_cores(self) -> bool:
@@ -82,6 +87,8 @@ class TrainConfig:
         """Rebuild a config from ``asdict`` output (also reads the keys of photrain 0.1 checkpoints)."""
         d = dict(d)
         d["hidden"] = tuple(d["hidden"])
+        if d.get("layer_scale") is not None:
+            d["layer_scale"] = tuple(d["layer_scale"])
         optical = dict(d.get("optical", {}))
         if optical.pop("forward", False):
             d["core"] = "bank"

@@ -79,6 +79,8 @@ class EqPropConfig:
     tol: a phase stops once no state changes by more than tol in a sweep (0 = always run the cap).
     variant: "ep" (nudged, divided by beta) or "chl" (outputs clamped to the target).
     random_sign: draw the sign of beta at random every step (needs a key).
+    layer_scale: per-layer factors on the update (None = 1): layer-wise learning rates, as Scellier &
+        Bengio's code uses (0.1 and 0.05 for 784-500-10, i.e. (1, 0.5)).
     """
 
     beta: float = 0.5
@@ -87,6 +89,7 @@ class EqPropConfig:
     tol: float = 1e-4
     variant: str = "ep"
     random_sign: bool = False
+    layer_scale: tuple[float, ...] | None = None
 
     def __post_init__(self):
         b = float(self.beta)
@@ -100,6 +103,8 @@ class EqPropConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be an integer >= 1 relaxation sweeps; got {v}")
         if not (self.tol >= 0 and math.isfinite(self.tol)):
             raise ValueError(f"eqprop tol must be a finite number >= 0; got {self.tol}")
+        if self.layer_scale is not None and not all(math.isfinite(f) and f > 0 for f in self.layer_scale):
+            raise ValueError(f"--layer-scale factors must be finite and > 0; got {self.layer_scale}")
         if self.variant not in VARIANTS:
             raise ValueError(f"--eqprop-variant must be one of {', '.join(VARIANTS)}; got {self.variant!r}")
 
@@ -212,7 +217,7 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
     return Relaxed(states, n, delta)
 
 
-def _products(x, states, n):
+def activity_products(x, states, n):
     """[(rho(s_l)^T rho(s_{l-1}) / n, sum rho(s_l) / n)] for every layer pair."""
     pre = [x, *[rho(s) for s in states[:-1]]]
     return [(rho(s).T @ p / n, rho(s).sum(0) / n) for s, p in zip(states, pre, strict=True)]
@@ -243,8 +248,13 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
     nudged = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=beta, target=target,
                    clamp=clamp, init=free.states, key=k_nudge, drive0=drive0)
     scale = 1.0 if clamp else beta
-    pos, neg = _products(x, nudged.states, n), _products(x, free.states, n)
+    pos, neg = activity_products(x, nudged.states, n), activity_products(x, free.states, n)
     grads = [(-(wp - wn) / scale, -(bp - bn) / scale) for (wp, bp), (wn, bn) in zip(pos, neg, strict=True)]
+    if config.layer_scale is not None:
+        if len(config.layer_scale) != len(grads):
+            raise ValueError(f"--layer-scale has {len(config.layer_scale)} factors for a network of {len(grads)} "
+                             "weight layers; give one per layer")
+        grads = [(f * gw, f * gb) for (gw, gb), f in zip(grads, config.layer_scale, strict=True)]
     loss = 0.5 * jnp.mean(jnp.sum((free.states[-1] - target) ** 2, -1))
     return EqPropResult(loss, grads, free, nudged, beta)
 
