@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,13 +21,46 @@ def _port_pairs(items):
     return pairs
 
 
+def _check_output(out, option: str, inputs, suffixes=None) -> None:
+    """Refuse an output path that is an input file or has a suffix nothing can write, before any work."""
+    if not out:
+        return
+    path = Path(out)
+    if suffixes is not None and path.suffix.lower().lstrip(".") not in suffixes:
+        raise ValueError(f"{option} {out!r}: unsupported file type {path.suffix or '(none)'!r}; "
+                         f"use one of .{', .'.join(sorted(suffixes))}")
+    if path.is_dir():
+        raise ValueError(f"{option} {out!r} is a folder; give a file name inside it")
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ValueError(f"{option} {out!r}: cannot write in {str(parent)!r}; choose a writable folder")
+    for src in inputs:
+        try:
+            same = Path(src).resolve() == path.resolve() or (path.exists() and os.path.samefile(src, path))
+        except OSError:
+            same = False
+        if same:
+            raise ValueError(f"{option} {out!r} is the input file {src!r}; choose another output path")
+
+
+def _plot_suffixes() -> set[str]:
+    from matplotlib.figure import Figure
+
+    return set(Figure().canvas.get_supported_filetypes())
+
+
 def cmd_simulate(args) -> int:
     from photrain.circuits import load_circuit, plot_sweep, sweep
     from photrain.circuits.sweep import parse_wl_range
 
-    wl = parse_wl_range(args.wl)
-    _, func = load_circuit(args.circuit)
-    spectra = sweep(func, wl, _port_pairs(args.ports))
+    # Everything the arguments alone can refuse is refused before the circuit is built.
+    wl = parse_wl_range(args.wl, max_points=args.max_points)
+    port_pairs = _port_pairs(args.ports)
+    _check_output(args.plot, "--plot", [args.circuit], _plot_suffixes())
+    _, func = load_circuit(args.circuit, max_instances=args.max_instances)
+    spectra = sweep(func, wl, port_pairs)
     for (a, b), db in spectra.items():
         print(f"{a} -> {b}: max {db.max():7.2f} dB at {wl[db.argmax()] * 1e3:.3f} nm, min {db.min():7.2f} dB")
     if args.plot:
@@ -37,7 +72,7 @@ def cmd_simulate(args) -> int:
 def cmd_layout(args) -> int:
     from photrain.circuits import write_gds
 
-    path = write_gds(args.circuit, args.output)
+    path = write_gds(args.circuit, args.output, max_instances=args.max_instances)
     print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
 
@@ -120,9 +155,13 @@ def cmd_energy(args) -> int:
         path = path / "results.json"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; run 'photrain train --out DIR' first and pass DIR")
-    results = json.loads(path.read_text())
-    optical = results["config"]["optical"]
-    core = CoreSpec(optical["core_rows"], results["layer_sizes"][-1])
+    try:
+        results = json.loads(path.read_text())
+        optical = results["config"]["optical"]
+        core = CoreSpec(optical["core_rows"], results["layer_sizes"][-1])
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise ValueError(f"{path} is not a photrain results.json ({_one_line(err)}); "
+                         "pass the --out folder of a finished 'photrain train' run") from err
     out = Path(args.out or path.parent)
     out.mkdir(parents=True, exist_ok=True)
     epochs = max(results["epochs_run"], 1)
@@ -157,8 +196,20 @@ def cmd_bench(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (the usage block is one ``--help`` away)."""
+
+    def error(self, message):
+        message = " ".join(str(message).replace("\n", "\\n").split())
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="photrain", description="Silicon-photonic circuit and training simulator")
+    from photrain.circuits.spec_checks import MAX_INSTANCES
+    from photrain.circuits.sweep import MAX_WL_POINTS
+
+    parser = _Parser(prog="photrain", description="Silicon-photonic circuit and training simulator")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks (anywhere on the command line)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("simulate", help="sweep a circuit YAML over wavelength and plot |S|^2")
@@ -166,11 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wl", default="1.50:1.60:2001", help="start:stop:points in µm (default 1.50:1.60:2001)")
     p.add_argument("--ports", nargs="*", help="port pairs in,out (default: o1 to every other port)")
     p.add_argument("--plot", help="write the spectrum plot to this PNG")
+    p.add_argument("--max-points", type=int, default=MAX_WL_POINTS,
+                   help=f"refuse --wl sweeps with more points (default {MAX_WL_POINTS}; each point costs ~10 kB)")
+    p.add_argument("--max-instances", type=int, default=MAX_INSTANCES,
+                   help=f"refuse circuits with more instances (default {MAX_INSTANCES})")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("layout", help="build a circuit YAML's layout and write GDS")
     p.add_argument("circuit")
     p.add_argument("-o", "--output", required=True, help="output .gds path")
+    p.add_argument("--max-instances", type=int, default=MAX_INSTANCES,
+                   help=f"refuse circuits with more instances (default {MAX_INSTANCES})")
     p.set_defaults(func=cmd_layout)
 
     from photrain.controller import CORES, MEMORIES, PULSE_MODES
@@ -238,17 +295,104 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Failures a user can cause (bad files, arguments, settings): one line on stderr, exit 2.
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    import zipfile
+    import zlib
+
+    import yaml
+
+    return (ValueError, KeyError, TypeError, OSError, EOFError, RuntimeError, MemoryError, RecursionError,
+            zlib.error, zipfile.BadZipFile, yaml.YAMLError)
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception as one line: the file for OSErrors, the key for KeyErrors, list items joined with ';'."""
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        fix = {IsADirectoryError: "pass a file, not a folder", NotADirectoryError: "a part of the path is a file",
+               PermissionError: "check the permissions or choose another path",
+               FileNotFoundError: "check the path"}.get(type(err), "check the path and the disk")
+        text = f"{err.filename}: {err.strerror}; {fix}"
+    elif isinstance(err, MemoryError):
+        text = "out of memory; use a smaller problem (fewer points, instances, samples or a smaller network)"
+    elif isinstance(err, RecursionError):
+        text = "input nested too deeply; simplify it"
+    else:
+        text = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        if not text:
+            text = type(err).__name__
+    text = re.sub(r":\s*\n\s*-\s*", ": ", text)
+    text = re.sub(r"\n\s*-\s*", "; ", text)
+    return " ".join(text.split())
+
+
+def _interrupted(args) -> str:
+    out = getattr(args, "out", None) if args is not None and getattr(args, "command", None) == "train" else None
+    if out and any(Path(out).glob("checkpoint*")):
+        return f"photrain: interrupted; the last checkpoint in {out} is kept (rerun with --resume)"
+    return "photrain: interrupted; nothing more was written"
+
+
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help that states every option's default (unless it is None/False or the text already gives it)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+#: command -> one-line help, for ``photrain --help`` without importing the heavy packages (test_cli checks the names)
+COMMANDS = {
+    "simulate": "sweep a circuit YAML over wavelength, plot |S|^2, write Touchstone",
+    "layout": "build a circuit YAML's layout and write GDS",
+    "train": "train an MLP with backprop, DFA, optical DFA, ... on the simulated cores",
+    "energy": "energy and latency of a training run (from its results.json ledger)",
+    "bench": "batch-1 latency and energy: photonic core model vs this machine, measured",
+    "sweep": "grid/random sweep of training runs on Ray: sweep.csv and plots (see sweeps/)",
+    "demo": "the main job: backprop, digital and optical DFA on the offline digits set, one figure",
+}
+
+
+def _light_help() -> str:
+    parser = argparse.ArgumentParser(prog="photrain", description="Silicon-photonic circuit and training simulator. "
+                                     "'photrain COMMAND --help' shows a command's options and their defaults.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks (anywhere on the command line)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, text in COMMANDS.items():
+        sub.add_parser(name, help=text)
+    return parser.format_help()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; every expected failure is one line on stderr and exit 2 (tracebacks with --debug)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    if not argv or argv[0] in ("-h", "--help"):  # fast: no jax, sax or gdsfactory import for the command list
+        print(_light_help(), file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    args = None
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except KeyboardInterrupt:
-        print("photrain: interrupted; the last checkpoint is kept (rerun with --resume)", file=sys.stderr)
+        if debug:
+            raise
+        print(_interrupted(args), file=sys.stderr)
         return 130
-    except (ValueError, KeyError, FileNotFoundError, RuntimeError) as err:
-        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"photrain: error: {msg}", file=sys.stderr)
+    except _expected_errors() as err:
+        if debug:
+            raise
+        print(f"photrain: error: {_one_line(err)}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - a bug: still one line, the traceback is one flag away
+        if debug:
+            raise
+        print(f"photrain: internal error: {type(err).__name__}: {_one_line(err)} "
+              "(a bug: rerun with --debug and report the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 import sax
@@ -9,6 +10,29 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("PHOTRAIN_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 sax.set_port_naming_strategy("optical")
+
+
+@pytest.fixture
+def x64():
+    """jax float64 for one test only (``jax.enable_x64`` context): a global switch would change the dtypes of
+    every later test, so results would depend on test order."""
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _x64_unchanged():
+    """Fail the test that leaves jax's x64 flag changed for the rest of the run (and restore it).
+
+    Note: importing sax imports klujax, which switches x64 on for the whole process, so
+    every test (and every photrain run) starts with x64 on.
+    """
+    before = jax.config.jax_enable_x64
+    yield
+    if jax.config.jax_enable_x64 != before:
+        jax.config.update("jax_enable_x64", before)
+        pytest.fail(f"this test left jax x64 {'on' if not before else 'off'} for the rest of the run; "
+                    "use the x64 fixture (a context manager) instead")
 
 
 @pytest.fixture

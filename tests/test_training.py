@@ -25,8 +25,7 @@ def tiny():
     return x, y
 
 
-def test_backprop_gradients_match_finite_differences(tiny):
-    jax.config.update("jax_enable_x64", True)
+def test_backprop_gradients_match_finite_differences(tiny, x64):
     x, y = tiny
     params = [(w.astype(jnp.float64), b.astype(jnp.float64)) for w, b in init_mlp(jax.random.PRNGKey(1), [6, 5, 3])]
     _, grads = alg.backprop_grads(params, x.astype(jnp.float64), y)
@@ -232,15 +231,37 @@ def test_forward_on_noisy_cores_learns_and_ledger_counts_reprogramming(tmp_path)
     assert led["adc_conversions"] == steps * b * (32 * 7 + 10 * 4 + 32)
 
 
-def test_reference_data_order_and_standardisation(tmp_path):
+def test_reference_data_order_and_standardisation(tmp_path, monkeypatch):
+    """shuffle=False feeds the training file in its own order whatever the seed; shuffle=True draws it from the seed."""
+    import photrain.train.trainer as trainer
     from photrain.train.trainer import standardized
 
     data = load_dataset("digits")
     s = standardized(data)
     assert abs(float(s.x_train.mean())) < 1e-5 and abs(float(s.x_train.std()) - 1) < 1e-4
-    cfg = dict(dataset="digits", hidden=(16,), algorithm="dfa", epochs=2, batch_size=32, lr=0.02, standardize=True)
-    a = train(TrainConfig(shuffle=False, **cfg), tmp_path / "a", progress=False)
-    b = train(TrainConfig(shuffle=False, seed=1, **cfg), tmp_path / "b", progress=False)
-    c = train(TrainConfig(shuffle=True, **cfg), tmp_path / "c", progress=False)
-    np.testing.assert_array_equal(a["params"][0][0], b["params"][0][0])
-    assert not np.array_equal(a["params"][0][0], c["params"][0][0])
+    fed, make = [], trainer.make_chunk_fn
+
+    def recording(config, ctrl):  # the batches the run loop hands to the compiled steps, in order
+        run = make(config, ctrl)
+
+        def wrapped(hs, compiled, xs, ys, keys):
+            fed[-1].append(np.asarray(ys).ravel())
+            return run(hs, compiled, xs, ys, keys)
+
+        return wrapped
+
+    monkeypatch.setattr(trainer, "make_chunk_fn", recording)
+
+    def labels_fed(**kw):
+        fed.append([])
+        train(TrainConfig(dataset="digits", hidden=(8,), algorithm="dfa", epochs=2, batch_size=32, lr=0.02,
+                          standardize=True, **kw), tmp_path / str(len(fed)), progress=False)
+        return np.concatenate(fed[-1])
+
+    file1, file2 = labels_fed(shuffle=False, seed=1), labels_fed(shuffle=False, seed=2)
+    n = len(data.y_train) // 32 * 32
+    np.testing.assert_array_equal(file1, np.tile(np.asarray(data.y_train)[:n], 2))  # the file's order, every epoch
+    np.testing.assert_array_equal(file2, file1)  # ... whatever the seed
+    shuf1, shuf2 = labels_fed(shuffle=True, seed=1), labels_fed(shuffle=True, seed=2)
+    assert not np.array_equal(shuf1, file1) and not np.array_equal(shuf1, shuf2)
+    assert not np.array_equal(shuf1[:n], shuf1[n:])  # a fresh permutation each epoch

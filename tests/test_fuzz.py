@@ -1,0 +1,200 @@
+"""Fuzz (issue 15): hundreds of malformed circuits and command lines, each one refused the same way.
+
+Every case must end with exit code 2, exactly one line on stderr starting with
+``photrain``, no traceback, and no file created or changed. The circuits are
+the shipped MZI with one defect drawn by hypothesis (a wrong type, name,
+number, reference or structure, a duplicate key, an alias bomb, binary junk);
+the command lines are a valid circuit with a malformed ``--wl``, ``--ports``,
+output path or option. Derandomised, so CI runs the same corpus every time.
+"""
+
+import contextlib
+import io
+import math
+import string
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from photrain.circuits import REGISTRY
+from photrain.circuits.spec_checks import TOP_KEYS
+from photrain.cli import main
+
+MZI = ROOT / "circuits" / "mzi.pic.yml"
+BASE = yaml.safe_load(MZI.read_text())
+NAMES = sorted(BASE["instances"])
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+STATS = {"cases": 0, "seconds": 0.0}
+
+ident = st.text(string.ascii_letters + "_", min_size=1, max_size=12)
+junk = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(max_size=8),
+                 st.lists(st.integers(), max_size=3), st.dictionaries(ident, st.integers(), max_size=2))
+bad_number = st.one_of(st.just(math.nan), st.just(math.inf), st.just(-math.inf), st.floats(-1e6, -1e-3),
+                       st.just(0), st.floats(3e6, 1e300), st.text(string.ascii_letters, min_size=1, max_size=6),
+                       st.booleans(), st.lists(st.floats(0, 1), min_size=1, max_size=2))
+
+
+def run_cli(argv, folder: Path):
+    """(exit code, stderr, files created or changed under folder) of one CLI call."""
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+    err, out = io.StringIO(), io.StringIO()
+    t = time.perf_counter()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        try:
+            rc = main([str(a) for a in argv])
+        except SystemExit as e:  # argparse's own errors
+            rc = e.code
+    STATS["cases"] += 1
+    STATS["seconds"] += time.perf_counter() - t
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+    changed = sorted(str(p) for p in after if before.get(p) != after[p])
+    return rc, err.getvalue(), changed
+
+
+def assert_refused(rc, err, changed, what):
+    lines = err.strip().splitlines()
+    assert rc == 2, f"{what}: exit {rc}: {err}"
+    assert len(lines) == 1 and lines[0].startswith("photrain"), f"{what}: {err!r}"
+    assert "Traceback" not in err and "internal error" not in err, f"{what}: {err}"
+    assert changed == [], f"{what}: wrote {changed}"
+
+
+@st.composite
+def defect(draw):
+    """The MZI spec with one defect, as YAML text; also a label for the failure message."""
+    spec = yaml.safe_load(yaml.safe_dump(BASE))
+    inst = draw(st.sampled_from(NAMES))
+    kind = draw(st.sampled_from([
+        "component", "setting_key", "setting_value", "instance_junk", "section_junk", "top_key", "ref_missing",
+        "ref_malformed", "port_twice", "placement", "array", "instance_name", "settings_junk", "no_instances",
+    ]))
+    if kind == "component":
+        spec["instances"][inst] = {"component": draw(ident.filter(lambda s: s not in REGISTRY))}
+    elif kind == "setting_key":
+        known = ("length", "width", "npoints", "cross_section")
+        spec["instances"]["up"]["settings"][draw(ident.filter(lambda s: s not in known))] = 1
+    elif kind == "setting_value":
+        key = draw(st.sampled_from(["length", "width"]))
+        spec["instances"][draw(st.sampled_from(["up", "top", "down", "short"]))]["settings"][key] = draw(bad_number)
+    elif kind == "instance_junk":
+        spec["instances"][inst] = draw(junk.filter(lambda v: not isinstance(v, str)))
+    elif kind == "section_junk":
+        spec[draw(st.sampled_from(["instances", "connections", "ports", "placements", "routes", "nets"]))] = draw(
+            st.one_of(st.integers(), st.text(max_size=5).filter(bool), st.lists(st.integers(), min_size=1, max_size=3)))
+    elif kind == "top_key":
+        spec[draw(ident.filter(lambda s: s not in TOP_KEYS))] = 1
+    elif kind == "ref_missing":
+        spec["ports"]["o1"] = f"{draw(ident.filter(lambda s: s not in NAMES))},o1"
+    elif kind == "ref_malformed":
+        bad = draw(st.one_of(ident, st.integers(), st.none(), st.lists(st.integers(), min_size=1, max_size=2)))
+        spec[draw(st.sampled_from(["ports", "connections"]))]["o1" if draw(st.booleans()) else "b1,o1"] = bad
+    elif kind == "port_twice":
+        spec["ports"][draw(ident)] = draw(st.sampled_from(list(BASE["connections"]) + list(BASE["ports"].values())))
+    elif kind == "placement":
+        key = draw(st.sampled_from(["x", "y", "dx", "rotation", "zz"]))
+        spec["placements"] = {inst: {key: draw(st.one_of(
+            st.sampled_from([math.nan, math.inf, -math.inf, 1e300, -3e6, True]),
+            st.text(string.ascii_letters, min_size=1, max_size=6), st.lists(st.integers(), min_size=1, max_size=2)))}}
+    elif kind == "array":
+        spec["instances"][inst] = {"component": "straight", "array": {
+            "columns": draw(st.integers(2000, 10**9)), "rows": draw(st.integers(2, 10**9)),
+            "column_pitch": 10.0, "row_pitch": 10.0}}
+    elif kind == "instance_name":
+        spec["instances"][draw(st.sampled_from(["a,b", "", 7]))] = {"component": "straight"}
+    elif kind == "settings_junk":
+        spec["instances"]["up"]["settings"] = draw(st.one_of(st.integers(), st.text(min_size=1, max_size=4),
+                                                             st.lists(st.integers(), min_size=1, max_size=2)))
+    elif kind == "no_instances":
+        spec["instances"] = {}
+    return f"{kind}:{inst}", yaml.safe_dump(spec, sort_keys=False)
+
+
+@st.composite
+def text_defect(draw):
+    """Defects only a text file can carry: duplicate keys, alias bombs, aliases in settings, junk bytes."""
+    text = MZI.read_text()
+    kind = draw(st.sampled_from(["duplicate", "bomb", "alias_settings", "binary", "garbage", "deep"]))
+    if kind == "duplicate":
+        name = draw(st.sampled_from(NAMES))
+        text = text.replace("instances:\n", f"instances:\n  {name}: {{component: straight}}\n", 1)
+    elif kind == "bomb":
+        width, depth = draw(st.integers(6, 10)), draw(st.integers(7, 12))
+        lines = [f"l0: &l0 [{', '.join(['x'] * width)}]"]
+        lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, depth)]
+        text = "\n".join(lines) + "\n" + text.replace("split: {component: mmi2x2}",
+                                                      f"split: {{component: mmi2x2, info: {{x: *l{depth - 1}}}}}")
+    elif kind == "alias_settings":
+        text = text.replace("settings: {length: 20}", "settings: &s {length: 20}", 1)
+        text = text.replace("short: {component: straight, settings: {length: 60}}", "short: {component: straight, settings: *s}")
+    elif kind == "binary":
+        return kind, draw(st.binary(min_size=1, max_size=64))
+    elif kind == "garbage":
+        return kind, draw(st.text(min_size=0, max_size=40))
+    elif kind == "deep":
+        n = draw(st.integers(2000, 20000))
+        text = "instances: " + "[" * n + "]" * n + "\n"
+    return kind, text
+
+
+@pytest.mark.parametrize("command", ["simulate", "layout"])
+@FUZZ
+@given(case=st.one_of(defect(), text_defect()))
+def test_fuzz_malformed_circuits(tmp_path, command, case):
+    label, content = case
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    src = folder / "fuzz.pic.yml"
+    (src.write_bytes if isinstance(content, bytes) else src.write_text)(content)
+    argv = ["simulate", src, "--wl", "1.5:1.6:11"] if command == "simulate" else ["layout", src, "-o", folder / "o.gds"]
+    assert_refused(*run_cli(argv, folder), f"{command} {label}")
+
+
+bad_wl = st.one_of(
+    st.text(max_size=12).filter(lambda s: s.count(":") != 2),
+    st.tuples(st.floats(100, 1e5), st.floats(100, 1e5), st.integers(2, 100)).map(lambda t: f"{t[0]}:{t[0] + t[1]}:{t[2]}"),
+    st.tuples(st.floats(-10, 0), st.floats(0.1, 2), st.integers(2, 100)).map(lambda t: f"{t[0]}:{t[1]}:{t[2]}"),
+    st.tuples(st.floats(1.0, 2.0), st.integers(2, 100)).map(lambda t: f"{t[0]}:{t[0]}:{t[1]}"),
+    st.tuples(st.floats(1.5, 1.6), st.integers(-5, 1)).map(lambda t: f"1.5:1.6:{t[1]}"),
+    st.integers(100_001, 10**12).map(lambda n: f"1.5:1.6:{n}"),
+    st.sampled_from(["nan:1.6:11", "1.5:inf:11", "-inf:1.6:11", "1.5:nan:11", "1.5:1.6:1e3", "1.5:1.6:", "::"]),
+)
+
+
+@FUZZ
+@given(wl=bad_wl, extra=st.sampled_from([[], ["--ports", "o1,o3"], ["--plot", "{folder}/p.png"]]))
+def test_fuzz_wavelength_arguments(tmp_path, wl, extra):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    argv = ["simulate", MZI, f"--wl={wl}", *[e.format(folder=folder) for e in extra]]
+    assert_refused(*run_cli(argv, folder), f"--wl {wl!r}")
+
+
+@settings(FUZZ, max_examples=100)
+@given(kind=st.sampled_from(["ports", "plot", "option", "max", "output"]), text=st.text(max_size=10), n=st.integers(-5, 0))
+def test_fuzz_other_arguments(tmp_path, kind, text, n):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    if kind == "ports":
+        argv = ["simulate", MZI, "--wl", "1.5:1.6:11", "--ports", text.replace(",", "") or "o1"]
+    elif kind == "plot":
+        argv = ["simulate", MZI, "--wl", "1.5:1.6:11", "--plot", folder / f"p.{''.join(c for c in text if c.isalnum())}x"]
+    elif kind == "option":
+        argv = ["simulate", MZI, f"--{''.join(c for c in text if c.isalnum())}zz", "1"]
+    elif kind == "max":
+        argv = ["simulate", MZI, "--wl", "1.5:1.6:11", "--max-points", str(n)]
+    else:
+        argv = ["layout", MZI, "-o", folder / f"o.{''.join(c for c in text if c.isalnum())}x"]
+    assert_refused(*run_cli(argv, folder), f"{kind} {text!r}")
+
+
+def test_fuzz_corpus_size_and_time():
+    """Runs after the fuzz tests above (file order): a few hundred cases, well under a minute in all."""
+    if STATS["cases"] == 0:
+        pytest.skip("run with the fuzz tests above")
+    print(f"fuzz: {STATS['cases']} cases in {STATS['seconds']:.1f} s")
+    assert STATS["cases"] >= 600
+    assert STATS["seconds"] < 60
