@@ -125,18 +125,6 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str) -> dict
     return record
 
 
-_RAY_START_PRIORITY = 10
-
-
-def _raise_priority(step: int) -> bool:
-    """Lower this process's niceness by ``step`` if allowed (children inherit it); False when not permitted."""
-    try:
-        os.nice(-step)
-        return True
-    except (PermissionError, OSError):
-        return False
-
-
 def start_ray(*, address: str | None = None, num_cpus: int | None = None, attempts: int = 3) -> None:
     """``ray.init`` for a sweep: join ``address``, or start a local cluster of ``num_cpus`` CPUs (default: all).
 
@@ -155,19 +143,12 @@ def start_ray(*, address: str | None = None, num_cpus: int | None = None, attemp
         return
     last = None
     for _ in range(attempts):
-        # Ray's own processes (GCS, raylet, agents) start with a higher priority when this process may grant it
-        # (root): on a busy machine their 15 s start-up deadline is otherwise missed. They idle once started;
-        # Ray runs the trials' workers niced (its worker_niceness, 15), so the trials themselves stay polite.
-        boosted = _raise_priority(_RAY_START_PRIORITY)
         try:
             ray.init(num_cpus=num_cpus or os.cpu_count(), object_store_memory=200 * 1024**2, **kwargs)
             return
         except Exception as err:  # Ray raises a bare Exception when its node times out during startup
             last = err
             ray.shutdown()
-        finally:
-            if boosted:
-                os.nice(_RAY_START_PRIORITY)
     raise RuntimeError(f"Ray could not start a local cluster in {attempts} tries ({last}); the machine may be too busy "
                        "for Ray's 15 s agent start-up: retry, or run 'ray start --head --num-cpus N' and pass --address")
 
