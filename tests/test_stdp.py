@@ -161,3 +161,24 @@ def test_prune_row_threshold_is_the_quantile():
 def test_bad_inputs_give_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         STDPConfig(**kwargs)
+
+
+def test_cbram_synapses_through_the_controller(digits):
+    """Synapses in the cbram memory: pulses counted by the device, soft-pruned devices frozen at the bottom level."""
+    from photrain.controller import build_controller
+    from photrain.train.spiking_run import controller_synapses, stdp_ledger
+
+    ctrl = build_controller(memory="cbram")
+    cfg = STDPConfig(neurons=10, epochs=1, n_pixels=None, prune="soft", prune_fraction=0.5, mature_spikes=15,
+                     chunk=50, eval_batch=100, assign_images=100)
+    snaps = []
+    r = train_stdp(cfg, digits.x_train[:200], digits.y_train[:200], digits.x_test[:100], digits.y_test[:100],
+                   synapses=controller_synapses(ctrl),
+                   on_chunk=lambda done, net: snaps.append((np.asarray(net.frozen), np.asarray(net.syn.mem.level))))
+    pulses = r.device_counts["memory_pulses"]
+    assert 0 < pulses < r.writes  # stochastic few-level switching: most requested changes move no level
+    assert r.matured.sum() >= 5
+    for (f0, l0), (_, l1) in zip(snaps, snaps[1:], strict=False):
+        assert np.all(l0[f0] == 0) and np.array_equal(l1[f0], l0[f0])  # at level 0 (w = -1), never written again
+    led = stdp_ledger(ctrl, r, r.device_counts)
+    assert led.memory_pulses == pulses and led.steps == int(r.spikes.sum()) and led.memory_writes == 0

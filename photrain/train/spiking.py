@@ -39,9 +39,10 @@ then independent, and sharing the WTA's output spike *times* within a batch (the
 weights or the image, Nessler 2013) leaves each image's response distribution exactly the model's.
 
 The synapses are a :class:`Synapses` of pure callables, so the same network runs on a digital weight
-array (default), in a weight memory (CBRAM) through :func:`memory_synapses`, or integrates on an optical
-core: ``integrate(state, x, key) -> currents`` computes sum_i w_ki x_i for on/off inputs x (last channel:
-the bias, always on), ``update(state, dw, key) -> state`` writes a requested change.
+array (default), or in a weight memory (CBRAM) integrating on a digital or optical core through the
+controller (:func:`photrain.train.spiking_run.controller_synapses`): ``integrate(state, x, key)`` computes
+the currents sum_i w_ki x_i for on/off inputs x (last channel: the bias, always on), and
+``update(state, dw, key)`` writes a requested change.
 """
 
 from __future__ import annotations
@@ -200,7 +201,9 @@ class Synapses(NamedTuple):
 
     init(w, key) -> state; read(state) -> w (K, N); integrate(state, x, key) -> x @ w.T for on/off
     inputs x (..., N); update(state, dw, key) -> state (apply the requested change dw, weight units);
-    program(state, mask, value, key) -> state (set the masked synapses to ``value``: pruning).
+    program(state, mask, value, key) -> state (set the masked synapses to ``value``: pruning); drain
+    (optional): state -> (state with its device counters reset, {ledger entry: count}), called after every
+    chunk of images so int32 counters never overflow.
     """
 
     init: Callable[[Any, Any], Any]
@@ -208,6 +211,7 @@ class Synapses(NamedTuple):
     integrate: Callable[[Any, Any, Any], Any]
     update: Callable[[Any, Any, Any], Any]
     program: Callable[[Any, Any, float, Any], Any]
+    drain: Callable[[Any], Any] | None = None
 
 
 def digital_synapses(w_min: float = -1.0, w_max: float = 1.0) -> Synapses:
@@ -218,23 +222,6 @@ def digital_synapses(w_min: float = -1.0, w_max: float = 1.0) -> Synapses:
         integrate=lambda s, x, key: x @ s.T,
         update=lambda s, dw, key: jnp.clip(s + dw, w_min, w_max),
         program=lambda s, mask, value, key: jnp.where(mask, jnp.asarray(value, F32), s),
-    )
-
-
-def memory_synapses(memory, integrate: Callable | None = None) -> Synapses:
-    """Synapses in a weight memory (``photrain.memory`` protocol: init/read/update with pulses).
-
-    ``integrate(w, x, key)`` (optional) computes the currents from the read weights, e.g. on an optical
-    core; default the digital product x @ w.T.
-    """
-    core = integrate or (lambda w, x, key: x @ w.T)
-    return Synapses(
-        init=memory.init,
-        read=lambda s: memory.read(s),
-        integrate=lambda s, x, key: core(memory.read(s), x, key),
-        update=memory.update,
-        # devices cannot be set exactly: pulses that request the change to the value
-        program=lambda s, mask, value, key: memory.update(s, jnp.where(mask, value - memory.read(s), 0.0), key),
     )
 
 
@@ -425,6 +412,7 @@ class STDPResult:
     train_seconds: float
     images_trained: int
     history: list = field(default_factory=list)
+    device_counts: dict = field(default_factory=dict)
 
     @property
     def pruned_fraction(self) -> float:
@@ -497,7 +485,7 @@ def train_stdp(cfg: STDPConfig, x_train, y_train, x_test, y_test, *, n_classes: 
     n_per_epoch = len(xtr) if max_images is None else min(max_images, len(xtr))
     total = cfg.epochs * n_per_epoch
     writes = saved = done = 0
-    history = []
+    history, device_counts = [], {}
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -515,6 +503,11 @@ def train_stdp(cfg: STDPConfig, x_train, y_train, x_test, y_test, *, n_classes: 
                         jnp.arange(cfg.chunk) < len(idx))
             writes += int(net.writes)
             saved += int(net.saved)
+            if syn.drain is not None:
+                state, counts = syn.drain(net.syn)
+                net = net._replace(syn=state)
+                for name, value in counts.items():
+                    device_counts[name] = device_counts.get(name, 0) + int(value)
             done += len(idx)
             if on_chunk is not None:
                 on_chunk(done, net)
@@ -537,4 +530,5 @@ def train_stdp(cfg: STDPConfig, x_train, y_train, x_test, y_test, *, n_classes: 
     return STDPResult(config=cfg, weights=np.asarray(syn.read(net.syn)), theta=np.asarray(net.theta), pixels=pixels,
                       labels=assigned, spikes=np.asarray(net.spikes), frozen=np.asarray(net.frozen),
                       matured=np.asarray(net.matured), accuracy=acc, writes=writes, writes_saved=saved,
-                      train_seconds=train_s, images_trained=done, history=history)
+                      train_seconds=train_s, images_trained=done, history=history,
+                      device_counts=device_counts)

@@ -1,0 +1,210 @@
+"""STDP runs through the controller: synapses in a weight memory (e.g. CBRAM), integration on a core, the ledger,
+results.json and the plots (receptive fields, accuracy vs pruned fraction).
+
+The controller (:class:`photrain.controller.Controller`) owns the memory and the core; this module only asks it
+for the four synapse operations the spiking network needs (:class:`photrain.train.spiking.Synapses`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from photrain.controller import Ledger, build_controller
+from photrain.controller.hardware import OpticalConfig
+from photrain.train.spiking import F32, STDPConfig, STDPResult, Synapses, train_stdp
+
+
+class MemorySynapses(NamedTuple):
+    """Synapse state in the controller's memory. ``cut``: conventionally pruned synapses, disconnected from the
+    integration (effective weight 0, whatever level the device holds)."""
+
+    mem: object
+    cut: jax.Array
+
+
+def controller_synapses(ctrl, *, program_pulses: int | None = None) -> Synapses:
+    """The spiking network's synapses in ``ctrl.memory``, integrated on ``ctrl.core``.
+
+    integrate: the controller programs its core from the memory read and runs x Wᵀ on it (bank: spikes are
+    on/off light on the WDM channels, the bias channel always on; re-programmed after every write, as the
+    weights changed). update: the requested change becomes device pulses (``memory.update``). program
+    (pruning): soft pruning pulses each pruned device towards the constant ``program_pulses`` times (default
+    the memory's levels + 2, enough for a few-level CBRAM to reach its end level) and freezes it
+    (``memory.freeze`` where the device has one); conventional pruning (value 0) disconnects the synapse.
+    The crossbar core computes from the memory's conductances and cannot see the disconnection, so the
+    spiking network accepts the digital and bank cores only.
+    """
+    mem, core = ctrl.memory, ctrl.core
+    if core.kind not in ("digital", "bank"):
+        raise ValueError(f"the spiking network integrates on a 'digital' or 'bank' core; got {core.kind!r} "
+                         "(--core digital or --core bank)")
+    n_pulses = program_pulses or int(getattr(mem, "n_levels", 4)) + 2
+
+    def read(s):
+        return jnp.where(s.cut, 0.0, mem.read(s.mem))
+
+    def integrate(s, x, key):
+        return core.matmul(core.program(read(s), mem, s.mem), jnp.atleast_2d(x), key).reshape(
+            (*jnp.shape(x)[:-1], -1)).astype(F32)
+
+    def program(s, mask, value, key):
+        if value == 0.0:
+            m = mem.freeze(s.mem, mask) if hasattr(mem, "freeze") else s.mem
+            return MemorySynapses(m, s.cut | mask)
+        m = s.mem
+        for i in range(n_pulses):
+            m = mem.update(m, jnp.where(mask, value - mem.read(m), 0.0), jax.random.fold_in(key, i))
+        return MemorySynapses(mem.freeze(m, mask) if hasattr(mem, "freeze") else m, s.cut)
+
+    def drain(s):
+        c = s.mem.counts
+        counts = {"memory_pulses": c.pulses, "memory_transfers": c.transfers, "memory_refreshes": c.refreshes}
+        zero = jax.tree_util.tree_map(jnp.zeros_like, c)
+        return MemorySynapses(s.mem._replace(counts=zero), s.cut), counts
+
+    return Synapses(
+        init=lambda w, key: MemorySynapses(mem.init(w, key), jnp.zeros(jnp.shape(w), bool)),
+        read=read,
+        integrate=integrate,
+        update=lambda s, dw, key: MemorySynapses(mem.update(s.mem, dw, key), s.cut),
+        program=program,
+        drain=drain,
+    )
+
+
+def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
+    """Work of the training (label assignment and test excluded).
+
+    Every output spike: one product (1 x N inputs) x (N x K) on the core (re-programmed on a bank, since the
+    weights changed), a read of the winner's row and the writes of its unfrozen synapses. A digital (float)
+    memory counts synapse writes as memory_writes; a device memory counts its pulses.
+    """
+    K, N = result.weights.shape
+    spikes = int(result.spikes.sum())
+    led = Ledger(steps=spikes, memory_reads=spikes * N)
+    if ctrl.digital_memory:
+        led.add(memory_writes=result.writes)
+    for name, value in device_counts.items():
+        led.add(**{name: value})
+    one = Ledger()
+    ctrl._count(one, ctrl.core, (K, N), 1, reprogram=True)
+    led.add(one.scaled(spikes))
+    if ctrl.core.kind != "digital":
+        led.add(memory_reads=spikes * K * N)  # the controller reads the memory to re-program the core
+    return led
+
+
+def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "mnist", data_dir=None,
+             memory: str = "float", memory_params: dict | None = None, core: str = "digital",
+             optical: OpticalConfig | None = None, progress: bool = True, max_images: int | None = None,
+             test_images: int | None = None, plots: bool = True) -> dict:
+    """Train the spiking network on ``dataset`` with its synapses in ``memory``, integrating on ``core``.
+
+    Writes ``results.json`` (accuracy, writes, writes saved by pruning, the ledger, the configuration) and
+    ``receptive_fields.png`` into ``out`` when given; returns the results dict.
+    """
+    from photrain.train.data import load_dataset
+
+    data = load_dataset(dataset, data_dir)
+    n_in = min(cfg.n_pixels or data.n_features, data.n_features)
+    ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core,
+                            optical=optical or OpticalConfig(core_rows=64), n_channels=n_in + 1)
+    syn = controller_synapses(ctrl) if (memory != "float" or core != "digital") else None
+    xte, yte = (data.x_test, data.y_test) if test_images is None else (data.x_test[:test_images],
+                                                                      data.y_test[:test_images])
+    result = train_stdp(cfg, data.x_train, data.y_train, xte, yte, n_classes=data.n_classes, synapses=syn,
+                        progress=progress, max_images=max_images)
+    led = stdp_ledger(ctrl, result, result.device_counts)
+    results = {**result.summary(), "dataset": dataset, "memory": memory, "memory_params": memory_params or {},
+               "core": core, "device_counts": result.device_counts, "ledger": led.as_dict(),
+               "writes_saved_fraction": result.writes_saved / max(result.writes + result.writes_saved, 1)}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "results.json").write_text(json.dumps(results, indent=2, default=_json))
+        np.savez_compressed(out / "weights.npz", weights=result.weights, pixels=result.pixels, labels=result.labels,
+                            frozen=result.frozen, theta=result.theta)
+        if plots:
+            side = int(round(math.sqrt(data.n_features)))
+            plot_receptive_fields(result, side=side, path=out / "receptive_fields.png",
+                                  title=f"{dataset}: {cfg.neurons} neurons, prune {cfg.prune} "
+                                        f"{result.pruned_fraction:.0%}, accuracy {result.accuracy:.1%}")
+    return results
+
+
+def _json(o):
+    if isinstance(o, np.generic | jax.Array):
+        return o.item() if np.ndim(o) == 0 else np.asarray(o).tolist()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def plot_receptive_fields(result: STDPResult, *, side: int, n: int = 100, path=None, title: str = ""):
+    """A grid of the first ``n`` neurons' weights on the image grid (cropped pixels blank), with their labels."""
+    from matplotlib.figure import Figure
+
+    rf = result.receptive_fields(side)[:n]
+    cols = int(math.ceil(math.sqrt(len(rf))))
+    rows = int(math.ceil(len(rf) / cols))
+    fig = Figure(figsize=(1.1 * cols, 1.15 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    im = None
+    for i, ax in enumerate(axes):
+        ax.set_axis_off()
+        if i < len(rf):
+            im = ax.imshow(rf[i], cmap="RdBu_r", vmin=result.config.w_min, vmax=result.config.w_max)
+            ax.set_title(str(result.labels[i]), fontsize=7, pad=1)
+    if im is not None:
+        fig.colorbar(im, ax=axes.tolist(), shrink=0.6, label="weight")
+    fig.suptitle(title or "receptive fields (title: assigned class)", fontsize=9)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        return path
+    return fig
+
+
+def plot_prune_sweep(rows: list[dict], path=None, *, title: str = ""):
+    """Accuracy vs pruned fraction for soft and conventional pruning; ``rows``: dicts with prune, pruned_fraction
+    (or prune_fraction), accuracy and writes_saved_fraction. The unpruned run is drawn as a line."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    a1, a2 = fig.subplots(1, 2)
+    base = [r for r in rows if r["prune"] == "none"]
+    for mode, color, label in (("soft", "tab:blue", "soft-pruning (frozen at a constant)"),
+                               ("hard", "tab:red", "conventional pruning (frozen at 0)")):
+        rs = sorted((r for r in rows if r["prune"] == mode), key=lambda r: r["prune_fraction"])
+        if rs:
+            a1.plot([100 * r["prune_fraction"] for r in rs], [100 * r["accuracy"] for r in rs], "o-", color=color,
+                    label=label)
+            a2.plot([100 * r["prune_fraction"] for r in rs], [100 * r["writes_saved_fraction"] for r in rs], "o-",
+                    color=color, label=label)
+    for r in base:
+        a1.axhline(100 * r["accuracy"], color="k", ls="--", lw=0.8, label="unpruned")
+    a1.set(xlabel="pruned fraction of a matured neuron's weights (%)", ylabel="test accuracy (%)",
+           title="accuracy")
+    a2.set(xlabel="pruned fraction of a matured neuron's weights (%)", ylabel="STDP writes saved (%)",
+           title="writes saved by pruning")
+    for a in (a1, a2):
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        return path
+    return fig
+
+
+def config_from_args(**kw) -> STDPConfig:
+    """An :class:`STDPConfig` from keyword options (None values keep the defaults)."""
+    return replace(STDPConfig(), **{k: v for k, v in kw.items() if v is not None})
