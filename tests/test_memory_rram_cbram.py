@@ -46,6 +46,11 @@ def test_rram_n_pulses_follow_the_soft_bound_closed_form():
     np.testing.assert_allclose(s1.g[0], set_curve(g_star, n, a_set=mem.a_set, g_max=mem.g_max), rtol=1e-5)
     np.testing.assert_allclose(s1.g[1], reset_curve(g_star, n, a_reset=mem.a_reset, g_min=mem.g_min), rtol=1e-5)
     assert int(s1.counts.pulses) == 4 * 2 * n
+    # at G+ = G- the pair answers up and down requests symmetrically whatever a_set != a_reset
+    w_up = mem.read(upd(mem)(s, jnp.full((4,), mem.nominal_step), None))
+    w_down = mem.read(upd(mem)(s, jnp.full((4,), -mem.nominal_step), None))
+    np.testing.assert_allclose(w_up, mem.nominal_step, rtol=1e-4)
+    np.testing.assert_allclose(w_down, -mem.nominal_step, rtol=1e-4)
     # n pulses in one update equal n one-pulse updates
     s2, up = s, upd(mem)
     for _ in range(n):
@@ -238,9 +243,6 @@ def test_updates_are_jittable_and_deterministic_per_key(name):
         np.testing.assert_array_equal(x, y)
     c = up(s, dw, jax.random.PRNGKey(1))
     assert not np.array_equal(np.asarray(mem.read(a)), np.asarray(mem.read(c)))
-    eager = mem.update(s, dw, KEY)
-    # eager and jitted float arithmetic may round differently right at a level edge: nearly all agree
-    assert np.mean(np.abs(np.asarray(mem.read(eager)) - np.asarray(mem.read(a))) < 1e-5) > 0.98
     assert int(a.counts.pulses) > 0
     assert mem.elapse(a, 3600.0) is a and mem.maintain(a, 100, KEY) is a
 
