@@ -8,9 +8,11 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_the_five_tutorials_are_there():
+def test_the_tutorials_are_there_and_numbered_in_order():
     names = [p.stem for p in NOTEBOOKS]
-    assert names == ["01_components_and_circuits", "02_layout", "03_mzi_mesh", "04_weight_bank", "05_training"]
+    assert {"01_components_and_circuits", "02_layout", "03_mzi_mesh", "04_weight_bank", "05_training",
+            "06_analog_memory"} <= set(names)
+    assert [int(n[:2]) for n in names] == list(range(1, len(names) + 1)), names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
