@@ -44,6 +44,16 @@ def _stats(values):
     return m, sd
 
 
+def _text(v) -> str:
+    """A value as a legend shows it: 8 rather than 8.0, 0.0001 as 1e-04."""
+    x = _number(v)
+    if x is None:
+        return str(v)
+    if x.is_integer() and abs(x) < 1e6:
+        return str(int(x))
+    return f"{x:.3g}"
+
+
 def _label(key: str) -> str:
     return key + (" (W)" if key.endswith("power_per_channel") else "")
 
@@ -72,7 +82,7 @@ def metric_figure(rows: list[dict], spec: SweepSpec, metric: str):
         scatter = numeric and len(xs_all) > 12
         for combo in combos:
             sel = [r for r in done if tuple(str(r.get(k)) for k in others) == combo]
-            label = ", ".join(f"{k}={v}" for k, v in zip(others, combo, strict=True)) or None
+            label = ", ".join(f"{k}={_text(v)}" for k, v in zip(others, combo, strict=True)) or None
             if scatter:
                 ax.plot([_number(r[x_key]) for r in sel], [scale * _number(r[metric]) for r in sel], "o", ms=4,
                         label=label)
@@ -96,10 +106,12 @@ def metric_figure(rows: list[dict], spec: SweepSpec, metric: str):
             ax.set_xticks(range(len(xs_all)), xs_all)
         ax.set_xlabel(_label(x_key))
         ax.set_ylabel(LABELS.get(metric, metric) + (" (%)" if scale == 100.0 else ""))
-        if metric.startswith("energy") or metric.startswith("pj_"):
+        values = [_number(r[metric]) for r in done]
+        if (metric.startswith("energy") or metric.startswith("pj_")) and values and min(values) > 0 \
+                and max(values) / min(values) > 10:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-        if any(h.get_label() and not h.get_label().startswith("_") for h in ax.get_lines()):
+        if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize=7)
     seeds = sorted({str(r.get(SEED_KEY)) for r in done}) if SEED_KEY in spec.swept else []
     fig.suptitle(f"{spec.name}: {LABELS.get(metric, metric)}" + (f" (mean ± sd over {len(seeds)} seeds)"
