@@ -13,12 +13,14 @@ from photrain.memory.base import Counts, WeightMemory, add_counts, reset_counts,
 from photrain.memory.cbram import CBRAMMemory, CBRAMState
 from photrain.memory.digital import DigitalState, FixedPointMemory, FloatMemory
 from photrain.memory.pcm import PCMMemory, PCMState
+from photrain.memory.pcm3t1c import PCM3T1CMemory, PCM3T1CState
 from photrain.memory.rram import RRAMMemory, RRAMState
 
 MEMORIES: dict[str, type] = {
     "float": FloatMemory,
     "fixed": FixedPointMemory,
     "pcm": PCMMemory,
+    "pcm-3t1c": PCM3T1CMemory,
     "rram": RRAMMemory,
     "cbram": CBRAMMemory,
 }
