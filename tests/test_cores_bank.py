@@ -137,7 +137,7 @@ def test_per_batch_programming_is_jittable_and_exact_without_noise():
     rng = np.random.default_rng(3)
     w, x = rng.normal(size=(30, 37)), rng.normal(size=(5, 37))
     blocks = jax.jit(bank.program_blocks)(jax.numpy.asarray(w))
-    assert blocks.t_drop.shape == (4, 30, 10) and blocks.scale.shape == (4, 30)
+    assert blocks.t_drop.shape == (30, 4, 10) and blocks.scale.shape == (30, 4)  # (rows, blocks, channels)
     y = blocked_matvec(jax.numpy.asarray(x), blocks, None, readout=bank.readout, rows_per_bank=64, floor=bank.floor,
                        signed="offset")
     np.testing.assert_allclose(y, x @ w.T, atol=1e-9)

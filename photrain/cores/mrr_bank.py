@@ -14,6 +14,7 @@ channels at once. Every ring acts on every channel, so the Lorentzian tails
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import NamedTuple
 
@@ -26,7 +27,16 @@ from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.converters import quantize
-from photrain.models.rings import ring_add_drop, ring_fsr
+from photrain.models.rings import (
+    ring_add_drop,
+    ring_balanced_detuning,
+    ring_balanced_sin2,
+    ring_balanced_weight,
+    ring_drop_power,
+    ring_fsr,
+    ring_powers_from_sin2,
+    ring_through_power,
+)
 from photrain.models.wdm import channel_wavelengths, resonant_lengths
 
 
@@ -180,36 +190,39 @@ class MRRWeightBank:
 
     # ------------------------------------------------------------ single-ring closed form
 
+    def _ring(self, dtype=None):
+        """(r, a) of every ring (N,) as arrays of ``dtype`` (default float64): the closed forms' parameters."""
+        dtype = dtype or jnp.float64
+        return jnp.asarray(self._r, dtype), jnp.asarray(self._a, dtype)
+
     def single_ring_weight(self, phase):
-        """w = T_drop - T_through of each ring at its own channel, detuned by ``phase`` (rad); broadcasts over rings."""
-        r, a, x = self._r, self._a, self._x
-        c = jnp.cos(phase)
-        den = 1 - 2 * x * c + x**2
-        return ((1 - r**2) ** 2 * a - (r**2 * a**2 - 2 * x * c + r**2)) / den
+        """w = T_drop - T_through of each ring at its own channel, detuned by ``phase`` (rad); broadcasts over rings.
+
+        :func:`photrain.models.rings.ring_balanced_weight` with r1 = r2 = r (both buses couple alike).
+        """
+        phase = jnp.asarray(phase)
+        r, a = self._ring(phase.dtype if jnp.issubdtype(phase.dtype, jnp.floating) else jnp.float32)
+        return ring_balanced_weight(phase, r1=r, r2=r, a=a)
 
     def single_ring_transmissions(self, phase):
         """(T_drop, T_through) power of each ring at its own channel, detuned by ``phase`` (rad).
 
-        Symmetric add-drop ring (Bogaerts et al., Laser Photonics Rev. 6, 47 (2012), eqs. 5-6)
-        with self-coupling r and round-trip amplitude a: T_drop = (1 - r^2)^2 a / D,
-        T_through = (r^2 a^2 - 2 r^2 a cos(phase) + r^2) / D, D = 1 - 2 r^2 a cos(phase) + r^4 a^2.
+        :func:`photrain.models.rings.ring_drop_power` and ``ring_through_power`` (Bogaerts et al.,
+        Laser Photonics Rev. 6, 47 (2012), eqs. 4-5) with r1 = r2 = r and each ring's round-trip amplitude a.
         """
-        r, a, x = self._r, self._a, self._x
-        c = jnp.cos(phase)
-        den = 1 - 2 * x * c + x**2
-        return (1 - r**2) ** 2 * a / den, (r**2 * a**2 - 2 * x * c + r**2) / den
+        phase = jnp.asarray(phase)
+        r, a = self._ring(phase.dtype if jnp.issubdtype(phase.dtype, jnp.floating) else jnp.float32)
+        return ring_drop_power(phase, r1=r, r2=r, a=a), ring_through_power(phase, r1=r, r2=r, a=a)
 
     def invert_weight(self, w):
-        """Detuning (rad, in [0, max_phase]) that gives single-ring weight ``w``: closed-form inverse.
-
-        From w (1 + x^2 - 2 x c) = A - B + 2 x c with A = k^2 a, B = r^2 (1 + a^2):
-        c = (w (1 + x^2) - A + B) / (2 x (1 + w)).
+        """Detuning (rad, in [0, max_phase]) that gives single-ring weight ``w``: closed-form inverse
+        (:func:`photrain.models.rings.ring_balanced_detuning`, exact near resonance in float32),
+        then the heater DAC. Computed in ``w``'s floating dtype.
         """
-        r, a, x = self._r, self._a, self._x
-        w = jnp.clip(w, self.w_min, self.w_max)
-        big_a, big_b = (1 - r**2) ** 2 * a, r**2 * (1 + a**2)
-        c = (w * (1 + x**2) - big_a + big_b) / (2 * x * (1 + w))
-        phase = jnp.clip(jnp.arccos(jnp.clip(c, -1.0, 1.0)), 0.0, self.max_phase)
+        w = jnp.asarray(w)
+        dtype = w.dtype if jnp.issubdtype(w.dtype, jnp.floating) else jnp.float32
+        r, a = self._ring(dtype)
+        phase = jnp.minimum(ring_balanced_detuning(w.astype(dtype), r1=r, r2=r, a=a), self.max_phase)
         if self.heater_bits is not None:
             phase = quantize(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
         return phase
@@ -317,60 +330,105 @@ class MRRWeightBank:
         return CompiledBank(jnp.concatenate(drops), jnp.concatenate(thrus), jnp.concatenate(scales))
 
 
-    def program_blocks(self, w) -> CompiledBank:
+    def program_blocks(self, w, *, shared_scale: bool | None = None) -> CompiledBank:
         """Jittable re-programming of a whole matrix (R, C) onto column blocks of this bank.
 
         The controller's per-batch write: C is split into ceil(C / n_channels)
         column blocks (each one pass of a physical bank with ``n_channels``
         channels; rows are split over banks of ``n_rows``, which only sets the
         power per row). Each (row, block) is scaled by its own max |w| into the
-        usable range and set by the closed-form single-ring inverse, heater-DAC
+        usable range (``shared_scale``: one scale per row over all its blocks, as
+        an integrating receiver needs; default: whether this bank's readout
+        integrates) and set by the closed-form single-ring inverse, heater-DAC
         quantised. The bank is taken as calibrated: each ring acts on its own
         channel only (inter-channel crosstalk and static errors are what the
         slow, iterative :meth:`program` removes; they are left out here).
 
+        Runs in ``w``'s dtype: the half-angle closed forms
+        (:func:`photrain.models.rings.ring_balanced_detuning`) keep float32
+        exact near resonance, so a float32 matrix is programmed in float32.
+
         Returns a :class:`CompiledBank` with t_drop, t_thru of shape
-        (blocks, R, n_channels) and scale (blocks, R), for :func:`blocked_matvec`.
+        (R, blocks, n_channels) and scale (R, blocks), for :func:`blocked_matvec`
+        (row-major like ``w``: no transposition on the way to the products).
         """
-        if np.ndim(w) != 2 or np.size(w) == 0:
-            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {np.shape(w)}")
+        w = jnp.asarray(w)
+        if w.ndim != 2 or w.size == 0:
+            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {w.shape}")
+        if not jnp.issubdtype(w.dtype, jnp.floating):
+            w = w.astype(jnp.float32)
+        shared = self.readout.integrating if shared_scale is None else shared_scale
         rows, cols = w.shape
         n_blk = -(-cols // self.n_channels)
-        out_dtype = w.dtype
-        if jax.config.jax_enable_x64:  # arccos near resonance (c -> 1) loses sqrt(eps) of phase in float32
-            w = w.astype(jnp.float64)
         wb = jnp.pad(w, ((0, 0), (0, n_blk * self.n_channels - cols))).reshape(rows, n_blk, self.n_channels)
-        wb = jnp.transpose(wb, (1, 0, 2))  # (blocks, R, N)
-        peak = jnp.max(jnp.abs(wb), axis=-1)
-        scale = jnp.where(peak > 0, peak / self.w_range, 1.0)
-        phase = self.invert_weight(wb / scale[..., None])
-        t_drop, t_thru = self.single_ring_transmissions(phase)
-        return CompiledBank(t_drop.astype(out_dtype), t_thru.astype(out_dtype), scale.astype(out_dtype))
+        peak = jnp.max(jnp.abs(wb), axis=-1)  # (R, blocks)
+        if shared:
+            peak = jnp.broadcast_to(jnp.max(peak, axis=1, keepdims=True), peak.shape)
+        scale = jnp.where(peak > 0, peak / self.w_range, 1.0).astype(w.dtype)
+        r, a = self._ring(w.dtype)
+        s = ring_balanced_sin2(wb / scale[..., None], r1=r, r2=r, a=a)  # sin^2(phase / 2): no trigonometry
+        half_max = self.max_phase / 2
+        if self.heater_bits is None:
+            s = jnp.minimum(s, np.sin(half_max) ** 2)
+        else:  # the heater DAC quantises the phase (heater power); short series on [0, max_phase / 2]
+            phase = jnp.minimum(2 * _asin_sqrt(s, np.sin(half_max) ** 2), self.max_phase)
+            phase = quantize(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
+            s = _sin2_half(phase, self.max_phase)
+        # materialise s once: XLA would otherwise recompute the chain above for each of the two outputs
+        t_drop, t_thru = ring_powers_from_sin2(jax.lax.optimization_barrier(s), r1=r, r2=r, a=a)
+        return CompiledBank(t_drop, t_thru, scale)
+
+
+def _asin_sqrt(s, s_max: float):
+    """arcsin(sqrt(s)) for s in [0, s_max]: its Maclaurin series in s when s_max <= 0.1 (float32-exact with the
+    terms kept: the first omitted one is below 1e-9 relative), else ``jnp.arcsin`` (slow on CPUs)."""
+    if s_max > 0.1:
+        return jnp.arcsin(jnp.sqrt(s))
+    # arcsin(z) = sum_k (2k)! / (4^k (k!)^2 (2k + 1)) z^(2k + 1)
+    coef = [math.comb(2 * k, k) / (4**k * (2 * k + 1)) for k in range(12)]
+    n = next(k for k in range(1, 12) if coef[k] * s_max**k < 1e-9)
+    acc = coef[n - 1]
+    for c in reversed(coef[: n - 1]):
+        acc = acc * s + c
+    return jnp.sqrt(s) * acc
+
+
+def _sin2_half(phase, phase_max: float):
+    """sin^2(phase / 2) for phase in [0, phase_max]: Taylor series of sin when phase_max <= 1 rad (float32-exact),
+    else ``jnp.sin``."""
+    z = phase / 2
+    if phase_max > 1.0:
+        return jnp.sin(z) ** 2
+    z2 = z * z
+    acc = 1.0
+    for k in range(6, 0, -1):  # sin z = z (1 - z^2/3! + z^4/5! - ...); the z^13 term is < 1e-13 at z = 0.5
+        acc = 1.0 - acc * z2 / ((2 * k) * (2 * k + 1))
+    return (z * acc) ** 2
 
 
 def blocked_matvec(x, blocks: CompiledBank, key, *, readout: Readout, rows_per_bank: int, floor: float, signed: str):
-    """y = W x for x (batch, C) on column blocks from :meth:`MRRWeightBank.program_blocks`; partial sums digital.
+    """y = W x for x (batch, C) on column blocks from :meth:`MRRWeightBank.program_blocks`.
 
-    Every block is one optical pass (:func:`bank_matvec`: its own DAC full
-    scale, detector noise and ADC); the block outputs are added digitally.
+    Every block is one optical pass. With ``readout.receiver == 'per-block'``
+    each pass has its own DAC full scale, detector noise and ADC and the block
+    outputs are added digitally; with 'integrating' the photocurrents of a
+    row's passes add on the receiver before one noise draw (summed variance)
+    and one ADC read (the blocks must share each row's scale:
+    ``program_blocks(w, shared_scale=True)``). See :func:`bank_matvec`.
     """
-    n_blk, _, n_ch = blocks.t_drop.shape
+    _, n_blk, n_ch = blocks.t_drop.shape
     cols = x.shape[-1]
-    xb = jnp.pad(x, ((0, 0), (0, n_blk * n_ch - cols))).reshape(x.shape[0], n_blk, n_ch).transpose(1, 0, 2)
-    keys = jax.random.split(key, n_blk) if key is not None else None
-
-    def one(xi, td, tt, sc, k):
-        return bank_matvec(xi, td, tt, sc, k, readout=readout, rows_per_bank=rows_per_bank, floor=floor, signed=signed)
-
-    if keys is None:
-        parts = jax.vmap(lambda xi, td, tt, sc: one(xi, td, tt, sc, None))(xb, blocks.t_drop, blocks.t_thru, blocks.scale)
-    else:
-        parts = jax.vmap(one)(xb, blocks.t_drop, blocks.t_thru, blocks.scale, keys)
-    return parts.sum(axis=0)
+    xb = jnp.pad(x, ((0, 0), (0, n_blk * n_ch - cols))).reshape(x.shape[0], n_blk, n_ch)
+    return _passes(xb, blocks.t_drop, blocks.t_thru, blocks.scale, key, readout=readout,
+                   rows_per_bank=rows_per_bank, floor=floor, signed=signed)
 
 
 class CompiledBank(NamedTuple):
-    """Power transmissions (R, C) and per-row scales (R,) of a matrix programmed on bank row blocks."""
+    """Power transmissions and per-row scales of a matrix programmed on bank row or column blocks.
+
+    :meth:`MRRWeightBank.compile`: t_drop, t_thru (R, C), scale (R,);
+    :meth:`MRRWeightBank.program_blocks`: (R, blocks, n_channels) and (R, blocks).
+    """
 
     t_drop: jax.Array
     t_thru: jax.Array
@@ -383,29 +441,80 @@ def bank_matvec(x, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_ban
     Channel powers P_j = P (f + (1 - f) u_j), u_j in [0, 1] the DAC-quantised
     drive and f the modulator's extinction floor, with the laser RIN; each
     row receives 1/``rows_per_bank`` of every channel. A balanced photodiode
-    reads sum_j P_j (T_drop - T_thru) with shot and thermal noise, then the ADC.
+    reads sum_j P_j (T_drop - T_thru) with shot and thermal noise (one draw per
+    read, variance from the summed powers P_j (T_drop + T_thru)), then the ADC.
     Signed inputs: 'differential' sends x+ and x- in two passes and
     subtracts; 'offset' sends (x/|x|max + 1)/2 and removes the known row sums.
     Results are rescaled digitally to matrix units (``scale``: scalar or (R,)).
+    With no noise (``key`` None or ``readout.noise`` False) and ideal converters
+    the passes reduce exactly to one dense product x (scale (T_drop - T_thru))^T.
     """
+    scale = jnp.broadcast_to(jnp.asarray(scale, t_drop.dtype), t_drop.shape[:1])
+    return _passes(x[:, None, :], t_drop[:, None], t_thru[:, None], scale[:, None], key, readout=readout,
+                   rows_per_bank=rows_per_bank, floor=floor, signed=signed)
+
+
+def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: int, floor: float, signed: str):
+    """The optical passes of :func:`blocked_matvec`: xb (batch, blocks, n_ch), t (R, blocks, n_ch), scale (R, blocks)."""
     ro = readout
+    if signed not in ("differential", "offset"):
+        raise ValueError(f"signed must be 'differential' or 'offset'; got {signed!r}")
+    dtype = jnp.result_type(xb.dtype, t_drop.dtype)
+    batch, n_blk, n_ch = xb.shape
+    rows = t_drop.shape[0]
+    xb = xb.astype(dtype)
+    diff = (t_drop - t_thru).astype(dtype)  # balanced-detection weights (R, blocks, n_ch)
+
+    def flat(t):  # (R, blocks, n_ch) -> (R, blocks * n_ch): one dense matrix over all channels
+        return t.reshape(rows, n_blk * n_ch)
+
+    noisy = key is not None and ro.noise
+    if not noisy and ro.dac_bits is None and ro.adc_bits is None:
+        # exact: the floor and offset terms cancel and every per-block scale is linear
+        return xb.reshape(batch, -1) @ flat(diff * scale[..., None].astype(dtype)).T
+    integrating = ro.integrating
     p_row = ro.power_per_channel / rows_per_bank
-    n_ch = x.shape[-1]
-    xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
-    keys = [None] * 4 if key is None else list(jax.random.split(key, 4))
+    resp = ro.responsivity
+    if integrating:  # one DAC full scale and one read per row: dense products over all channels
+        xin = xb.reshape(batch, n_blk * n_ch)
+        xmax = jnp.max(jnp.abs(xin), axis=-1, keepdims=True)
+        weights = flat(diff)
+        if noisy:  # P+ + P- of the two diodes (shot noise): the same product with T_drop + T_thru
+            weights = jnp.concatenate([weights, flat((t_drop + t_thru).astype(dtype))])
+        fs_channels = ro.integrator_full_scale or n_ch * float(np.sqrt(n_blk))
+
+        def products(power):
+            out = power @ weights.T
+            return out[:, :rows], out[:, rows:]
+    else:  # per-block reads: a batched product, blocks leading
+        xin = jnp.transpose(xb, (1, 0, 2))  # (blocks, batch, n_ch)
+        xmax = jnp.max(jnp.abs(xin), axis=-1, keepdims=True)
+        weights = jnp.concatenate([diff, (t_drop + t_thru).astype(dtype)], axis=0) if noisy else diff
+        fs_channels = n_ch
+
+        def products(power):
+            out = jnp.einsum("kbn,rkn->kbr", power, weights)
+            return out[..., :rows], out[..., rows:]
+
+    xmax = jnp.maximum(xmax, jnp.finfo(dtype).tiny)  # the input DAC's full scale
+    keys = [None] * 4 if not noisy else list(jax.random.split(key, 4))
 
     def optical_pass(u, k_rin, k_det):
         u = ro.encode(u, signed=False)
         power = ro.rin(p_row * (floor + (1 - floor) * u), k_rin)
-        current = ro.balanced(power @ t_drop.T, power @ t_thru.T, k_det)
-        current = ro.digitise(current, ro.responsivity * p_row * n_ch)
-        return current / (ro.responsivity * p_row * (1 - floor))
+        mean, total = products(power)
+        current = ro.detect(resp * mean, total, k_det, reads=n_blk if integrating else 1)
+        current = ro.digitise(current, resp * p_row * fs_channels)
+        return current / (resp * p_row * (1 - floor))
 
     if signed == "differential":
-        u_plus, u_minus = jnp.clip(x, 0, None) / xmax, jnp.clip(-x, 0, None) / xmax
+        u_plus, u_minus = jnp.clip(xin, 0, None) / xmax, jnp.clip(-xin, 0, None) / xmax
         y = optical_pass(u_plus, keys[0], keys[1]) - optical_pass(u_minus, keys[2], keys[3])
     else:
-        row_sum = (t_drop - t_thru).sum(axis=1)
-        y_opt = optical_pass((x / xmax + 1) / 2, keys[0], keys[1])
+        row_sum = diff.sum(axis=-1)  # (R, blocks)
+        row_sum = row_sum.sum(axis=1) if integrating else row_sum.T[:, None, :]
+        y_opt = optical_pass((xin / xmax + 1) / 2, keys[0], keys[1])
         y = 2 * (y_opt - floor / (1 - floor) * row_sum) - row_sum
-    return y * xmax * scale
+    if integrating:
+        return y * xmax * scale[:, 0]
+    return jnp.sum(y * xmax * scale.T[:, None, :], axis=0)

@@ -110,9 +110,30 @@ def balanced_photodiode(
     mean = responsivity * (p_plus - p_minus)
     if key is None:
         return mean
-    var = 2 * Q_E * (responsivity * (jnp.abs(p_plus) + jnp.abs(p_minus)) + 2 * dark_current) * bandwidth
-    var = var + 4 * K_B * temperature * bandwidth / load_resistance
+    var = balanced_variance(jnp.abs(p_plus) + jnp.abs(p_minus), responsivity=responsivity, dark_current=dark_current,
+                            bandwidth=bandwidth, temperature=temperature, load_resistance=load_resistance)
     return mean + jnp.sqrt(var) * jax.random.normal(key, jnp.shape(mean), jnp.result_type(mean))
+
+
+def balanced_variance(
+    power_total,
+    *,
+    responsivity: float = RESPONSIVITY,
+    dark_current: float = DARK_CURRENT,
+    bandwidth: float = BANDWIDTH,
+    temperature: float = TEMPERATURE,
+    load_resistance: float = LOAD_RESISTANCE,
+    reads=1,
+):
+    """Current-noise variance (A^2) of a balanced pair with ``power_total`` = P+ + P- (W) on its two diodes.
+
+    sigma^2 = 2 q (R (P+ + P-) + 2 I_dark) B + 4 k T B / R_L per read (Agrawal eqs. 4.4.5,
+    4.4.8). An integrating receiver that sums ``reads`` reads (independent symbols)
+    before one conversion has the sum of their variances: pass the summed power
+    of those reads and ``reads`` (the dark and thermal terms add once per read).
+    """
+    dark_and_thermal = 4 * Q_E * dark_current * bandwidth + 4 * K_B * temperature * bandwidth / load_resistance
+    return 2 * Q_E * responsivity * bandwidth * power_total + reads * dark_and_thermal
 
 
 def tia(

@@ -177,16 +177,68 @@ def ring_modulator(
 # ---------------------------------------------------------------- closed forms
 
 
+def _half_angle(phi, r1, r2, a):
+    """x = r1 r2 a and 4 x sin^2(phi / 2) = 2 x (1 - cos phi): the detuning term, exact near resonance in float32."""
+    x = r1 * r2 * a
+    return x, 4 * x * jnp.sin(jnp.asarray(phi) / 2) ** 2
+
+
 def ring_through_power(phi, *, r1, r2, a):
-    """Add-drop through-port power (Bogaerts et al. 2012, eq. 4); all-pass with r2 = 1."""
-    c = jnp.cos(phi)
-    return (r2**2 * a**2 - 2 * r1 * r2 * a * c + r1**2) / (1 - 2 * r1 * r2 * a * c + (r1 * r2 * a) ** 2)
+    """Add-drop through-port power (Bogaerts et al. 2012, eq. 4); all-pass with r2 = 1.
+
+    Written with 1 - cos(phi) = 2 sin^2(phi / 2): (r1 - r2 a)^2 + 4 x s over
+    (1 - x)^2 + 4 x s, x = r1 r2 a, s = sin^2(phi / 2) -- the same expression,
+    without the cancellation of 1 - 2 x cos(phi) + x^2 near resonance.
+    """
+    x, d = _half_angle(phi, r1, r2, a)
+    return ((r1 - r2 * a) ** 2 + d) / ((1 - x) ** 2 + d)
 
 
 def ring_drop_power(phi, *, r1, r2, a):
-    """Add-drop drop-port power (Bogaerts et al. 2012, eq. 5)."""
-    c = jnp.cos(phi)
-    return (1 - r1**2) * (1 - r2**2) * a / (1 - 2 * r1 * r2 * a * c + (r1 * r2 * a) ** 2)
+    """Add-drop drop-port power (Bogaerts et al. 2012, eq. 5), half-angle form as :func:`ring_through_power`."""
+    x, d = _half_angle(phi, r1, r2, a)
+    return (1 - r1**2) * (1 - r2**2) * a / ((1 - x) ** 2 + d)
+
+
+def ring_balanced_weight(phi, *, r1, r2, a):
+    """Balanced-detection weight T_drop - T_through of an add-drop ring (eqs. 4-5 subtracted).
+
+    w = (N0 - 4 x s) / ((1 - x)^2 + 4 x s), N0 = (1 - r1^2)(1 - r2^2) a - (r1 - r2 a)^2,
+    x = r1 r2 a, s = sin^2(phi / 2); w(0) = N0 / (1 - x)^2 is the on-resonance maximum
+    (Tait et al., J. Lightwave Technol. 32, 4029 (2014) use this difference as the weight).
+    """
+    x, d = _half_angle(phi, r1, r2, a)
+    n0 = (1 - r1**2) * (1 - r2**2) * a - (r1 - r2 * a) ** 2
+    return (n0 - d) / ((1 - x) ** 2 + d)
+
+
+def ring_balanced_detuning(w, *, r1, r2, a):
+    """Inverse of :func:`ring_balanced_weight`: the detuning phi in [0, pi] (rad) giving weight ``w``.
+
+    Solving w ((1 - x)^2 + 4 x s) = N0 - 4 x s for s = sin^2(phi / 2):
+    s = (1 - x)^2 (w_max - w) / (4 x (1 + w)), w_max = N0 / (1 - x)^2; then
+    phi = 2 arcsin(sqrt(s)). Written around w_max so that weights near
+    resonance keep their precision in float32 (no arccos of a number near 1).
+    Weights outside [w(pi), w_max] clip to the nearest end.
+    """
+    return 2 * jnp.arcsin(jnp.sqrt(ring_balanced_sin2(w, r1=r1, r2=r2, a=a)))
+
+
+def ring_balanced_sin2(w, *, r1, r2, a):
+    """s = sin^2(phi / 2) in [0, 1] of the detuning giving balanced weight ``w`` (see :func:`ring_balanced_detuning`)."""
+    x = r1 * r2 * a
+    w_max = ((1 - r1**2) * (1 - r2**2) * a - (r1 - r2 * a) ** 2) / (1 - x) ** 2
+    w = jnp.minimum(jnp.asarray(w), w_max)
+    s = (1 - x) ** 2 * (w_max - w) / (4 * x * jnp.maximum(1 + w, jnp.finfo(jnp.result_type(w)).tiny))
+    return jnp.clip(s, 0.0, 1.0)
+
+
+def ring_powers_from_sin2(s, *, r1, r2, a):
+    """(T_drop, T_through) of :func:`ring_drop_power` / :func:`ring_through_power` given s = sin^2(phi / 2)."""
+    x = r1 * r2 * a
+    d = 4 * x * jnp.asarray(s)
+    inv = 1 / ((1 - x) ** 2 + d)
+    return (1 - r1**2) * (1 - r2**2) * a * inv, ((r1 - r2 * a) ** 2 + d) * inv
 
 
 def ring_fsr(wl, *, ng, length):
