@@ -108,15 +108,29 @@ def _fibre_array(c, ports, side: int, x: float, tag: str, fibre_ports: dict):
         ref.drotate(180 if side == -1 else 0)  # o1 (waveguide end) faces the core
         ref.dmove((x - ref.ports["o1"].center[0], y0 + k * FIBRE_PITCH - ref.ports["o1"].center[1]))
         gcs.append(ref)
-    gf.routing.route_bundle(c, [ports[k] for k in names], [g.ports["o1"] for g in gcs[2:-2]], cross_section="strip",
-                            separation=5.0, sort_ports=True)
+    # run straight out from the core and fan out next to the couplers, clear of the pad rows
+    reach = min(abs(x - ports[k].center[0]) for k in names) - (6.0 * n + 80.0)
+    routes = gf.routing.route_bundle(c, [ports[k] for k in names], [g.ports["o1"] for g in gcs[2:-2]],
+                                     cross_section="strip", separation=5.0, sort_ports=True,
+                                     start_straight_length=max(reach, 0.0))
+    for i, route in enumerate(routes):
+        for k, inst in enumerate(route.instances):
+            inst.name = f"io_{tag}{i}_{k}"
     for k, name in enumerate(names):
         fibre_ports[name] = f"gc_{tag}{k + 2}"
+    bend = gf.components.bend_euler(radius=10.0)
+    turn = bend.ports["o2"].center[1] - bend.ports["o1"].center[1]  # lateral offset of one 90-degree bend
     for pair, (i, j) in zip("ab", ((0, 1), (n + 2, n + 3)), strict=True):
-        p0, p1 = gcs[i].ports["o1"], gcs[j].ports["o1"]
-        xw = p0.center[0] - side * 40.0
-        gf.routing.route_single(c, p0, p1, cross_section="strip",
-                                waypoints=[gf.kdb.DPoint(xw, p0.center[1]), gf.kdb.DPoint(xw, p1.center[1])])
+        # U-turn of two left-hand bends: start at the coupler from which a left turn heads to the other one
+        start, end = (gcs[i], gcs[j]) if side == -1 else (gcs[j], gcs[i])
+        b1 = c.add_ref(bend, name=f"loop_{tag}{pair}_b1")
+        b1.connect("o1", start.ports["o1"])
+        mid = c.add_ref(gf.components.straight(length=FIBRE_PITCH - 2 * turn), name=f"loop_{tag}{pair}_s")
+        mid.connect("o1", b1.ports["o2"])
+        b2 = c.add_ref(bend, name=f"loop_{tag}{pair}_b2")
+        b2.connect("o1", mid.ports["o2"])
+        if np.hypot(*(np.subtract(b2.ports["o2"].center, end.ports["o1"].center))) > 1e-3:
+            raise RuntimeError("fibre array: the loop-back U-turn does not land on its coupler")
         fibre_ports[f"loop_{tag}{pair}1"] = f"gc_{tag}{i}"
         fibre_ports[f"loop_{tag}{pair}2"] = f"gc_{tag}{j}"
     return gcs
@@ -244,11 +258,36 @@ def chip_netlist(chip) -> dict:
     return netlist
 
 
-def chip_circuit(chip, models=None):
-    """sax circuit function of :func:`chip_netlist` (through photrain's registry)."""
-    from photrain.circuits.netlist import circuit
+def chip_circuit(chip, models=None, *, cores: dict | None = None):
+    """sax circuit function ``f(*, wl) -> SDict`` of :func:`chip_netlist` (through photrain's registry).
 
-    return circuit(chip_netlist(chip), models, strict_settings=False, where="chip")
+    ``cores`` maps a core instance (``core`` of a mesh chip, ``row{r}`` of a bank chip) to its
+    heater settings: ``{"theta": (C, P), "phi": (C, P), "out_phase": (n,)}`` (rad, as
+    :func:`photrain.circuits.cells.mesh_instance_settings`) or ``{"delta_phase": (N,)}`` (rad at wl0).
+    They are bound into that instance's model here (array settings are not sax batch dimensions).
+    """
+    from photrain.circuits.netlist import circuit
+    from photrain.circuits.registry import get_models
+
+    models = get_models(models)
+    netlist = chip_netlist(chip)
+    instances = dict(netlist["instances"])
+    for name, phases in (cores or {}).items():
+        if name not in instances:
+            raise ValueError(f"cores: {name!r} is not an instance of this chip; its cores are "
+                             f"{sorted(k for k, v in instances.items() if v['component'] in ('weight_bank', 'clements_mesh'))}")
+        inst = instances[name]
+        base = models[inst["component"]]
+        geometry = dict(inst.get("settings") or {})
+
+        def bound(*, wl=1.55, _base=base, _fixed=(geometry, phases)):
+            return _base(wl=wl, **_fixed[0], **_fixed[1])
+
+        key = f"{inst['component']}__{name}"
+        models[key] = bound
+        instances[name] = {"component": key, "settings": {}}
+    netlist["instances"] = instances
+    return circuit(netlist, models, strict_settings=False, where="chip")
 
 
 def _adjacency(netlist) -> dict[str, str]:
@@ -302,3 +341,29 @@ def _params(model):
     import inspect
 
     return set(inspect.signature(model).parameters)
+
+
+def write_chip(kind: str, path, *, size: str | None = None):
+    """Build ``kind`` ('bank' with ``size`` 'CHANNELSxROWS', default 8x4; 'mesh' with ``size`` 'N', default 8)
+    and write its GDS to ``path``; returns the path."""
+    from pathlib import Path
+
+    if kind == "bank":
+        text = size or "8x4"
+        parts = text.lower().split("x")
+        if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
+            raise ValueError(f"--size {text!r}: a bank chip is CHANNELSxROWS with positive integers, e.g. 8x4")
+        chip = bank_chip(int(parts[0]), int(parts[1]))
+    elif kind == "mesh":
+        text = size or "8"
+        if not text.strip().isdigit() or int(text) < 2:
+            raise ValueError(f"--size {text!r}: a mesh chip takes its mode count N >= 2, e.g. 8")
+        chip = mesh_chip(int(text))
+    else:
+        raise ValueError(f"chip kind {kind!r} is not known; use 'bank' or 'mesh'")
+    path = Path(path)
+    if path.suffix.lower() not in (".gds", ".oas"):
+        raise ValueError(f"-o {str(path)!r}: write the chip as .gds or .oas")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chip.write_gds(path)
+    return path

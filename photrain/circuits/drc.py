@@ -174,7 +174,7 @@ def _check_heated(r, rule, d, regions):
     ep = r.edges().enclosing_check(sides, d, False, kdb.Region.Projection, 45, None, None)
     markers = _ep_markers(ep)
     dbu = regions["_dbu"]
-    along = r.edges().inside_part(wg).with_length(int(round(HEATER_EDGE_OVER_WG / dbu)), None)
+    along = r.edges().inside_part(wg).with_length(int(round(HEATER_EDGE_OVER_WG / dbu)), None, False)
     markers += [kdb.Polygon(e.bbox().enlarged(1, 1)) for e in along.each()]
     return markers
 

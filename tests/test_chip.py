@@ -1,0 +1,124 @@
+"""Chip assembly: every heater contact reaches its own pad, the chip is DRC-clean, and its extracted netlist
+equals the core model times the I/O paths (grating couplers and routing waveguides)."""
+
+import jax
+import jax.numpy as jnp
+import klayout.db as kdb
+import numpy as np
+import pytest
+
+from photrain.circuits.cells import bank_detuning_at_channels, weight_bank_geometry
+from photrain.circuits.chip import bank_chip, chip_circuit, io_paths, mesh_chip
+from photrain.circuits.drc import run_drc
+from photrain.circuits.gf_models import half_coupling_length, mesh_column_length
+from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
+from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.couplers import coupling_from_gap
+from photrain.models.grating_couplers import grating_coupler_transmission
+
+OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
+
+
+@pytest.fixture
+def f64():
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.fixture(scope="module")
+def mesh3():
+    return mesh_chip(3)
+
+
+@pytest.fixture(scope="module")
+def bank32():
+    return bank_chip(3, 2)
+
+
+def _nets(chip):
+    """Top-metal nets (merged M3 polygons) and the via2 count of each."""
+    layout, cell = chip.kcl.layout, chip.kdb_cell
+    m3 = kdb.Region(cell.begin_shapes_rec(layout.layer(49, 0))).merged()
+    via2 = kdb.Region(cell.begin_shapes_rec(layout.layer(43, 0)))
+    return [(net, via2.interacting(kdb.Region(net)).count()) for net in m3.each()]
+
+
+def _net_of(nets, x, y):
+    p = kdb.Point(int(round(x * 1000)), int(round(y * 1000)))
+    hits = [k for k, (net, _) in enumerate(nets) if net.inside(p)]
+    assert len(hits) == 1
+    return hits[0]
+
+
+@pytest.mark.parametrize("which", ["mesh3", "bank32"])
+def test_every_heater_contact_reaches_its_own_pad(which, request):
+    chip = request.getfixturevalue(which)
+    nets = _nets(chip)
+    pads = chip.info["pads"]
+    core = [r for r in chip.insts if r.name in ("core", "row0", "row1")]
+    contacts = {}
+    for ref in core:
+        for p in ref.ports:
+            if p.port_type == "electrical":
+                key = p.name if ref.name == "core" else f"r{ref.name[3:]}_{p.name}"
+                contacts[key] = p.center
+    assert sorted(pads.values()) == sorted(contacts)  # one pad per contact, all of them
+    assert len(nets) == len(pads)  # nothing else on top metal, no two contacts shorted
+    assert all(n_via == 1 for _, n_via in nets)  # each net lands on exactly one via stack
+    by_name = {r.name: r for r in chip.insts}
+    for pad, contact in pads.items():
+        c = by_name[pad].dcenter
+        assert _net_of(nets, c[0], c[1]) == _net_of(nets, *contacts[contact])
+
+
+@pytest.mark.parametrize("which", ["mesh3", "bank32"])
+def test_chips_are_drc_clean(which, request):
+    report = run_drc(request.getfixturevalue(which))
+    assert report.clean, report.summary()
+
+
+def test_mesh_chip_netlist_is_core_model_times_io(mesh3, f64):
+    n = 3
+    mesh = MZIMesh(n, column_length=mesh_column_length(), loss_db_per_cm=LOSS_DB_PER_CM)
+    k = float(coupling_from_gap(0.2, half_coupling_length(0.2)))
+    mesh.chip = mesh.chip._replace(coupling_1=jnp.full_like(mesh.chip.coupling_1, k),
+                                   coupling_2=jnp.full_like(mesh.chip.coupling_2, k))
+    settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(1)))
+    theta, phi, out = mesh.realised_phases(settings)
+    core = [i for i in mesh3.get_netlist()["instances"].values() if i["component"] == "clements_mesh"][0]
+    common = core["settings"]["output_gap"] + core["settings"]["heater_length"]
+    fn = chip_circuit(mesh3, cores={"core": {"theta": theta, "phi": phi, "out_phase": out}})
+    wl = 1.552
+    s = fn(wl=wl)
+    io = io_paths(mesh3, wl)
+    assert {io[f"in{m}"][0] for m in range(n)} == {f"in{m}" for m in range(n)}
+    # each I/O path: one coupler at its stated transmission, times routing waveguide loss (< 0.1 dB)
+    t_gc = float(grating_coupler_transmission(wl, wl0=1.55))
+    for _, amp in io.values():
+        assert 0.977 * t_gc < abs(amp) ** 2 <= t_gc
+    u = np.asarray(mesh.transfer(settings, wl)) * complex(propagation(wl, length=common, **OPTICS))
+    chip_s = np.array([[s[f"in{i}", f"out{o}"] for i in range(n)] for o in range(n)])
+    model = np.array([[io[f"out{o}"][1] * u[o, i] * io[f"in{i}"][1] for i in range(n)] for o in range(n)])
+    np.testing.assert_allclose(chip_s, model, atol=1e-9)
+    # the loop-back pairs: coupler to coupler, nothing else
+    assert abs(s["loop_ina1", "loop_ina2"]) ** 2 == pytest.approx(t_gc**2, rel=0.02)
+    assert abs(s["loop_outb1", "loop_outb2"]) ** 2 == pytest.approx(t_gc**2, rel=0.02)
+
+
+def test_bank_chip_netlist_is_bank_model_times_io(bank32, f64):
+    n = 3
+    geo = weight_bank_geometry(n)
+    bank = MRRWeightBank(n, 1, ring_lengths=geo["ring_lengths"], coupling=geo["coupling"], pitch=geo["bus_pitch"],
+                         max_detuning=1.0)
+    heaters = [np.array([0.0, 0.1, 0.2]), np.array([0.3, 0.05, 0.0])]
+    wl = np.asarray(bank.channels)
+    s = chip_circuit(bank32, cores={"row0": {"delta_phase": heaters[0]}, "row1": {"delta_phase": heaters[1]}})(wl=wl)
+    io = io_paths(bank32, wl)
+    for r in range(2):
+        drop, thru = bank.response(bank_detuning_at_channels(heaters[r], wl)[None, :])
+        d = drop[0] * propagation(wl, length=geo["port_lengths"]["drop"], **OPTICS)
+        t = thru[0] * propagation(wl, length=geo["port_lengths"]["through"], **OPTICS)
+        np.testing.assert_allclose(s[f"in{r}", f"drop{r}"], io[f"in{r}"][1] * d * io[f"drop{r}"][1], atol=1e-9)
+        np.testing.assert_allclose(s[f"in{r}", f"thru{r}"], io[f"in{r}"][1] * t * io[f"thru{r}"][1], atol=1e-9)
+    # rows do not talk to each other
+    assert np.abs(s["in0", "drop1"]).max() < 1e-12
