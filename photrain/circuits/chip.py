@@ -287,7 +287,11 @@ def chip_circuit(chip, models=None, *, cores: dict | None = None):
         models[key] = bound
         instances[name] = {"component": key, "settings": {}}
     netlist["instances"] = instances
-    return circuit(netlist, models, strict_settings=False, where="chip")
+    import inspect
+
+    if "strict_settings" in inspect.signature(circuit).parameters:  # layout-only settings (npoints ...) are fine here
+        return circuit(netlist, models, strict_settings=False, where="chip")
+    return circuit(netlist, models)
 
 
 def _adjacency(netlist) -> dict[str, str]:
