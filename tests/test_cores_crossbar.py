@@ -98,6 +98,12 @@ def test_adc_and_dac_quantisation():
     ideal = np.asarray(x @ w.T) * core.read_voltage / (xmax * float(s.w_per_siemens))
     inside = np.abs(ideal) < 0.25 * core.read_voltage * 32 * (core.g_max - core.g_min)
     assert np.all(np.abs(current - ideal)[inside] <= lsb / 2 * (1 + 1e-4))
+    ranged = CrossbarCore(16, 32, readout=CrossbarReadout(adc_bits=6, adc_range=1.5, noise=False))
+    i_r = np.asarray(ranged.matvec(x, s), np.float64) * core.read_voltage / (xmax * float(s.w_per_siemens))
+    fs = 1.5 * core.read_voltage * (core.g_max - core.g_min)  # full scale: 1.5 fully-on inputs
+    steps = (i_r + fs) / (2 * fs / 63)
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
+    assert np.max(np.abs(i_r)) == pytest.approx(fs) and np.any(np.abs(ideal) > fs)  # clips at the full scale
     dac = CrossbarCore(16, 32, readout=CrossbarReadout(dac_bits=3, noise=False))
     u = np.asarray(x) / xmax
     uq = np.round((u + 1) / (2 / 7)) * (2 / 7) - 1  # signed 3-bit DAC: 7 steps over [-1, 1]
@@ -133,6 +139,7 @@ def test_products_computed_in_an_rram_memory():
     (lambda: CrossbarCore(read_noise=-0.1), "read_noise"),
     (lambda: CrossbarCore(0, 4), "n_rows"),
     (lambda: CrossbarReadout(adc_headroom=0.0), "adc_headroom"),
+    (lambda: CrossbarReadout(adc_range=0.0), "adc_range"),
     (lambda: CrossbarReadout(power_per_channel=1e-3), "power_per_channel"),
     (lambda: CrossbarCore().program(jnp.ones(3)), "2-D"),
     (lambda: CrossbarCore().from_conductances(jnp.ones((2, 2)), jnp.ones((2, 3)), 1.0), "one shape"),

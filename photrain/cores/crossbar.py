@@ -28,8 +28,9 @@ Signal chain of one read (conventions of :class:`photrain.cores.readout.Readout`
   of the independent cell currents (:func:`photrain.models.detectors.photocurrent_variance`,
   Agrawal eqs. 4.4.5 and 4.4.8, with no dark current).
 * ADC: each tile's output current is quantised by a signed ``adc_bits`` ADC of
-  full scale adc_headroom x (largest possible differential current of a tile,
-  read_voltage x lines x (g_max - g_min)), then tiles' partial sums are added
+  full scale adc_headroom x read_voltage x (g_max - g_min) x (lines of a tile, the
+  largest possible current; or ``adc_range`` inputs, e.g. aihwkit's calibrated 20),
+  then tiles' partial sums are added
   digitally and scaled back to weight units: y = I / read_voltage x max|x| x w_per_siemens.
 
 Matrices larger than the physical array (``n_rows`` x ``n_cols``) are split
@@ -74,7 +75,11 @@ class CrossbarReadout:
     Attributes:
         dac_bits: input DAC resolution (None = ideal).
         adc_bits: output ADC resolution (None = ideal).
-        adc_headroom: ADC full scale as a fraction of the largest possible tile current.
+        adc_headroom: multiplies the ADC full scale (as in Readout).
+        adc_range: ADC full scale as the current of this many inputs at full read voltage on cells at
+            G+ - G- = g_max - g_min; None: the whole tile (the largest possible current, a worst-case design
+            that leaves typical outputs a few LSBs). aihwkit's calibrated choice is 20
+            (``PresetIOParameters.out_bound``: "how many fully-on inputs would saturate the output ADC").
         noise: master switch for read and TIA noise (with a key).
         tia_noise: TIA thermal and line shot noise on/off (conductance read noise stays).
         bandwidth: TIA noise bandwidth (Hz) = 1 / read time.
@@ -87,6 +92,7 @@ class CrossbarReadout:
     dac_bits: int | None = None
     adc_bits: int | None = None
     adc_headroom: float = 1.0
+    adc_range: float | None = None
     noise: bool = True
     tia_noise: bool = True
     bandwidth: float = 10e6
@@ -98,6 +104,9 @@ class CrossbarReadout:
         for name in ("adc_headroom", "bandwidth", "load_resistance"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"CrossbarReadout.{name} must be > 0; got {getattr(self, name)}")
+        if self.adc_range is not None and not self.adc_range > 0:
+            raise ValueError(f"CrossbarReadout.adc_range must be > 0 inputs (or None for the whole tile); "
+                             f"got {self.adc_range}")
         if self.temperature < 0:
             raise ValueError(f"CrossbarReadout.temperature must be >= 0 K; got {self.temperature}")
         if self.power_per_channel != 0:
@@ -244,6 +253,6 @@ class CrossbarCore:
         if key is not None and ro.noise and (self.read_noise > 0 or ro.tia_noise):
             var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
             current = current + jnp.sqrt(var) * jax.random.normal(key, current.shape, current.dtype)
-        full_scale = self.read_voltage * tile * (self.g_max - self.g_min)
+        full_scale = self.read_voltage * (tile if ro.adc_range is None else ro.adc_range) * (self.g_max - self.g_min)
         current = ro.digitise(current, full_scale).sum(axis=0)  # ADC per tile, partial sums added digitally
         return current / self.read_voltage * xmax * k
