@@ -1,5 +1,11 @@
 """RRAM (filamentary oxide memristor) differential pair with soft bounds and discrete conductance levels.
 
+The system this stands for: tantalum-oxide memristor crossbars trained in situ
+(Yi, Kendall, Williams & Kumar, Nat. Electron. 6, 45 (2023)). Their device
+figures were not available to us, so the defaults come from IBM aihwkit's
+``ReRamSBPresetDevice`` (a soft-bounds fit to RRAM data) or are assumed; the
+table below and :data:`SOURCES` say which.
+
 One weight is a pair of devices, W = w_per_siemens (G+ - G-). Each device
 follows the soft-bounds model (:func:`photrain.memory.base.soft_bound_pulses`):
 
@@ -69,7 +75,7 @@ range_dtod     0.15          aihwkit ReRamSBPresetDevice: 0.3 spread of each bou
 n_levels       64            assumed: 6-bit devices (see SOURCES)
 read_noise     0.01          assumed (see SOURCES)
 w_max          1.0           weight at G+ - G- = G_max - G_min (photrain convention)
-max_pulses     1000          assumed cap per update (about one full sweep of the range)
+max_pulses     1000          assumed cap per update (bounds the int32 pulse counter)
 =============  ============  ==============================================================
 """
 
