@@ -1,0 +1,69 @@
+"""Heater electrical model: resistance from drawn squares, P_pi closed form, V_pi, crosstalk from distance."""
+
+import numpy as np
+import pytest
+
+from photrain.circuits.cells import bank_ring, heater_straight
+from photrain.circuits.heater_layout import heater_design, mesh_crosstalk, ring_hold_power
+from photrain.models.heaters import (
+    DN_DT_SI,
+    SHEET_RESISTANCE,
+    THERMAL_CONDUCTANCE,
+    heater_p_pi,
+    heater_resistance,
+    thermal_crosstalk,
+    v_pi,
+)
+from photrain.models.phase_shifters import P_PI_THERMAL, thermal_phase
+
+
+def test_straight_heater_p_pi_is_the_closed_form_and_harris():
+    # P_pi = wl g L / (2 dn/dT L): a heater over its whole waveguide needs Harris et al.'s 24 mW at any length
+    for length in (20.0, 100.0, 500.0):
+        assert float(heater_p_pi(length)) == pytest.approx(P_PI_THERMAL, rel=1e-12)
+    # half the waveguide heated by the same resistor: twice the power; closed form by hand
+    p = float(heater_p_pi(100.0, 50.0, wl=1.55, dn_dt=DN_DT_SI))
+    assert p == pytest.approx(1.55e-6 * THERMAL_CONDUCTANCE * 100.0 / (2 * DN_DT_SI * 50.0), rel=1e-12)
+    assert p == pytest.approx(2 * P_PI_THERMAL, rel=1e-12)
+
+
+def test_drawn_heater_resistance_power_and_voltage():
+    cell = heater_straight(length=50.0)
+    d = heater_design(cell)
+    # 46 µm of 2.5 µm wide heater plus two leads: squares from the drawing, R = R_s x squares
+    assert d.squares == pytest.approx(cell.info["heater_squares"])
+    assert d.resistance == pytest.approx(SHEET_RESISTANCE * d.squares)
+    assert 18.0 < d.squares < 20.0
+    # V_pi^2 / R dissipates P_pi, and that power gives pi through the thermo-optic helper
+    assert float(v_pi(d.resistance, d.p_pi)) ** 2 / d.resistance == pytest.approx(d.p_pi, rel=1e-12)
+    assert float(thermal_phase(d.p_pi, p_pi=d.p_pi)) == pytest.approx(np.pi, rel=1e-12)
+    ring = heater_design(bank_ring())
+    assert ring.heated_length < 37.5  # part of the ~37 µm ring
+    assert ring.p_pi > P_PI_THERMAL  # the resistor is longer than the ring length it heats
+    assert ring_hold_power(mean_phase=np.pi) == pytest.approx(ring.p_pi)
+    assert float(heater_resistance(4.0, sheet_resistance=7.0)) == 28.0
+
+
+def test_thermal_crosstalk_falls_with_distance():
+    d = np.array([0.0, 5.0, 15.0, 30.0, 100.0])
+    x = np.asarray(thermal_crosstalk(d))
+    assert x[0] == pytest.approx(1.0)
+    assert np.all(np.diff(x) < 0) and x[-1] > 0
+    # far field ~ 1 / d^2 (image dipole): quadrupling going from 100 to 50 µm
+    assert float(thermal_crosstalk(50.0)) / float(thermal_crosstalk(100.0)) == pytest.approx(4.0, rel=0.02)
+    # a mesh column's neighbours (2 modes = 30 µm apart) get a few per cent
+    assert mesh_crosstalk(15.0) == pytest.approx(float(thermal_crosstalk(30.0)))
+    assert 0.001 < mesh_crosstalk() < 0.05
+
+
+def test_layout_crosstalk_feeds_the_mesh_core():
+    from photrain.cores import MZIMesh, haar_unitary
+
+    mesh = MZIMesh(4, crosstalk=mesh_crosstalk())
+    ideal = MZIMesh(4)
+    u = haar_unitary(4, np.random.default_rng(0))
+    s = mesh.program_unitary(u)
+    err = np.abs(np.asarray(mesh.transfer(s)) - np.asarray(ideal.transfer(s))).max()
+    assert 1e-4 < err < 0.5  # the drawn crosstalk perturbs the realised matrix
+    with pytest.raises(ValueError, match="heater"):
+        heater_design(type("C", (), {"info": {}, "name": "x"})())
