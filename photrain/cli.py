@@ -121,7 +121,8 @@ def cmd_train(args) -> int:
     from photrain.train import train
 
     config = _train_config(args)
-    results = train(config, args.out, resume=args.resume, progress=not args.quiet)
+    results = train(config, args.out, resume=args.resume, progress=not args.quiet, overwrite=args.overwrite,
+                    on_divergence=args.on_divergence)
     print(f"best validation {100 * results['best_val_acc']:.2f}% at epoch {results['best_epoch']}; "
           f"test {100 * results['test_acc_at_best_val']:.2f}%; "
           f"{results['mean_epoch_time_s']:.2f} s/epoch")
@@ -267,7 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
-    p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from --out/checkpoint.npz (a larger --epochs extends a finished run)")
+    p.add_argument("--overwrite", action="store_true", help="replace another run's checkpoint and results in --out")
+    p.add_argument("--on-divergence", choices=("stop", "warn"), default="stop",
+                   help="when the loss exceeds 20x its initial value or the weights leave the memory's range 1000x: "
+                        "stop (default) or warn and go on (a NaN loss always stops)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 

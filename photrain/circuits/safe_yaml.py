@@ -106,9 +106,13 @@ def _flow_depth(raw: bytes) -> int:
     """Deepest bracket nesting of ``raw`` (brackets inside quotes counted too: an upper bound), in one pass."""
     if raw.count(b"[") + raw.count(b"{") <= MAX_FLOW_DEPTH:
         return 0
-    b = np.frombuffer(raw, dtype=np.uint8)
-    step = ((b == ord("[")) | (b == ord("{"))).astype(np.int32) - ((b == ord("]")) | (b == ord("}")))
-    return int(np.cumsum(step).max(initial=0))
+    depth = deepest = 0
+    for i in range(0, len(raw), 1 << 16):  # 64 kB at a time: a few MB of brackets stay a few hundred kB of memory
+        b = np.frombuffer(raw, dtype=np.uint8, count=min(1 << 16, len(raw) - i), offset=i)
+        step = ((b == ord("[")) | (b == ord("{"))).astype(np.int32) - ((b == ord("]")) | (b == ord("}")))
+        levels = depth + np.cumsum(step)
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,19 +17,28 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def save_checkpoint(path: Path, *, config, epoch: int, state, best, history: list, ledger) -> None:
-    """Write a checkpoint atomically. ``state``: any pytree (the controller's HubState); ``best``: [(W, b)]."""
-    meta = json.dumps({"config": asdict(config), "epoch": epoch, "history": history, "ledger": ledger.as_dict()})
+def save_checkpoint(path: Path, *, config, epoch: int, state, best, history: list, ledger, run_id: str | None = None,
+                    extra: dict | None = None) -> None:
+    """Write a checkpoint atomically (a unique temporary name per writer, then rename).
+
+    ``state``: any pytree (the controller's HubState); ``best``: [(W, b)]; ``run_id``: the run that owns
+    the folder (also in its results.json); ``extra``: more JSON metadata (e.g. the run's initial loss).
+    """
+    meta = json.dumps({"config": asdict(config), "epoch": epoch, "history": history, "ledger": ledger.as_dict(),
+                       "run_id": run_id, **(extra or {})})
     arrays = {f"state{i}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(state))}
     for i, (w, b) in enumerate(best):
         arrays[f"best{i}_w"], arrays[f"best{i}_b"] = np.asarray(w), np.asarray(b)
     arrays["meta"] = np.array(meta)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_checkpoint(path: Path, template=None) -> dict:

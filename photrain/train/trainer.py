@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import resource
+import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -21,13 +21,48 @@ from photrain.train.eqprop import eqprop_accuracy, init_eqprop
 from photrain.train.network import accuracy as mlp_accuracy
 from photrain.train.network import init_mlp
 from photrain.train.plots import plot_learning_curve
+from photrain.train.run_folder import claim_run_folder, write_json_atomic
 from photrain.train.steps import BACKWARD, eqprop_ledger, make_step
 
 __all__ = ["OpticalConfig", "TrainConfig", "TrainingDiverged", "train", "make_run_controller"]
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint is kept."""
+    """The loss became NaN/inf or grew past a multiple of its initial value, or the weights left the memory's range."""
+
+
+#: A run has diverged when its loss exceeds this multiple of the run's first batch loss ...
+DIVERGENCE_FACTOR = 20.0
+#: ... or a layer's weights exceed this multiple of the memory's range (w_max; the initial weights' peak for float).
+WEIGHT_RANGE_FACTOR = 1e3
+
+
+def _weight_limits(ctrl, weights) -> list[float]:
+    w_max = float(getattr(ctrl.memory, "w_max", float("inf")))
+    return [WEIGHT_RANGE_FACTOR * (w_max if np.isfinite(w_max) else max(float(jnp.max(jnp.abs(w))), 1e-3))
+            for w, _ in weights]
+
+
+def _divergence(losses: np.ndarray, initial: float, factor: float, weights, limits) -> tuple[int, str] | None:
+    """(batch index in the chunk, what) of the first sign of divergence in a chunk, or None."""
+    if factor > 0 and initial is not None:
+        over = np.nonzero(losses > factor * max(initial, 1e-3))[0]
+        if over.size:
+            return int(over[0]), f"loss {losses[over[0]]:.4g} is more than {factor:g}x its initial {initial:.4g}"
+    for i, ((w, b), lim) in enumerate(zip(weights, limits, strict=True)):
+        peak = max(float(jnp.max(jnp.abs(w))), float(jnp.max(jnp.abs(b))))
+        if not peak <= lim:
+            return len(losses) - 1, f"layer {i + 1} weights reach {peak:.3g}, {peak / lim * WEIGHT_RANGE_FACTOR:.3g}x the " \
+                                    "memory's range"
+    return None
+
+
+def _diverged_message(what: str, epoch: int, batch: int, config, ckpt: Path) -> str:
+    kept = (f"the checkpoint of epoch {epoch} is kept at {ckpt}" if ckpt.exists()
+            else "no checkpoint was written (it diverged in its first epoch)")
+    suggested = min(config.lr / 10, TrainConfig.lr)  # 10x lower, and no higher than the default
+    return (f"training diverged at epoch {epoch + 1}, batch {batch}: {what}; {kept}. "
+            f"Lower --lr, e.g. --lr {suggested:g} (with --overwrite), or check the input data")
 
 
 def standardized(data: Dataset) -> Dataset:
@@ -76,20 +111,33 @@ def make_chunk_fn(config: TrainConfig, ctrl):
 
 
 def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, progress: bool = True,
-          stop_after_epoch: int | None = None) -> dict:
+          stop_after_epoch: int | None = None, overwrite: bool = False, on_divergence: str = "stop",
+          divergence_factor: float = DIVERGENCE_FACTOR) -> dict:
     """Train, checkpointing every epoch to ``out_dir/checkpoint.npz``; returns the results dict.
 
     With ``resume`` the run continues from the checkpoint and ends with the same
-    weights as an uninterrupted run (all randomness is keyed by seed, epoch and step).
-    ``stop_after_epoch`` stops early (to test resumption).
+    weights as an uninterrupted run (all randomness is keyed by seed, epoch and step);
+    a larger ``config.epochs`` extends a finished run. ``stop_after_epoch`` stops
+    early (to test resumption). The run owns ``out_dir`` (:mod:`photrain.train.run_folder`):
+    a second run into it is refused, and so is a new run over another run's checkpoint
+    unless ``overwrite``. Divergence (loss above ``divergence_factor`` x its initial value,
+    weights 1000x beyond the memory's range) raises :class:`TrainingDiverged`, or only
+    warns with ``on_divergence='warn'``; a NaN/inf loss always stops.
     """
-    from tqdm.auto import tqdm
-
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint.npz"
     if resume and not ckpt.exists():
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt}; run without --resume to start")
+    if on_divergence not in ("stop", "warn"):
+        raise ValueError(f"on_divergence must be 'stop' or 'warn'; got {on_divergence!r}")
+    with claim_run_folder(out, resume=resume, overwrite=overwrite) as run_id:
+        return _run(config, out, ckpt, run_id, resume=resume, progress=progress, stop_after_epoch=stop_after_epoch,
+                    on_divergence=on_divergence, divergence_factor=divergence_factor)
+
+
+def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: bool, progress: bool,
+         stop_after_epoch: int | None, on_divergence: str, divergence_factor: float) -> dict:
+    from tqdm.auto import tqdm
     data = load_dataset(config.dataset, config.data_dir)
     if config.standardize:
         data = standardized(data)
@@ -103,14 +151,20 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     accuracy = run_accuracy(config)
     hs = ctrl.init(params, jax.random.fold_in(k_init, 1))
     best, start_epoch, history, ledger = ctrl.weights(hs), 0, [], Ledger()
+    limits, initial_loss = _weight_limits(ctrl, best), None
     if resume:
         saved = load_checkpoint(ckpt, template=hs)
         saved_config = TrainConfig.from_dict(saved["config"])
-        if saved_config != config:
-            diff = {k: (v, getattr(config, k)) for k, v in asdict(saved_config).items() if asdict(config)[k] != v}
+        if replace(saved_config, epochs=config.epochs) != config:  # --epochs may extend a run
+            diff = {k: (v, getattr(config, k)) for k, v in asdict(saved_config).items()
+                    if asdict(config)[k] != v and k != "epochs"}
             raise ValueError(f"--resume with a different configuration than the checkpoint's: {diff}")
+        if saved["epoch"] > config.epochs:
+            raise ValueError(f"--resume --epochs {config.epochs}: the checkpoint in {ckpt.parent} has already done "
+                             f"{saved['epoch']} epochs; pass --epochs {saved['epoch'] + 1} or more to extend it")
         hs, best, start_epoch, history = saved["state"], saved["best"], saved["epoch"], saved["history"]
         ledger = Ledger(**saved["ledger"])
+        initial_loss = saved.get("initial_loss")
     compiled = ctrl.compile_feedback(alg.init_feedback(k_fb, sizes))
     if not resume:
         ledger.add(ctrl.feedback_ledger(sizes))
@@ -119,6 +173,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
     n_batches = len(data.x_train) // config.batch_size
     best_val = max([h["val_acc"] for h in history], default=-1.0)
     last_epoch = config.epochs if stop_after_epoch is None else min(config.epochs, stop_after_epoch)
+    warned = False
     for epoch in range(start_epoch, last_epoch):
         order = (np.random.default_rng([config.seed, epoch]).permutation(len(data.x_train)) if config.shuffle
                  else np.arange(len(data.x_train)))[: n_batches * config.batch_size]
@@ -136,10 +191,19 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
             if not np.all(np.isfinite(chunk_losses)):
                 bar.close()
                 bad = c0 + int(np.argmin(np.isfinite(chunk_losses)))
-                raise TrainingDiverged(
-                    f"loss became {chunk_losses[~np.isfinite(chunk_losses)][0]} at epoch {epoch + 1}, batch {bad + 1}; "
-                    f"stopped. The last good checkpoint (end of epoch {epoch}) is kept at {ckpt}. "
-                    "Lower --lr or check the input data.")
+                raise TrainingDiverged(_diverged_message(
+                    f"the loss became {chunk_losses[~np.isfinite(chunk_losses)][0]}", epoch, bad + 1, config, ckpt))
+            if initial_loss is None and chunk_losses.size:
+                initial_loss = float(chunk_losses[0])
+            sign = _divergence(chunk_losses, initial_loss, divergence_factor, ctrl.weights(new_hs), limits)
+            if sign is not None:
+                message = _diverged_message(sign[1], epoch, c0 + sign[0] + 1, config, ckpt)
+                if on_divergence == "stop":
+                    bar.close()
+                    raise TrainingDiverged(message)
+                if not warned:
+                    tqdm.write(f"photrain: warning: {message}", file=sys.stderr)
+                    warned = True
             hs = new_hs
             events += np.array([np.asarray(c, dtype=np.int64).sum() for c in counts])
             losses.extend(chunk_losses.tolist())
@@ -160,9 +224,10 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
             h = history[-1]
             print(f"epoch {h['epoch']:3d}/{config.epochs}  loss {h['loss']:.4f}  val {100 * val_acc:6.2f}%  "
                   f"test {100 * test_acc:6.2f}%  {h['samples_per_s']:8.0f} samples/s", flush=True)
-        save_checkpoint(ckpt, config=config, epoch=epoch + 1, state=hs, best=best, history=history, ledger=ledger)
-    results = summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy)
-    (out / "results.json").write_text(json.dumps(results, indent=2))
+        save_checkpoint(ckpt, config=config, epoch=epoch + 1, state=hs, best=best, history=history, ledger=ledger,
+                        run_id=run_id, extra={"initial_loss": initial_loss})
+    results = {"run_id": run_id, **summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy)}
+    write_json_atomic(out / "results.json", results)
     if history:
         plot_learning_curve(history, out / "learning_curve.png", title=f"{config.algorithm} on {config.dataset}")
     results["params"] = ctrl.weights(hs)
