@@ -162,3 +162,60 @@ def test_heater_dac_bits_bound_the_weight_error():
     assert 10 < errs[4] / errs[8] < 25  # the error follows the LSB (x16 for 4 bits)
     with pytest.raises(ValueError, match="heater_bits"):
         MRRWeightBank(8, 8, heater_bits=0)
+
+
+def _noise_only(receiver):
+    return Readout(receiver=receiver, power_per_channel=1e-5, bandwidth=10e9)  # weak light: shot and thermal matter
+
+
+def test_integrating_receiver_variance_is_the_closed_form_sum():
+    from photrain.constants import K_B, Q_E
+
+    ro = _noise_only("integrating")
+    bank = MRRWeightBank(4, 3, signed="offset", readout=ro)
+    rng = np.random.default_rng(0)
+    w = jax.numpy.asarray(rng.uniform(-1, 1, (3, 12)))
+    x1 = rng.uniform(-1, 1, 12)
+    blocks = bank.program_blocks(w)
+    assert np.ptp(np.asarray(blocks.scale), axis=1).max() == 0  # one scale per row over its blocks
+    n = 40_000
+    x = jax.numpy.asarray(np.broadcast_to(x1, (n, 12)))
+    y = np.asarray(blocked_matvec(x, blocks, jax.random.PRNGKey(0), readout=ro, rows_per_bank=3, floor=bank.floor,
+                                  signed="offset"))
+    np.testing.assert_allclose(y.mean(axis=0), x1 @ np.asarray(w).T, atol=6 * y.std(axis=0).max() / np.sqrt(n))
+    # closed form: every block's read adds 2 q (R (P+ + P-) + 2 I_d) B + 4 k T B / R_L; y = 2 I / (R p (1 - f)) xmax scale
+    p_row = ro.power_per_channel / 3
+    u = (x1 / np.abs(x1).max() + 1) / 2
+    power = p_row * (bank.floor + (1 - bank.floor) * u)
+    total = (np.asarray(blocks.t_drop) + np.asarray(blocks.t_thru)).reshape(3, 12)
+    var_i = (2 * Q_E * ro.responsivity * ro.bandwidth * total @ power
+             + 3 * (4 * Q_E * ro.dark_current * ro.bandwidth + 4 * K_B * ro.temperature * ro.bandwidth / ro.load_resistance))
+    gain = 2 / (ro.responsivity * p_row * (1 - bank.floor)) * np.abs(x1).max() * np.asarray(blocks.scale)[:, 0]
+    expected = var_i * gain**2
+    np.testing.assert_allclose(y.var(axis=0), expected, rtol=5 * np.sqrt(2 / n))
+    # the per-block receiver with the same scales and DAC full scale has the same total variance (three draws)
+    per_block = Readout(receiver="per-block", power_per_channel=1e-5, bandwidth=10e9)
+    xs = np.broadcast_to(np.tile(x1[:4], 3), (n, 12))  # equal |x|max in every block
+    xs1 = xs[0]
+    yb = np.asarray(blocked_matvec(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(1), readout=per_block,
+                                   rows_per_bank=3, floor=bank.floor, signed="offset"))
+    yi = np.asarray(blocked_matvec(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(2), readout=ro,
+                                   rows_per_bank=3, floor=bank.floor, signed="offset"))
+    np.testing.assert_allclose(yb.var(axis=0), yi.var(axis=0), rtol=8 * np.sqrt(2 / n))
+    np.testing.assert_allclose(yb.mean(axis=0), xs1 @ np.asarray(w).T, atol=6 * yb.std(axis=0).max() / np.sqrt(n))
+
+
+def test_integrating_receiver_adc_and_fast_noise_switch():
+    rng = np.random.default_rng(1)
+    w = jax.numpy.asarray(rng.normal(size=(16, 40)))
+    x = jax.numpy.asarray(rng.normal(size=(64, 40)))
+    ideal = x @ w.T
+    for fast in (True, False):
+        ro = Readout(receiver="integrating", adc_bits=10, dac_bits=8, rin_db_hz=-150.0, fast_noise=fast)
+        bank = MRRWeightBank(10, 16, signed="offset", readout=ro)
+        y = blocked_matvec(x, bank.program_blocks(w), jax.random.PRNGKey(3), readout=ro, rows_per_bank=16,
+                           floor=bank.floor, signed="offset")
+        err = float(np.sqrt(np.mean((np.asarray(y) - ideal) ** 2)) / np.abs(ideal).max())
+        assert 1e-4 < err < 0.03, err  # converters and noise are in, the product is still the product
+    with pytest.raises(ValueError, match="receiver must be one of"):
+        Readout(receiver="sampling")
