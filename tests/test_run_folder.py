@@ -140,3 +140,15 @@ def test_divergence_in_a_later_epoch_keeps_the_checkpoint_and_warn_mode_goes_on(
     assert results["epochs_run"] == 2
     err = capsys.readouterr().err
     assert err.count("photrain: warning: training diverged at epoch 2, batch 4") == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated zip", b"not a checkpoint at all"])
+def test_corrupt_checkpoint_is_named_and_kept(tmp_path, capsys, content):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoint.npz").write_bytes(content)
+    rc = main(["train", "--dataset", "digits", "--hidden", "8", "--epochs", "1", "--out", str(out), "--resume", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "checkpoint.npz is not a readable photrain checkpoint" in err and "--overwrite" in err
+    assert (out / "checkpoint.npz").read_bytes() == content and not (out / LOCK_NAME).exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -47,9 +48,13 @@ def load_checkpoint(path: Path, template=None) -> dict:
     ``template``: a pytree of the state's structure (a freshly initialised controller state);
     without it ``state`` is the list of leaves.
     """
-    with np.load(path, allow_pickle=False) as z:
-        arrays = dict(z)
-    meta = json.loads(str(arrays.pop("meta")))
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = dict(z)
+        meta = json.loads(str(arrays.pop("meta")))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"{path} is not a readable photrain checkpoint ({type(err).__name__}: {err}); "
+                         "delete it, or start again with --overwrite") from err
     n_best = sum(1 for k in arrays if k.startswith("best") and k.endswith("_w"))
     best = [(jnp.asarray(arrays[f"best{i}_w"]), jnp.asarray(arrays[f"best{i}_b"])) for i in range(n_best)]
     leaves = [jnp.asarray(arrays[f"state{i}"]) for i in range(sum(1 for k in arrays if k.startswith("state")))]

@@ -20,6 +20,7 @@ import os
 import socket
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ def checkpoint_meta(path: Path) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             return json.loads(str(z["meta"]))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 
 
