@@ -223,9 +223,11 @@ def test_3t1c_transfer_preserves_weight_within_tolerance():
     s = s._replace(g_cap=s.g_cap + 0.3 * m.cap_g_max * jax.random.uniform(KEY, (16, 16), minval=-1, maxval=1))
     w0 = m.read(s)
     t = jax.jit(m.transfer)(s, jax.random.PRNGKey(1))
-    tol = m.tune_tolerance * m.gain * m.weight_per_siemens
-    assert float(jnp.max(jnp.abs(m.read(t) - w0))) <= tol * 1.001
-    np.testing.assert_allclose(t.g_cap, m.g_ref)
+    # the pair takes the weight to within its tuning tolerance; the residual stays on the capacitor,
+    # so the weight itself is preserved to float32 rounding and the capacitor is (nearly) reset
+    np.testing.assert_allclose(m.read(t), w0, atol=1e-6)
+    assert float(jnp.max(jnp.abs(m.msp(t) - w0))) <= m.tune_tolerance * m.gain * m.weight_per_siemens * 1.001
+    assert float(jnp.max(jnp.abs(t.g_cap - m.g_ref))) <= m.gain * m.tune_tolerance * 1.001
     assert float(t.polarity) == -1.0 and int(t.counts.transfers) == 256 and int(t.counts.pulses) > 256
     keep = PCM3T1CMemory(polarity_inversion=False).transfer(s, jax.random.PRNGKey(1))
     assert float(keep.polarity) == 1.0

@@ -24,7 +24,8 @@ value adopted here), p = +-1 the polarity bit of the array.
   W_LSP = p (g - g_ref) / F (in MSP siemens), RESETs pairs that are saturated
   (refresh, as :class:`~photrain.memory.pcm.PCMMemory`), tunes G+ - G- to
   (G+ - G-) + W_LSP by closed-loop SET pulses (:func:`~photrain.memory.pcm.tune_pair`,
-  fixed iteration budget, within ``tune_tolerance``), resets g to g_ref and, with
+  fixed iteration budget, within ``tune_tolerance``), resets g to g_ref plus the tuning
+  residual (what the pair could not take stays on the capacitor) and, with
   ``polarity_inversion``, flips p. With p flipped, the same up/down asymmetry biases
   the next interval's weight updates the other way, so it cancels over two transfers
   (Ambrogio et al. 2018, 'polarity inversion').
@@ -212,7 +213,11 @@ class PCM3T1CMemory(PCMMemory):
         return state._replace(g_cap=state.g_cap * jnp.exp(-jnp.asarray(seconds, jnp.float32) / self.leak_tau))
 
     def transfer(self, state, key=None) -> PCM3T1CState:
-        """Move the LSP into the PCM pair (closed-loop tuning), reset g to g_ref, flip p (if enabled).
+        """Move the LSP into the PCM pair (closed-loop tuning), reset g, flip p (if enabled).
+
+        g is reset to g_ref plus the tuning residual (the part of the weight inside the pair's tuning
+        tolerance, written by the capacitor's own closed loop, as at :meth:`init`): a transfer moves the
+        weight, it does not round it to the PCM's precision.
 
         Saturated pairs (past ``refresh_threshold``) are RESET first and tuned from g_min.
         """
@@ -223,12 +228,15 @@ class PCM3T1CMemory(PCMMemory):
         g_pos, g_neg, n = tune_pair(g_pos, g_neg, target, self.pair_params(state), key, **self._tune_kw())
         n_reset = 2 * sat.astype(jnp.int32)
         size = math.prod(state.g_cap.shape)
-        flip = -1.0 if self.polarity_inversion else 1.0
+        polarity = state.polarity * (-1.0 if self.polarity_inversion else 1.0)
+        # what the pair could not take (inside the tuning tolerance) stays on the capacitor, under the new polarity:
+        # k p' (g' - g_ref) = F k (target - (G+ - G-))
+        g_cap = jnp.clip(self.g_ref + polarity * self.gain * (target - (g_pos - g_neg)), 0.0, self.cap_g_max)
         return state._replace(
             g_pos=g_pos, g_neg=g_neg,
             age_pos=jnp.where(g_pos != state.g_pos, 0.0, state.age_pos),
             age_neg=jnp.where(g_neg != state.g_neg, 0.0, state.age_neg),
-            g_cap=jnp.full_like(state.g_cap, self.g_ref), polarity=state.polarity * flip,
+            g_cap=g_cap, polarity=polarity,
             counts=add_counts(state.counts, pulses=jnp.sum(n) + jnp.sum(n_reset) + size, transfers=size,
                               refreshes=n_reset))
 
