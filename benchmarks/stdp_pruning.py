@@ -69,11 +69,11 @@ def present(img):
     P.rates = 0*Hz
     net.run(150*ms)
 present(x[0])  # build and compile once (not timed)
-t = time.perf_counter()
+t0 = time.perf_counter()
 for i in range(1, n_img + 1):
     present(x[i])
-dt = time.perf_counter() - t
-print(json.dumps({"images": n_img, "seconds": dt, "images_per_s": n_img / dt, "spikes": int(M.num_spikes)}))
+elapsed = time.perf_counter() - t0
+print(json.dumps({"images": n_img, "seconds": elapsed, "images_per_s": n_img / elapsed, "spikes": int(M.num_spikes)}))
 '''
 
 

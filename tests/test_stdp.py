@@ -18,7 +18,7 @@ from photrain.train.spiking import (
     stdp_dw,
     train_stdp,
 )
-from photrain.train.spiking_prune import prune_row
+from photrain.train.spiking_prune import n_pruned, prune_row
 
 ETA, LTD = 0.1, 1.0
 
@@ -145,7 +145,7 @@ def test_pruned_weights_are_frozen_at_their_constant(digits, mode, value):
 
 def test_prune_row_threshold_is_the_quantile():
     w = jnp.array([0.3, -0.2, 0.9, -0.8, 0.0, 0.5, 0.7])  # last entry: bias, never pruned
-    mask = np.asarray(prune_row(w, 0.5, 6))
+    mask = np.asarray(prune_row(w, n_pruned(0.5, 6), 6))
     np.testing.assert_array_equal(mask, [False, True, False, True, True, False, False])
 
 

@@ -47,17 +47,18 @@ the currents sum_i w_ki x_i for on/off inputs x (last channel: the bias, always 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.train.spiking_prune import check_pruning, prune_row, pruned_value
+from photrain.train.spiking_prune import check_pruning, n_pruned, prune_row
 
 F32 = jnp.float32
 
@@ -214,6 +215,7 @@ class Synapses(NamedTuple):
     drain: Callable[[Any], Any] | None = None
 
 
+@functools.lru_cache(maxsize=8)
 def digital_synapses(w_min: float = -1.0, w_max: float = 1.0) -> Synapses:
     """Float32 weights in a plain array, clipped to [w_min, w_max] on every write; integration spikes @ W.T."""
     return Synapses(
@@ -259,11 +261,14 @@ def _set_row(state, k, row_state):
     return jax.tree_util.tree_map(lambda a, r: a.at[k].set(r) if jnp.ndim(a) >= 1 else r, state, row_state)
 
 
-def _step_factory(cfg: STDPConfig, syn: Synapses, n_in: int):
+def _step_factory(cfg: STDPConfig, syn: Synapses, n_in: int, n_prune=None, soft_value=None):
+    """The scan body over time steps. ``n_prune`` (synapses frozen per matured row) and ``soft_value`` may be
+    traced (one compilation serves every pruned fraction); the pruning *mode* is static."""
     K, N = cfg.neurons, n_in + 1
     win = cfg.window_steps
     prune_on = cfg.prune != "none"
-    target = pruned_value(cfg.prune, cfg.soft_value)
+    n_prune = n_pruned(cfg.prune_fraction, n_in) if n_prune is None else n_prune
+    target = 0.0 if cfg.prune == "hard" else (cfg.soft_value if soft_value is None else soft_value)
 
     def on_spike(carry, x_full, key):
         net, since = carry
@@ -287,7 +292,7 @@ def _step_factory(cfg: STDPConfig, syn: Synapses, n_in: int):
             def prune(net):
                 row_state = _row(net.syn, k)
                 row = syn.read(row_state)
-                mask = prune_row(row, cfg.prune_fraction, n_in)
+                mask = prune_row(row, n_prune, n_in)
                 state = _set_row(net.syn, k, syn.program(row_state, mask, target, k4))
                 return net._replace(syn=state, frozen=net.frozen.at[k].set(mask),
                                     writes=net.writes + mask.sum(dtype=jnp.int32))
@@ -305,18 +310,34 @@ def _step_factory(cfg: STDPConfig, syn: Synapses, n_in: int):
     return step
 
 
+def _static(cfg: STDPConfig) -> STDPConfig:
+    """The configuration with everything that does not change the compiled simulation set to one value
+    (the pruning mode stays: it decides which code runs)."""
+    soft = cfg.w_min if cfg.w_min != 0 else cfg.w_max
+    return replace(cfg, prune_fraction=0.5 if cfg.prune != "none" else 0.0, soft_value=soft, seed=0, epochs=1,
+                   assign_images=None, eval_batch=1, chunk=1)
+
+
 def make_train_chunk(cfg: STDPConfig, syn: Synapses, n_in: int):
-    """Jitted ``(net, images (B, n_in), key, valid (B,)) -> net``: B presentations in sequence, T time steps
-    each; images with ``valid`` False are skipped (padding, so every chunk has one shape)."""
-    step = _step_factory(cfg, syn, n_in)
+    """``(net, images (B, n_in), key, valid (B,)) -> net``: B presentations in sequence, T time steps each;
+    images with ``valid`` False are skipped (padding, so every chunk has one shape). Compiled once per
+    :func:`_static` configuration (pruned fraction and soft value are arguments)."""
+    jitted = _train_chunk(_static(cfg), syn, n_in)
+    n_prune = jnp.int32(n_pruned(cfg.prune_fraction, n_in))
+    value = jnp.float32(cfg.soft_value)
+    return lambda net, images, key, valid: jitted(net, images, key, valid, n_prune, value)
+
+
+@functools.lru_cache(maxsize=32)
+def _train_chunk(cfg: STDPConfig, syn: Synapses, n_in: int):
     T = cfg.steps
     p_out = -math.expm1(-cfg.out_rate * cfg.dt)
 
-    def present(net, xs):
+    def present(net, xs, step):
         img, key, valid = xs
-        return jax.lax.cond(valid, present_one, lambda n, i, k: n, net, img, key), None
+        return jax.lax.cond(valid, lambda n, i, k: present_one(n, i, k, step), lambda n, i, k: n, net, img, key), None
 
-    def present_one(net, img, key):
+    def present_one(net, img, key, step):
         k_in, k_out, k_steps = jax.random.split(key, 3)
         spk = poisson_spikes(k_in, img, T, cfg.rate_max, cfg.dt)
         fire = jax.random.bernoulli(k_out, p_out, (T,))
@@ -325,15 +346,23 @@ def make_train_chunk(cfg: STDPConfig, syn: Synapses, n_in: int):
         return net
 
     @jax.jit
-    def chunk(net, images, key, valid):
+    def chunk(net, images, key, valid, n_prune, soft_value):
+        step = _step_factory(cfg, syn, n_in, n_prune, soft_value)
         net = net._replace(writes=jnp.int32(0), saved=jnp.int32(0))
-        net, _ = jax.lax.scan(present, net, (images, jax.random.split(key, images.shape[0]), valid))
+        net, _ = jax.lax.scan(lambda n, xs: present(n, xs, step), net,
+                              (images, jax.random.split(key, images.shape[0]), valid))
         return net
 
     return chunk
 
 
 def make_responses(cfg: STDPConfig, syn: Synapses, n_in: int):
+    """Jitted responses (below), compiled once per :func:`_static` configuration."""
+    return _responses(replace(_static(cfg), prune="none", prune_fraction=0.0), syn, n_in)
+
+
+@functools.lru_cache(maxsize=32)
+def _responses(cfg: STDPConfig, syn: Synapses, n_in: int):
     """Jitted ``(syn_state, theta, images (B, n_in), key) -> counts (B, K)`` with frozen weights.
 
     The WTA's output spike times (rate ``eval_rate``) are shared across the batch; the winner of each

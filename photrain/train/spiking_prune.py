@@ -42,14 +42,18 @@ def check_pruning(mode: str, fraction: float, mature_spikes: int, soft_value: fl
                          "(a zero constant is conventional pruning: use prune='hard')")
 
 
-def prune_row(w_row, fraction: float, n_prunable: int):
+def n_pruned(fraction: float, n_prunable: int) -> int:
+    """Synapses frozen in a matured row: round(fraction x n_prunable)."""
+    return int(round(fraction * n_prunable))
+
+
+def prune_row(w_row, n_prune, n_prunable: int):
     """Boolean mask of the synapses to freeze in one matured row.
 
     w_row: the neuron's weights (inputs then bias); only the first ``n_prunable`` (the inputs) can be
-    pruned. The threshold is the ``fraction`` quantile of those weights; the ``round(fraction * n)``
-    smallest are pruned (ties broken by index, so the count is exact).
+    pruned. The threshold is the ``prune_fraction`` quantile of those weights: the ``n_prune`` =
+    :func:`n_pruned` smallest are pruned (ties broken by index, so the count is exact; may be traced).
     """
-    n_prune = int(round(fraction * n_prunable))
     order = jnp.argsort(w_row[:n_prunable], stable=True)
     rank = jnp.zeros(n_prunable, jnp.int32).at[order].set(jnp.arange(n_prunable, dtype=jnp.int32))
     mask = rank < n_prune

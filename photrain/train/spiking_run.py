@@ -56,7 +56,7 @@ def controller_synapses(ctrl, *, program_pulses: int | None = None) -> Synapses:
             (*jnp.shape(x)[:-1], -1)).astype(F32)
 
     def program(s, mask, value, key):
-        if value == 0.0:
+        if isinstance(value, int | float) and value == 0.0:  # conventional pruning (a static zero)
             m = mem.freeze(s.mem, mask) if hasattr(mem, "freeze") else s.mem
             return MemorySynapses(m, s.cut | mask)
         m = s.mem
