@@ -53,28 +53,78 @@ def _plot_suffixes() -> set[str]:
 
 def cmd_simulate(args) -> int:
     from photrain.circuits import load_circuit, plot_sweep, sweep
-    from photrain.circuits.sweep import parse_wl_range
+    from photrain.circuits.sweep import default_wl_range, lit_pairs, parse_wl_range
 
     # Everything the arguments alone can refuse is refused before the circuit is built.
-    wl = parse_wl_range(args.wl, max_points=args.max_points)
+    wl = parse_wl_range(args.wl, max_points=args.max_points) if args.wl is not None else None
     port_pairs = _port_pairs(args.ports)
     _check_output(args.plot, "--plot", [args.circuit], _plot_suffixes())
+    _check_output(args.touchstone, "--touchstone", [args.circuit])
+    if args.touchstone:
+        from photrain.circuits.touchstone import _port_count_of_path
+
+        if _port_count_of_path(Path(args.touchstone)) is None:
+            raise ValueError(f"--touchstone {args.touchstone!r} must end in .sNp (N = number of ports), e.g. out.s4p")
     _, func = load_circuit(args.circuit, max_instances=args.max_instances)
+    if args.touchstone:
+        import sax
+
+        n = len(sax.get_ports(func(wl=1.55)))
+        if _port_count_of_path(Path(args.touchstone)) != n:
+            raise ValueError(f"--touchstone {args.touchstone!r}: this circuit has {n} ports, so the file must end in .s{n}p")
+    if wl is None:
+        wl = default_wl_range(func)
+        print(f"wavelength span {wl[0]:.4f}:{wl[-1]:.4f} µm ({len(wl)} points, two FSRs around 1.55 µm; set --wl to change)")
     spectra = sweep(func, wl, port_pairs)
-    for (a, b), db in spectra.items():
+    lit, dark = lit_pairs(spectra)
+    for (a, b), db in lit.items():
         print(f"{a} -> {b}: max {db.max():7.2f} dB at {wl[db.argmax()] * 1e3:.3f} nm, min {db.min():7.2f} dB")
+    if dark:
+        print(f"no light at: {', '.join(dark)} (left out of the plot)")
     if args.plot:
         plot_sweep(wl, spectra, args.plot, title=Path(args.circuit).name)
         print(f"wrote {args.plot}")
+    if args.touchstone:
+        from photrain.circuits.touchstone import write_touchstone
+
+        path = write_touchstone(func, args.touchstone, wl)
+        print(f"wrote {path} ({len(wl)} frequencies; port order in its header)")
     return 0
 
 
 def cmd_layout(args) -> int:
     from photrain.circuits import write_gds
+    from photrain.circuits.chip import write_chip
+    from photrain.circuits.render import render_png
 
-    path = write_gds(args.circuit, args.output, max_instances=args.max_instances)
+    if (args.circuit is None) == (args.chip is None):
+        raise ValueError("layout needs a circuit YAML or --chip bank|mesh (exactly one), e.g. --chip mesh -o mesh.gds")
+    _check_output(args.png, "--png", [args.circuit or ""], {"png"})
+    if args.chip:
+        path = write_chip(args.chip, args.output, size=args.size)
+    else:
+        path = write_gds(args.circuit, args.output, max_instances=args.max_instances)
     print(f"wrote {path} ({path.stat().st_size} bytes)")
+    if args.png:
+        print(f"wrote {render_png(path, args.png)}")
     return 0
+
+
+def cmd_drc(args) -> int:
+    from photrain.circuits.drc import run_drc
+
+    report = run_drc(args.layout, args.deck)
+    print(report.summary())
+    for v in report.violations[: args.show]:
+        print(f"  {v}")
+    if len(report.violations) > args.show:
+        print(f"  ... and {len(report.violations) - args.show} more (all in the marker file)")
+    if report.clean:
+        return 0
+    layout = Path(args.layout)
+    markers = Path(args.markers) if args.markers else layout.with_name(f"{layout.stem}_drc.gds")
+    print(f"wrote {report.write_markers(markers)} (markers on layer 205/0, labelled with the rule)")
+    return 1
 
 
 def _key_values(items, option: str) -> dict:
@@ -114,12 +164,41 @@ def _train_config(args):
                        val_size=args.val_size, noise_sigma=args.noise_sigma, noise_mu=args.noise_mu,
                        memory=memory, memory_params=memory_params, core=core, pulse_mode=args.pulse_mode,
                        optical=optical, crossbar=CrossbarConfig(ideal=args.ideal_core),
-                       data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize)
+                       data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize,
+                       beta=args.beta, free_steps=args.free_steps, nudged_steps=args.nudged_steps,
+                       eqprop_variant=args.eqprop_variant, random_sign_beta=args.random_sign_beta,
+                       layer_scale=None if args.layer_scale is None else tuple(args.layer_scale))
+
+
+def _cmd_train_stdp(args) -> int:
+    """The spiking network with STDP (Shi, Kuzum et al. 2018): photrain.train.spiking_run."""
+    from photrain.controller import OpticalConfig
+    from photrain.train.spiking import STDPConfig
+    from photrain.train.spiking_run import run_stdp
+
+    cfg = STDPConfig(neurons=args.neurons, epochs=3 if args.epochs is None else args.epochs, prune=args.prune,
+                     prune_fraction=args.prune_fraction, mature_spikes=args.mature_spikes, seed=args.seed)
+    optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
+                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
+                            heater_bits=args.heater_bits or None)
+    core = "bank" if args.forward_on_cores else args.core
+    r = run_stdp(cfg, args.out, dataset=args.dataset, data_dir=args.data_dir, memory=args.memory,
+                 memory_params=_key_values(args.memory_param, "--memory-param"), core=core, optical=optical,
+                 progress=not args.quiet, max_images=args.max_images)
+    print(f"stdp {cfg.neurons} neurons, prune {cfg.prune} ({100 * r['pruned_fraction']:.1f}% of synapses frozen): "
+          f"test {100 * r['accuracy']:.2f}%; {r['writes']} synapse writes, {r['writes_saved']} saved by pruning; "
+          f"{r['samples_per_s']:.0f} images/s")
+    print(f"wrote {Path(args.out) / 'results.json'} and {Path(args.out) / 'receptive_fields.png'}")
+    return 0
 
 
 def cmd_train(args) -> int:
     from photrain.train import train
 
+    if args.algorithm == "stdp":
+        return _cmd_train_stdp(args)
+    if args.epochs is None:
+        args.epochs = 10
     config = _train_config(args)
     results = train(config, args.out, resume=args.resume, progress=not args.quiet, overwrite=args.overwrite,
                     on_divergence=args.on_divergence)
@@ -131,25 +210,27 @@ def cmd_train(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    """Main job: optical DFA on the offline digits set (learning curve), plus a ring-filter spectrum."""
-    out = Path(args.out)
-    ns = build_parser().parse_args(["train", "--dataset", "digits", "--algorithm", "optical-dfa", "--hidden", "128",
-                                    "128", "--epochs", str(args.epochs), "--batch-size", "16", "--lr", "0.05",
-                                    "--out", str(out / "train_demo")])
-    rc = cmd_train(ns)
-    root = Path(__file__).resolve().parent.parent
-    circuit = root / "circuits" / "ring_filter.pic.yml"
-    if rc == 0 and circuit.exists():
-        ns = argparse.Namespace(circuit=str(circuit), wl="1.54:1.56:2001", ports=None, plot=str(out / "ring_filter.png"))
-        rc = cmd_simulate(ns)
-    return rc
+    """Main job: backprop, digital DFA and optical DFA on the offline digits set; one figure (photrain.demo)."""
+    from photrain.demo import format_summary, run_demo
+
+    summary = run_demo(args.out, epochs=args.epochs, progress=not args.quiet)
+    print(format_summary(summary))
+    print(f"wrote {Path(args.out) / 'demo.png'} and {Path(args.out) / 'demo.json'} (runs in {Path(args.out)}/demo_*)")
+    return 0
 
 
 def cmd_energy(args) -> int:
     """Energy/latency report of a training run's ledger, with plots, for each preset asked."""
     import json
 
-    from photrain.controller.energy import CoreSpec, energy_report, plot_report, plot_sweep, sweep_pj_per_mac
+    from photrain.controller.energy import (
+        CoreSpec,
+        energy_report,
+        plot_report,
+        plot_sweep,
+        steady_state_core,
+        sweep_pj_per_mac,
+    )
 
     path = Path(args.results)
     if path.is_dir():
@@ -171,16 +252,42 @@ def cmd_energy(args) -> int:
         rep = energy_report(results["ledger"], preset, core, memory=results["config"].get("memory", "float"))
         summary[preset] = rep.as_dict()
         per = rep.per_step()
-        print(f"[{preset}] {rep.optical_mac_rate:.3g} optical MAC/s; optical core {rep.pj_per_optical_mac:.3g} pJ/MAC; "
-              f"all work {rep.pj_per_mac:.3g} pJ/MAC; per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; "
-              f"per epoch {rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s")
+        steady = steady_state_core(preset, CoreSpec(core.rows, core.channels)).pj_per_optical_mac
+        print(f"[{preset}] per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; per epoch "
+              f"{rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s; {rep.optical_mac_rate:.3g} optical MAC/s\n"
+              f"    all work: {rep.pj_per_mac:.3g} pJ/MAC (everything / optical + digital MACs)\n"
+              f"    optical core, this run: {rep.pj_per_optical_mac:.3g} pJ/MAC, per optical MAC (core + converters + heaters "
+              "held during the whole run, controller time included / optical MACs)\n"
+              f"    optical core, steady state: {steady:.3g} pJ/MAC, per optical MAC (every slot used, no re-programming, no "
+              "controller, this run's core size: the best case energy_sweep.png plots)\n"
+              "    by component, pJ/MAC (all MACs):")
         for name, joules in rep.energy.items():
-            print(f"    {name:18s} {1e12 * joules / max(rep.optical_macs + rep.digital_macs, 1):10.4g} pJ/MAC")
+            print(f"      {name:18s} {1e12 * joules / max(rep.optical_macs + rep.digital_macs, 1):10.4g}")
         plot_report(rep, out / f"energy_{preset}.png", title=f"{results['config']['algorithm']}: {preset} preset")
     plot_sweep({p: sweep_pj_per_mac(p) for p in args.preset}, out / "energy_sweep.png")
     (out / "energy.json").write_text(json.dumps(summary, indent=2))
     print(f"wrote {out / 'energy.json'}, energy_<preset>.png and energy_sweep.png in {out}")
     return 0
+
+
+def cmd_sweep(args) -> int:
+    """Run a sweep file's trials on Ray (local, or the cluster at --address); sweep.csv and plots in its out folder."""
+    from photrain.sweep import run
+
+    res = run(args.spec, out=args.out, address=args.address, num_cpus=args.num_cpus, retry_failed=args.retry_failed,
+              limit=args.limit, progress=not args.quiet)
+    s = res.summary
+    print(f"{s['trials']} trials: {s['done']} done, {s['failed']} failed, {s['pending']} pending; ran {s['ran']} now "
+          f"on {s['workers']} workers in {s['wall_s']:.1f} s")
+    if s["overhead"] is not None:
+        print(f"trials' own time {s['sum_trial_s']:.1f} s / {s['workers']} workers = {s['ideal_s']:.1f} s; "
+              f"the sweep ({s['executor']}{', Ray start included' if s['ray_start_s'] else ''}) adds "
+              f"{100 * s['overhead']:.1f} %")
+    for r in res.records:
+        if r.get("status") == "failed":
+            print(f"  failed {r['id']} {r.get('params')}: {r.get('error')}")
+    print(f"wrote {res.csv}" + "".join(f", {p.name}" for p in res.plots))
+    return 0 if s["failed"] == 0 else 1
 
 
 def cmd_bench(args) -> int:
@@ -215,36 +322,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="sweep a circuit YAML over wavelength and plot |S|^2")
     p.add_argument("circuit", help="circuit file, e.g. circuits/ring_filter.pic.yml")
-    p.add_argument("--wl", default="1.50:1.60:2001", help="start:stop:points in µm (default 1.50:1.60:2001)")
+    p.add_argument("--wl", help="start:stop:points in µm, e.g. 1.54:1.56:2001 (default: two FSRs of the circuit "
+                                "around 1.55 µm, 2001 points)")
     p.add_argument("--ports", nargs="*", help="port pairs in,out (default: o1 to every other port)")
-    p.add_argument("--plot", help="write the spectrum plot to this PNG")
+    p.add_argument("--plot", help="write the spectrum plot to this PNG (default: no plot)")
+    p.add_argument("--touchstone", help="also write every port's S-parameters over the sweep to this .sNp file "
+                                        "(N = number of ports; frequency f = c / wl; default: none)")
     p.add_argument("--max-points", type=int, default=MAX_WL_POINTS,
                    help=f"refuse --wl sweeps with more points (default {MAX_WL_POINTS}; each point costs ~10 kB)")
     p.add_argument("--max-instances", type=int, default=MAX_INSTANCES,
                    help=f"refuse circuits with more instances (default {MAX_INSTANCES})")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("layout", help="build a circuit YAML's layout and write GDS")
-    p.add_argument("circuit")
+    p = sub.add_parser("layout", help="build a circuit YAML's layout (or a whole chip) and write GDS")
+    p.add_argument("circuit", nargs="?", help="circuit file, e.g. circuits/weight_bank4.pic.yml (or use --chip)")
     p.add_argument("-o", "--output", required=True, help="output .gds path")
     p.add_argument("--max-instances", type=int, default=MAX_INSTANCES,
                    help=f"refuse circuits with more instances (default {MAX_INSTANCES})")
+    p.add_argument("--chip", choices=["bank", "mesh"],
+                   help="assemble a chip: the core with heaters routed to pads and fibre couplers")
+    p.add_argument("--size", help="chip core size: bank CHANNELSxROWS (default 8x4), mesh N (default 8)")
+    p.add_argument("--png", help="also render the layout to this PNG")
     p.set_defaults(func=cmd_layout)
+
+    p = sub.add_parser("drc", help="design-rule check of a GDS file against the generic-PDK deck")
+    p.add_argument("layout", help="GDS file, e.g. from photrain layout")
+    p.add_argument("--deck", help="rule deck YAML (default: photrain's generic-PDK deck)")
+    p.add_argument("--markers", help="marker GDS to write when there are violations (default FILE_drc.gds)")
+    p.add_argument("--show", type=int, default=20, help="violations to print (default 20)")
+    p.set_defaults(func=cmd_drc)
 
     from photrain.controller import CORES, MEMORIES, PULSE_MODES
     from photrain.train.algorithms import ALGORITHMS
     from photrain.train.data import DATASETS
 
     p = sub.add_parser("train", help="train an MLP with backprop, DFA or optical DFA on the simulated cores")
-    p.add_argument("--dataset", default="digits", choices=DATASETS)
+    p.add_argument("--dataset", default="digits", choices=DATASETS, help="data set (digits, braille: offline)")
     p.add_argument("--data-dir", help="folder holding mnist/ or fashion-mnist/ (default $PHOTRAIN_DATA_DIR)")
-    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800], help="hidden widths")
-    p.add_argument("--algorithm", default="optical-dfa", choices=ALGORITHMS)
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800], help="hidden layer widths")
+    p.add_argument("--algorithm", default="optical-dfa", choices=(*ALGORITHMS, "stdp"),
+                   help="learning rule (stdp: the unsupervised spiking network of Shi, Kuzum et al. 2018)")
+    p.add_argument("--epochs", type=int, help="passes over the training set (default 10; stdp 3)")
+    p.add_argument("--batch-size", type=int, default=64, help="samples per optimiser step")
+    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    p.add_argument("--seed", type=int, default=1, help="seed of every random draw (same seed, same run)")
     p.add_argument("--val-size", type=int, help="validation samples taken from the test split (default half)")
     p.add_argument("--noise-sigma", type=float, default=0.618, help="reference-noise DFA: sigma")
     p.add_argument("--noise-mu", type=float, default=0.03, help="reference-noise DFA: mu")
@@ -258,15 +380,30 @@ def build_parser() -> argparse.ArgumentParser:
                         "banks re-programmed from memory every batch) or crossbar (memristive arrays, in the memory)")
     p.add_argument("--pulse-mode", default="analog", choices=PULSE_MODES,
                    help="memory writes: analog (the pulses each change needs, default) or sign (one fixed pulse)")
+    p.add_argument("--beta", type=float, default=0.5, help="eqprop: nudging strength of the second phase")
+    p.add_argument("--free-steps", type=int, default=20, help="eqprop: sweep cap of the free phase")
+    p.add_argument("--nudged-steps", type=int, default=8, help="eqprop: sweep cap of the nudged phase")
+    p.add_argument("--eqprop-variant", default="ep", choices=("ep", "chl"),
+                   help="eqprop: ep (nudged outputs, Scellier & Bengio) or chl (outputs clamped to the target)")
+    p.add_argument("--random-sign-beta", action="store_true", help="eqprop: draw beta's sign at random every batch")
+    p.add_argument("--layer-scale", type=float, nargs="+",
+                   help="eqprop: one factor per weight layer on the update (layer-wise learning rates), e.g. 1 0.5")
     p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")
-    p.add_argument("--adc-bits", type=int, default=8)
-    p.add_argument("--dac-bits", type=int, default=8)
+    p.add_argument("--adc-bits", type=int, default=8, help="optical core: ADC bits of every detector read")
+    p.add_argument("--dac-bits", type=int, default=8, help="optical core: DAC bits of every input symbol")
     p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
     p.add_argument("--heater-bits", type=int, default=12, help="ring heater DAC bits (0 = ideal)")
     p.add_argument("--forward-on-cores", action="store_true", help="shorthand for --core bank")
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
+    p.add_argument("--neurons", type=int, default=500, help="stdp: output neurons")
+    p.add_argument("--prune", default="none", choices=("none", "soft", "hard"),
+                   help="stdp: freeze a matured neuron's weakest weights at a constant (soft) or at 0 (hard)")
+    p.add_argument("--prune-fraction", type=float, default=0.0, help="stdp: fraction of a matured neuron's weights "
+                   "pruned, in [0, 1)")
+    p.add_argument("--mature-spikes", type=int, default=300, help="stdp: output spikes before a neuron is pruned")
+    p.add_argument("--max-images", type=int, help="stdp: training images per epoch (default all)")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
     p.add_argument("--resume", action="store_true",
                    help="continue from --out/checkpoint.npz (a larger --epochs extends a finished run)")
@@ -281,23 +418,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("energy", help="energy and latency of a training run (from its results.json ledger)")
     p.add_argument("results", help="results.json of a run, or its --out folder")
-    p.add_argument("--preset", nargs="+", default=sorted(PRESETS), choices=sorted(PRESETS))
+    p.add_argument("--preset", nargs="+", default=sorted(PRESETS), choices=sorted(PRESETS),
+                   help="energy parameter sets (photrain/controller/energy.py SOURCES)")
     p.add_argument("--out", help="folder for energy.json and plots (default: next to results.json)")
     p.set_defaults(func=cmd_energy)
 
     p = sub.add_parser("bench", help="batch-1 latency and energy: photonic core model vs this machine, measured")
-    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800])
-    p.add_argument("--core-rows", type=int, default=64)
+    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800], help="hidden layer widths of the network")
+    p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")
     p.add_argument("--cpu-watts", type=float, default=30.0, help="stated CPU power while busy (W)")
     p.add_argument("--gpu-watts", type=float, default=300.0, help="stated GPU power while busy (W)")
-    p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--repeats", type=int, default=200, help="timed repetitions per measurement")
     p.add_argument("--json", help="also write the rows as JSON here")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("demo", help="the main job: optical DFA on the offline digits set, plots in --out")
-    p.add_argument("--out", default="out", help="output folder (default out/)")
-    p.add_argument("--epochs", type=int, default=10)
+    p = sub.add_parser("sweep", help="grid/random sweep of training runs on Ray: sweep.csv and plots (see sweeps/)")
+    p.add_argument("spec", help="sweep YAML, e.g. sweeps/adc_bits_power.yml")
+    p.add_argument("--out", help="output folder (default: the file's 'out', else out/sweeps/<name>)")
+    p.add_argument("--address", help="join the Ray cluster at this address, e.g. ray://head:10001 or auto "
+                                     "(default: start a local one)")
+    p.add_argument("--num-cpus", type=int, help="CPUs of the local Ray cluster (default: all of this machine's)")
+    p.add_argument("--retry-failed", action="store_true", help="run failed trials again (default: keep their error)")
+    p.add_argument("--limit", type=int, help="run at most this many of the pending trials (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("demo", help="the main job: backprop, digital DFA and optical DFA on the offline digits set; "
+                                     "one figure (learning curves, ring spectrum, energy per step)")
+    p.add_argument("--out", default="out", help="output folder: demo.png, demo.json, the runs' folders")
+    p.add_argument("--epochs", type=int, default=15, help="epochs of each run")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
+    for command in sub.choices.values():
+        command.formatter_class = _DefaultsFormatter
     return parser
 
 
@@ -352,7 +505,8 @@ class _DefaultsFormatter(argparse.HelpFormatter):
 #: command -> one-line help, for ``photrain --help`` without importing the heavy packages (test_cli checks the names)
 COMMANDS = {
     "simulate": "sweep a circuit YAML over wavelength, plot |S|^2, write Touchstone",
-    "layout": "build a circuit YAML's layout and write GDS",
+    "layout": "build a circuit YAML's layout (or a whole chip) and write GDS",
+    "drc": "design-rule check of a GDS file against the generic-PDK deck",
     "train": "train an MLP with backprop, DFA, optical DFA, ... on the simulated cores",
     "energy": "energy and latency of a training run (from its results.json ledger)",
     "bench": "batch-1 latency and energy: photonic core model vs this machine, measured",
@@ -376,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    os.environ.setdefault("MPLBACKEND", "Agg")  # the CLI only writes files; the library never picks a backend
     if not argv or argv[0] in ("-h", "--help"):  # fast: no jax, sax or gdsfactory import for the command list
         print(_light_help(), file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
