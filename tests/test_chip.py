@@ -1,7 +1,6 @@
 """Chip assembly: every heater contact reaches its own pad, the chip is DRC-clean, and its extracted netlist
 equals the core model times the I/O paths (grating couplers and routing waveguides)."""
 
-import jax
 import jax.numpy as jnp
 import klayout.db as kdb
 import numpy as np
@@ -17,12 +16,6 @@ from photrain.models.couplers import coupling_from_gap
 from photrain.models.grating_couplers import grating_coupler_transmission
 
 OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
-
-
-@pytest.fixture
-def f64():
-    with jax.enable_x64(True):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +70,7 @@ def test_chips_are_drc_clean(which, request):
     assert report.clean, report.summary()
 
 
-def test_mesh_chip_netlist_is_core_model_times_io(mesh3, f64):
+def test_mesh_chip_netlist_is_core_model_times_io(mesh3, x64):
     n = 3
     mesh = MZIMesh(n, column_length=mesh_column_length(), loss_db_per_cm=LOSS_DB_PER_CM)
     k = float(coupling_from_gap(0.2, half_coupling_length(0.2)))
@@ -105,7 +98,7 @@ def test_mesh_chip_netlist_is_core_model_times_io(mesh3, f64):
     assert abs(s["loop_outb1", "loop_outb2"]) ** 2 == pytest.approx(t_gc**2, rel=0.02)
 
 
-def test_bank_chip_netlist_is_bank_model_times_io(bank32, f64):
+def test_bank_chip_netlist_is_bank_model_times_io(bank32, x64):
     n = 3
     geo = weight_bank_geometry(n)
     bank = MRRWeightBank(n, 1, ring_lengths=geo["ring_lengths"], coupling=geo["coupling"], pitch=geo["bus_pitch"],
