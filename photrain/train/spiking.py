@@ -400,6 +400,29 @@ def _responses(cfg: STDPConfig, syn: Synapses, n_in: int):
     return responses
 
 
+def raster(cfg: STDPConfig, syn: Synapses, state, theta, image, key, *, rate: float | None = None):
+    """One presentation with frozen weights, recorded: (input spikes (T, n_in) bool, winner (T,) int, -1 where
+    the WTA did not fire, membrane potentials u - theta (T, K) at every step). ``rate``: WTA output rate
+    (Hz; default ``cfg.out_rate``)."""
+    image = jnp.asarray(image, F32)
+    n_in, T, win = image.shape[0], cfg.steps, cfg.window_steps
+    k_in, k_out, k_steps = jax.random.split(key, 3)
+    spk = poisson_spikes(k_in, image, T, cfg.rate_max, cfg.dt)
+    fire = jax.random.bernoulli(k_out, -math.expm1(-(rate or cfg.out_rate) * cfg.dt), (T,))
+
+    def step(since, xs):
+        s, f, k = xs
+        since = jnp.where(s, 0, since + 1)
+        x_full = jnp.concatenate([in_window(since, win).astype(F32), jnp.ones((1,), F32)])
+        k1, k2 = jax.random.split(k)
+        u = syn.integrate(state, x_full, k1) - theta
+        return since, (jnp.where(f, sample_winner(k2, u), -1), u)
+
+    _, (winner, u) = jax.lax.scan(step, jnp.full((n_in,), 1 << 20, jnp.int32),
+                                  (spk, fire, jax.random.split(k_steps, T)))
+    return np.asarray(spk), np.asarray(winner), np.asarray(u)
+
+
 def assign_labels(counts, labels, n_classes: int):
     """Each neuron's class: the one it responds to most on average (Diehl & Cook 2015); -1 if silent."""
     counts = np.asarray(counts, np.float64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -115,8 +115,9 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
 
     data = load_dataset(dataset, data_dir)
     n_in = min(cfg.n_pixels or data.n_features, data.n_features)
-    ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core,
-                            optical=optical or OpticalConfig(core_rows=64), n_channels=n_in + 1)
+    optical = optical or OpticalConfig(core_rows=64)
+    ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core, optical=optical,
+                            n_channels=n_in + 1)
     syn = controller_synapses(ctrl) if (memory != "float" or core != "digital") else None
     xte, yte = (data.x_test, data.y_test) if test_images is None else (data.x_test[:test_images],
                                                                       data.y_test[:test_images])
@@ -125,7 +126,11 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
     led = stdp_ledger(ctrl, result, result.device_counts)
     results = {**result.summary(), "dataset": dataset, "memory": memory, "memory_params": memory_params or {},
                "core": core, "device_counts": result.device_counts, "ledger": led.as_dict(),
-               "writes_saved_fraction": result.writes_saved / max(result.writes + result.writes_saved, 1)}
+               "writes_saved_fraction": result.writes_saved / max(result.writes + result.writes_saved, 1),
+               # what `photrain energy` reads (the ledger's "steps" are output spikes: one row update each)
+               "layer_sizes": [n_in + 1, cfg.neurons], "epochs_run": cfg.epochs}
+    results["config"] = {**results["config"], "algorithm": "stdp", "dataset": dataset, "memory": memory,
+                         "memory_params": memory_params or {}, "core": core, "optical": asdict(optical)}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
