@@ -94,7 +94,8 @@ def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = N
         if isinstance(inst, Mapping) and inst.get("settings") is not None and not isinstance(inst["settings"], Mapping):
             raise ValueError(f"{where}: instance {name!r} ({comp}): 'settings' must be a dict of name: value")
         if strict_settings:
-            check_settings(_settings(inst), parameters(models[comp]), what=f"{where}: instance {name!r} ({comp})")
+            check_settings(_settings(inst), parameters(models[comp]), what=f"{where}: instance {name!r} ({comp})",
+                           zero_size=True)
         try:
             ports_of[name] = set(model_ports(models[comp], _settings(inst)))
         except (ValueError, TypeError) as err:

@@ -85,11 +85,14 @@ def check_numbers(value: Any, what: str) -> None:
             check_numbers(v, f"{what}[{i}]")
 
 
-def check_settings(settings: Any, params: Mapping[str, inspect.Parameter] | None, *, what: str) -> None:
+def check_settings(settings: Any, params: Mapping[str, inspect.Parameter] | None, *, what: str,
+                   zero_size: bool = False) -> None:
     """Unknown keys (with near misses), non-numbers where a number goes, NaN/inf, zero/negative dimensions.
 
     ``params`` are the cell's or model's keyword parameters (None: accepts any key);
     ``what`` names the instance in messages, e.g. "ring.pic.yml: instance 'r1' (ring_single)".
+    ``zero_size``: a zero dimension is fine (a lumped element in a netlist: a zero-length phase
+    shifter); a layout cell refuses it unless the cell's own default is zero.
     """
     if settings is None:
         return
@@ -108,7 +111,7 @@ def check_settings(settings: Any, params: Mapping[str, inspect.Parameter] | None
         check_numbers(value, f"{what}: setting {key!r}")
         if _is_number(value) and _DIMENSION.search(key):
             default = p.default if p is not None and _is_number(p.default) else None
-            if value < 0 or (value == 0 and (default is None or default > 0)):
+            if value < 0 or (value == 0 and not zero_size and (default is None or default > 0)):
                 raise ValueError(f"{what}: setting {key!r} = {value} µm is not a physical dimension; give a size > 0 µm")
 
 
