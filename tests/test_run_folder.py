@@ -28,7 +28,7 @@ def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys)
 
     def first():
         try:
-            box["results"] = train(TrainConfig(epochs=3, **TINY), out, progress=False)
+            box["results"] = train(TrainConfig(epochs=2, **TINY), out, progress=False)
         except BaseException as err:  # noqa: BLE001 - reported below
             box["error"] = err
 
@@ -47,7 +47,7 @@ def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys)
     assert "error" not in box, box.get("error")
     results_id, ckpt_id = ids(out)
     assert results_id == ckpt_id == box["results"]["run_id"]
-    assert checkpoint_meta(out / "checkpoint.npz")["epoch"] == 3 and box["results"]["epochs_run"] == 3
+    assert checkpoint_meta(out / "checkpoint.npz")["epoch"] == 2 and box["results"]["epochs_run"] == 2
     assert not (out / LOCK_NAME).exists()
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.npz", "learning_curve.png", "results.json"]
 
