@@ -167,7 +167,8 @@ def _train_config(args):
                        data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize,
                        beta=args.beta, free_steps=args.free_steps, nudged_steps=args.nudged_steps,
                        eqprop_variant=args.eqprop_variant, random_sign_beta=args.random_sign_beta,
-                       layer_scale=None if args.layer_scale is None else tuple(args.layer_scale))
+                       layer_scale=None if args.layer_scale is None else tuple(args.layer_scale),
+                       relax_step=args.relax_step)
 
 
 def _cmd_train_stdp(args) -> int:
@@ -386,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eqprop-variant", default="ep", choices=("ep", "chl"),
                    help="eqprop: ep (nudged outputs, Scellier & Bengio) or chl (outputs clamped to the target)")
     p.add_argument("--random-sign-beta", action="store_true", help="eqprop: draw beta's sign at random every batch")
+    p.add_argument("--relax-step", type=float, default=1.0,
+                   help="eqprop: step towards each layer's minimiser per sweep (1 exact; 0.5 damps read noise)")
     p.add_argument("--layer-scale", type=float, nargs="+",
                    help="eqprop: one factor per weight layer on the update (layer-wise learning rates), e.g. 1 0.5")
     p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")

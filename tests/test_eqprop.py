@@ -76,6 +76,10 @@ def test_free_phase_reaches_a_stationary_point_and_energy_decreases(small):
         s = one_sweep(s)
         energies.append(float(jnp.sum(ep.energy(params, x, s))))
     assert all(b <= a + 1e-6 for a, b in zip(energies, energies[1:], strict=False)), energies
+    # damped sweeps (eps < 1, Scellier & Bengio's leaky step) reach the same fixed point
+    damped = ep.relax(biases, x, mm, mt, steps=2000, tol=1e-8, eps=0.5)
+    for a, b in zip(damped.states, free.states, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
     # the nudged phase is stationary for F = E + beta C, warm-started from s0
     nudged = ep.relax(biases, x, mm, mt, steps=500, tol=1e-7, beta=0.3, target=t, init=free.states)
     assert ep.stationarity(params, x, nudged.states, beta=0.3, target=t) < 1e-5
@@ -152,6 +156,9 @@ def test_bad_input_gives_clear_errors(small):
         ep.EqPropConfig(free_steps=0)
     with pytest.raises(ValueError, match="--nudged-steps"):
         ep.EqPropConfig(nudged_steps=0)
+    for eps in (0.0, 1.5):
+        with pytest.raises(ValueError, match="--relax-step"):
+            ep.EqPropConfig(eps=eps)
     with pytest.raises(ValueError, match="--eqprop-variant"):
         ep.EqPropConfig(variant="hebb")
     with pytest.raises(ValueError, match="steps must be >= 1"):
@@ -259,3 +266,23 @@ def test_eqprop_run_through_the_controller(tmp_path):
     # W1 x once per batch, W2 s_1 for every sweep (9) and W2^T s_2 for every sweep (9): digital MACs
     per_step = b * (54 * 32 + 9 * 32 * 26 + 9 * 26 * 32) + 2 * b * (54 * 32 + 32 * 26)
     assert led["digital_macs"] == n_steps * per_step and led["steps"] == n_steps, (led, sizes)
+
+
+def test_eqprop_cli_flags(tmp_path, capsys):
+    """photrain train --algorithm eqprop: bad flags are one line and exit 2; a short run writes results.json."""
+    import json
+
+    from photrain.cli import main
+
+    for flags, word in ((["--beta", "0"], "--beta"), (["--free-steps", "0"], "--free-steps"),
+                        (["--beta", "nan"], "--beta"), (["--layer-scale", "1"], "--layer-scale")):
+        assert main(["train", "--algorithm", "eqprop", "--dataset", "braille", "--hidden", "16", *flags,
+                     "--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and word in err, err
+    assert main(["train", "--algorithm", "eqprop", "--dataset", "braille", "--hidden", "16", "--epochs", "1",
+                 "--batch-size", "40", "--lr", "0.1", "--momentum", "0", "--beta", "1", "--free-steps", "4",
+                 "--nudged-steps", "2", "--eqprop-variant", "chl", "--layer-scale", "1", "0.5", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 0
+    r = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert r["config"]["eqprop_variant"] == "chl" and r["config"]["layer_scale"] == [1.0, 0.5]

@@ -48,6 +48,7 @@ class TrainConfig:
     eqprop_variant: str = "ep"
     random_sign_beta: bool = False
     layer_scale: tuple[float, ...] | None = None  # eqprop: per-layer factors on the update (layer-wise rates)
+    relax_step: float = 1.0  # eqprop: relaxation step (1 = exact block minimisation, < 1 damps read noise)
 
     def __post_init__(self):
         if self.algorithm not in alg.ALGORITHMS:
@@ -72,7 +73,8 @@ class TrainConfig:
 
         return EqPropConfig(beta=self.beta, free_steps=self.free_steps, nudged_steps=self.nudged_steps,
                             variant=self.eqprop_variant, random_sign=self.random_sign_beta,
-                            layer_scale=None if self.layer_scale is None else tuple(map(float, self.layer_scale)))
+                            layer_scale=None if self.layer_scale is None else tuple(map(float, self.layer_scale)),
+                            eps=self.relax_step)
 
     @property
     def uses_cores(self) -> bool:

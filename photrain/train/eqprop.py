@@ -81,6 +81,7 @@ class EqPropConfig:
     random_sign: draw the sign of beta at random every step (needs a key).
     layer_scale: per-layer factors on the update (None = 1): layer-wise learning rates, as Scellier &
         Bengio's code uses (0.1 and 0.05 for 784-500-10, i.e. (1, 0.5)).
+    eps: relaxation step (1 = exact block minimisation; < 1 damps, averaging read noise: :func:`relax`).
     """
 
     beta: float = 0.5
@@ -90,6 +91,7 @@ class EqPropConfig:
     variant: str = "ep"
     random_sign: bool = False
     layer_scale: tuple[float, ...] | None = None
+    eps: float = 1.0
 
     def __post_init__(self):
         b = float(self.beta)
@@ -105,6 +107,8 @@ class EqPropConfig:
             raise ValueError(f"eqprop tol must be a finite number >= 0; got {self.tol}")
         if self.layer_scale is not None and not all(math.isfinite(f) and f > 0 for f in self.layer_scale):
             raise ValueError(f"--layer-scale factors must be finite and > 0; got {self.layer_scale}")
+        if not 0.0 < self.eps <= 1.0:
+            raise ValueError(f"--relax-step must be in (0, 1] (1 = exact block minimisation); got {self.eps}")
         if self.variant not in VARIANTS:
             raise ValueError(f"--eqprop-variant must be one of {', '.join(VARIANTS)}; got {self.variant!r}")
 
@@ -144,13 +148,15 @@ def _check_products(matmul, matmul_t):
 
 
 def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0, target=None, clamp: bool = False,
-          init=None, key=None, drive0=None, differentiable: bool = False) -> Relaxed:
+          init=None, key=None, drive0=None, differentiable: bool = False, eps: float = 1.0) -> Relaxed:
     """Minimise F = E + beta C over the box by odd/even block sweeps (see the module docstring).
 
     biases: [b_1 .. b_L] (their shapes give the layer widths). init: starting states (default zeros).
     clamp: hold the output at ``target`` (the CHL clamped phase). drive0: W_1 x if already computed (x is
     clamped, so the input layer's drive is one product per relaxation). ``steps`` caps the sweeps.
     differentiable: run exactly ``steps`` sweeps with ``lax.scan`` (reverse-mode differentiable; no early exit).
+    eps: step towards each layer's minimiser, s <- s + eps (s* - s): 1 is exact block minimisation; eps < 1 is
+    Scellier & Bengio's leaky-integrator step (their eps = 0.5), which also averages read noise over sweeps.
     """
     if int(steps) < 1:
         raise ValueError(f"relaxation steps must be >= 1; got {steps}")
@@ -191,7 +197,8 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
         new = list(states)
         for group in (odd, even):
             for j in group:
-                new[j] = update(new, j, step)
+                target_j = update(new, j, step)
+                new[j] = target_j if eps == 1.0 else new[j] + eps * (target_j - new[j])
         return new
 
     def cond(c):
@@ -243,10 +250,11 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
         beta = jnp.where(jax.random.bernoulli(k_sign), beta, -beta)
     biases = [jnp.asarray(b, F32) for b in biases]
     drive0 = matmul(0, x, k_in).astype(F32)  # x is clamped in both phases: W_1 x is one product per batch
-    free = relax(biases, x, matmul, matmul_t, steps=config.free_steps, tol=config.tol, key=k_free, drive0=drive0)
+    free = relax(biases, x, matmul, matmul_t, steps=config.free_steps, tol=config.tol, key=k_free, drive0=drive0,
+                 eps=config.eps)
     clamp = config.variant == "chl"
     nudged = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=beta, target=target,
-                   clamp=clamp, init=free.states, key=k_nudge, drive0=drive0)
+                   clamp=clamp, init=free.states, key=k_nudge, drive0=drive0, eps=config.eps)
     scale = 1.0 if clamp else beta
     pos, neg = activity_products(x, nudged.states, n), activity_products(x, free.states, n)
     grads = [(-(wp - wn) / scale, -(bp - bn) / scale) for (wp, bp), (wn, bn) in zip(pos, neg, strict=True)]
@@ -259,9 +267,9 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
     return EqPropResult(loss, grads, free, nudged, beta)
 
 
-def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None):
+def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None, eps: float = 1.0):
     """Free-phase output states (batch, n_out): the network's prediction."""
-    return relax(biases, jnp.asarray(x, F32), matmul, matmul_t, steps=steps, tol=tol, key=key).states[-1]
+    return relax(biases, jnp.asarray(x, F32), matmul, matmul_t, steps=steps, tol=tol, key=key, eps=eps).states[-1]
 
 
 # ------------------------------------------------------------------ references for tests and notebooks
@@ -343,12 +351,12 @@ def make_float_epoch(config: EqPropConfig, lrs):
 
 
 @functools.lru_cache(maxsize=16)
-def float_predict_fn(steps: int, tol: float = 1e-4):
+def float_predict_fn(steps: int, tol: float = 1e-4, eps: float = 1.0):
     """jitted (params, x) -> free-phase output states, with float products."""
     @jax.jit
     def f(params, x):
         mm, mt = digital_products(params)
-        return predict([b for _, b in params], x, mm, mt, steps=steps, tol=tol)
+        return predict([b for _, b in params], x, mm, mt, steps=steps, tol=tol, eps=eps)
 
     return f
 
@@ -378,17 +386,17 @@ def controller_update(ctrl, config: EqPropConfig, hs, x, target, key):
     return hs, r.loss, counts
 
 
-def controller_predict(ctrl, hs, x, *, steps: int, tol: float = 1e-4, key=None):
+def controller_predict(ctrl, hs, x, *, steps: int, tol: float = 1e-4, key=None, eps: float = 1.0):
     """Free-phase outputs with every product on the controller's core (read noise when ``key`` is given)."""
     k_prog, k_run = (None, None) if key is None else tuple(jax.random.split(key))
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
-    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run)
+    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run, eps=eps)
 
 
-def eqprop_accuracy(params, x, y, *, steps: int, tol: float = 1e-4, batch: int = 2000) -> float:
+def eqprop_accuracy(params, x, y, *, steps: int, tol: float = 1e-4, batch: int = 2000, eps: float = 1.0) -> float:
     """Classification accuracy (fraction) of the free phase's output, float products of ``params``."""
-    f = float_predict_fn(steps, tol)
+    f = float_predict_fn(steps, tol, eps)
     correct = 0
     for i in range(0, len(x), batch):
         out = f(params, jnp.asarray(x[i : i + batch], F32))

@@ -94,7 +94,7 @@ def step_ledger(config: TrainConfig, sizes: list[int], ctrl=None) -> Ledger:
 def run_accuracy(config: TrainConfig):
     """accuracy(params, x, y) of the run's network, read digitally from memory (EP: the free phase's output)."""
     if config.algorithm == "eqprop":
-        return lambda params, x, y: eqprop_accuracy(params, x, y, steps=config.free_steps)
+        return lambda params, x, y: eqprop_accuracy(params, x, y, steps=config.free_steps, eps=config.relax_step)
     return mlp_accuracy
 
 
