@@ -136,7 +136,8 @@ def run_demo(out: str | Path = "out", *, epochs: int = EPOCHS, seed: int = 1, pr
         t = time.perf_counter()
         if progress:
             print(f"[demo] {label}: {algorithm} on digits, {epochs} epochs", flush=True)
-        res = train(_config(algorithm, epochs, seed), out / f"demo_{algorithm}", progress=progress)
+        # the demo owns its demo_* folders: a rerun replaces the previous demo runs
+        res = train(_config(algorithm, epochs, seed), out / f"demo_{algorithm}", progress=progress, overwrite=True)
         res.pop("params", None)
         res.pop("state", None)
         runs[label], times[label] = res, time.perf_counter() - t
