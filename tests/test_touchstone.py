@@ -136,3 +136,21 @@ def test_cli_simulate_writes_touchstone(tmp_path, capsys):
     np.testing.assert_allclose(wl, np.linspace(1.545, 1.555, 201), rtol=1e-14)
     assert main(["simulate", "circuits/ring_filter.pic.yml", "--touchstone", str(tmp_path / "rf.s2p")]) == 2
     assert "must end in .s4p" in capsys.readouterr().err
+
+
+def test_declared_open_ports_are_not_warned_about_others_are(tmp_path):
+    import warnings
+
+    text = open("circuits/wdm_demux4.pic.yml").read()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_circuit("circuits/wdm_demux4.pic.yml")
+    assert not [w for w in caught if "Unconnected ports" in str(w.message)]
+    partial = text.replace('open_ports: ["ring1,o4", "ring2,o4", "ring3,o4", "ring4,o4"]', 'open_ports: ["ring1,o4"]')
+    assert partial != text
+    (tmp_path / "d.pic.yml").write_text(partial)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_circuit(tmp_path / "d.pic.yml")
+    msgs = [str(w.message) for w in caught if "Unconnected ports" in str(w.message)]
+    assert len(msgs) == 1 and "'ring2,o4', 'ring3,o4', 'ring4,o4'" in msgs[0] and "ring1,o4" not in msgs[0]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,9 +69,32 @@ def build_component(source: str | Path | Mapping, models: Mapping[str, Callable]
     # A unique cell name per build: gdsfactory caches cells by name.
     spec["name"] = f"{spec.get('name') or 'circuit'}_{next(_counter)}"
     try:
-        return gf.read.from_yaml(spec)
+        component = gf.read.from_yaml(spec)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, AssertionError, ArithmeticError) as err:
         raise ValueError(f"{where}: gdsfactory cannot build this layout: {_first_line(err)}") from err
+    info = spec.get("info")
+    if isinstance(info, Mapping) and info.get("open_ports"):  # gdsfactory does not carry a YAML's info over
+        component.info["open_ports"] = [str(p) for p in info["open_ports"]]
+    return component
+
+
+def _get_netlist(component) -> dict:
+    """``component.get_netlist()``; gdsfactory's "Unconnected ports" warning leaves out the ports the circuit
+    declares open on purpose (YAML ``info: {open_ports: ["ring1,o4", ...]}``, or a cell's ``info["open_ports"]``)."""
+    declared = set(component.info.get("open_ports") or [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        netlist = dict(component.get_netlist())
+    for w in caught:
+        message = str(w.message)
+        if declared and message.startswith("Unconnected ports:"):
+            rest = [n for n in re.findall(r"'([^']+)'", message) if n not in declared]
+            if rest:
+                warnings.warn(f"Unconnected ports: {rest} (declare ports left open on purpose in the YAML: "
+                              "info: {open_ports: [...]})", UserWarning, stacklevel=3)
+            continue
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return netlist
 
 
 def _first_line(err: BaseException) -> str:
@@ -89,7 +114,7 @@ def _first_line(err: BaseException) -> str:
 def optical_netlist(component, *, where: str | None = None) -> dict:
     """``component.get_netlist()`` with only the optical external ports (heater pads have no S-model)."""
     try:
-        netlist = dict(component.get_netlist())
+        netlist = _get_netlist(component)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
         raise ValueError(f"{where or component.name}: gdsfactory cannot extract the netlist: {_first_line(err)}; "
                          "check connections, placements and ports") from err
