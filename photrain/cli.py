@@ -282,7 +282,7 @@ def cmd_sweep(args) -> int:
           f"on {s['workers']} workers in {s['wall_s']:.1f} s")
     if s["overhead"] is not None:
         print(f"trials' own time {s['sum_trial_s']:.1f} s / {s['workers']} workers = {s['ideal_s']:.1f} s; "
-              f"the sweep ({s['executor']}{', Ray start included' if s['ray_start_s'] else ''}) adds "
+              f"the sweep ({s['executor']}{', Ray start or connect included' if s['ray_start_s'] else ''}) adds "
               f"{100 * s['overhead']:.1f} %")
     for r in res.records:
         if r.get("status") == "failed":
@@ -438,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="grid/random sweep of training runs on Ray: sweep.csv and plots (see sweeps/)")
     p.add_argument("spec", help="sweep YAML, e.g. sweeps/adc_bits_power.yml")
     p.add_argument("--out", help="output folder (default: the file's 'out', else out/sweeps/<name>)")
-    p.add_argument("--address", help="join the Ray cluster at this address, e.g. ray://head:10001 or auto "
+    p.add_argument("--address", help="join the Ray cluster at this address, HOST:PORT as printed by 'ray start --head' "
                                      "(default: start a local one)")
     p.add_argument("--num-cpus", type=int, help="CPUs of the local Ray cluster (default: all of this machine's)")
     p.add_argument("--retry-failed", action="store_true", help="run failed trials again (default: keep their error)")
