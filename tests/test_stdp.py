@@ -182,3 +182,16 @@ def test_cbram_synapses_through_the_controller(digits):
         assert np.all(l0[f0] == 0) and np.array_equal(l1[f0], l0[f0])  # at level 0 (w = -1), never written again
     led = stdp_ledger(ctrl, r, r.device_counts)
     assert led.memory_pulses == pulses and led.steps == int(r.spikes.sum()) and led.memory_writes == 0
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--prune", "soft", "--prune-fraction", "-0.25"], "prune_fraction must be in [0, 1)"),
+    (["--prune", "hard", "--prune-fraction", "1"], "prune_fraction must be in [0, 1)"),
+    (["--neurons", "0"], "neurons must be a positive integer"),
+])
+def test_cli_stdp_bad_inputs_exit_2_with_one_line(argv, match, capsys):
+    from photrain.cli import main
+
+    rc = main(["train", "--algorithm", "stdp", "--dataset", "digits", "--quiet", "--out", "/nonexistent/x", *argv])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and match in err and len(err.splitlines()) == 1
