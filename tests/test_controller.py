@@ -13,6 +13,7 @@ from photrain.train import TrainConfig, train
 from photrain.train import algorithms as alg
 from photrain.train.checkpoint import load_checkpoint
 from photrain.train.network import init_mlp
+from photrain.train.trainer import step_ledger
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_rram_crossbar_run_learns_counts_pulses_and_resumes_bit_exactly(tmp_path
     # forward 64->32->10 and the backward Wᵀ·δ of the second layer run in the arrays; no optics
     assert led["analog_macs"] == steps * b * (64 * 32 + 32 * 10 + 10 * 32) and led["optical_macs"] == 0
     assert led["analog_adc_conversions"] == steps * b * (32 * 2 + 10 * 1 + 32 * 1)
-    assert led["programmings"] == 0  # computing in the memory: no re-programming
+    assert led["programmings"] == led["analog_programmings"] == 0  # computing in the memory: no re-programming
     train(cfg, tmp_path / "cut", progress=False, stop_after_epoch=1)
     resumed = train(cfg, tmp_path / "cut", progress=False, resume=True)
     for a, c in zip(jax.tree_util.tree_leaves(full["state"]), jax.tree_util.tree_leaves(resumed["state"]), strict=True):
@@ -90,6 +91,7 @@ def test_rram_crossbar_run_learns_counts_pulses_and_resumes_bit_exactly(tmp_path
     assert energy_report(led, "reference-paper", CoreSpec(32, 32), memory="pcm").energy["memory writes"] > \
         rep.energy["memory writes"]  # a PCM SET pulse costs more than an RRAM pulse
     assert energy_report(led, "reference-paper", CoreSpec(32, 32)).energy["memory writes"] == 0.0
+    assert rep.energy["heaters (hold)"] == 0.0  # no optical core was used: its rings stay unpowered
     with pytest.raises(ValueError, match="no write energy for memory 'sram'"):
         energy_report(led, "reference-paper", CoreSpec(32, 32), memory="sram")
 
@@ -106,3 +108,10 @@ def test_bad_hardware_options_name_the_option(tmp_path, capsys):
     assert main(["train", "--memory", "rram", "--memory-bits", "4", "--out", str(tmp_path)]) == 2
     assert "cannot be combined" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_crossbar_fed_from_a_digital_memory_rewrites_its_tiles_every_step():
+    led = step_ledger(TrainConfig(hidden=(800,), algorithm="dfa", batch_size=8, core="crossbar"), [784, 800, 10])
+    # 128 x 128 arrays: ceil(800/128) x ceil(784/128) tiles for W1, ceil(10/128) x ceil(800/128) for W2
+    assert led.analog_programmings == 7 * 7 + 1 * 7 and led.programmings == 0
+    assert led.analog_macs == 8 * (784 * 800 + 800 * 10) and led.optical_macs == 0

@@ -268,8 +268,10 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
         "dacs": led.dac_conversions * p.dac_energy,
         "receivers": led.adc_conversions * p.receiver_energy,
         "adcs": led.adc_conversions * p.adc_energy,
-        # every ring in use holds its set point for the whole run (optics, re-programming and controller time)
-        "heaters (hold)": core.rings * p.ring_tuning_power * (optical_time + programming_time + digital_time),
+        # every ring in use holds its set point for the whole run (optics, re-programming and controller time);
+        # a run that never used an optical core (digital or crossbar products only) leaves its heaters off
+        "heaters (hold)": (core.rings if led.optical_passes else 0) * p.ring_tuning_power
+        * (optical_time + programming_time + digital_time),
         "heaters (program)": led.programmings * rings_per_core * p.ring_tuning_power * p.heater_settle_time,
         "sram": (led.memory_reads + led.memory_writes) * p.sram_energy,
         "digital MACs": led.digital_macs * p.digital_mac_energy,

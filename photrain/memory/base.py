@@ -39,8 +39,8 @@ class Counts(NamedTuple):
 
 
 def zero_counts() -> Counts:
-    z = jnp.zeros((), jnp.int32)
-    return Counts(z, z, z)
+    """Three separate zero counters (separate buffers, so a state can be donated to ``jax.jit``)."""
+    return Counts(*(jnp.zeros((), jnp.int32) for _ in range(3)))
 
 
 def add_counts(counts: Counts, *, pulses=0, transfers=0, refreshes=0) -> Counts:
@@ -157,6 +157,19 @@ def uniform_pair(key, shape):
     hi = ((bits >> 16).astype(jnp.float32) + 0.5) * scale
     lo = ((bits & 0xFFFF).astype(jnp.float32) + 0.5) * scale
     return hi, lo
+
+
+def normal_pair(key, shape):
+    """Two independent standard normal arrays from ONE hashed 32-bit word per element (Box-Muller).
+
+    z1 = r cos(2 pi v), z2 = r sin(2 pi v), r = sqrt(-2 ln u), with u, v the two 16-bit uniforms of
+    :func:`uniform_pair` (tails cut at |z| <= 4.8: u >= 2^-17). Gaussian read and programming noise
+    at a fraction of ``jax.random.normal``'s cost on CPU.
+    """
+    u, v = uniform_pair(key, shape)
+    r = jnp.sqrt(-2.0 * jnp.log(u))
+    angle = jnp.float32(2 * math.pi) * v
+    return r * jnp.cos(angle), r * jnp.sin(angle)
 
 
 def uniform_noise(u):
