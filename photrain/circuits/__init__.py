@@ -2,8 +2,10 @@
 
 import sax
 
+from photrain.circuits.drc import run_drc
 from photrain.circuits.netlist import circuit, model_ports, validate_netlist
 from photrain.circuits.registry import REGISTRY, check_known, get_models
+from photrain.circuits.render import render_png
 from photrain.circuits.sweep import plot_sweep, sweep
 from photrain.circuits.yaml_circuits import (
     build_component,
@@ -28,6 +30,8 @@ __all__ = [
     "model_ports",
     "optical_netlist",
     "plot_sweep",
+    "render_png",
+    "run_drc",
     "sweep",
     "validate_netlist",
     "write_gds",

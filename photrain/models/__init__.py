@@ -15,6 +15,7 @@ from photrain.models.couplers import (
 )
 from photrain.models.detectors import balanced_photodiode, photocurrent_variance, photodiode, tia
 from photrain.models.grating_couplers import grating_coupler, grating_coupler_transmission
+from photrain.models.heaters import heater_p_pi, heater_resistance, thermal_crosstalk, v_pi
 from photrain.models.mzi import coupler_matrix, mz_modulator, mzi2x2, mzi_matrix, mzm_split_ratio
 from photrain.models.phase_shifters import (
     carrier_phase,
