@@ -115,3 +115,17 @@ def test_bank_chip_netlist_is_bank_model_times_io(bank22, x64):
         np.testing.assert_allclose(s[f"in{r}", f"thru{r}"], io[f"in{r}"][1] * t * io[f"thru{r}"][1], atol=1e-9)
     # rows do not talk to each other
     assert np.abs(s["in0", "drop1"]).max() < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["bank", "mesh"])
+def test_default_chips_are_drc_clean(kind, tmp_path):
+    """The chips `photrain layout --chip` ships by default (8x4 bank, 8x8 mesh): routed to 64 / 128 pads, DRC-clean."""
+    from photrain.circuits.chip import write_chip
+
+    path = write_chip(kind, tmp_path / f"{kind}.gds")
+    report = run_drc(path)
+    assert report.clean, report.summary()
+    import gdsfactory as gf
+
+    pads = [r for r in gf.import_gds(path).insts if r.cell.name.startswith("pad")]
+    assert len(pads) == (64 if kind == "bank" else 128)
