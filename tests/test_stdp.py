@@ -195,3 +195,19 @@ def test_cli_stdp_bad_inputs_exit_2_with_one_line(argv, match, capsys):
     rc = main(["train", "--algorithm", "stdp", "--dataset", "digits", "--quiet", "--out", "/nonexistent/x", *argv])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and match in err and len(err.splitlines()) == 1
+
+
+def test_integration_on_the_mrr_bank_matches_the_digital_sum():
+    """Optics option: on/off spikes on the WDM channels, sum_i w_ki x_i from an ideal MRR weight bank."""
+    from photrain.controller import OpticalConfig, build_controller
+    from photrain.train.spiking_run import controller_synapses
+
+    ctrl = build_controller(core="bank", optical=OpticalConfig(core_rows=16, ideal=True))
+    syn = controller_synapses(ctrl)
+    w = np.asarray(jax.random.uniform(jax.random.PRNGKey(0), (12, 25), minval=-1, maxval=1))
+    x = np.asarray(jax.random.bernoulli(jax.random.PRNGKey(1), 0.4, (3, 25)), np.float32)
+    state = syn.init(jnp.asarray(w), jax.random.PRNGKey(2))
+    got = np.asarray(syn.integrate(state, jnp.asarray(x), jax.random.PRNGKey(3)))
+    np.testing.assert_allclose(got, x @ w.T, atol=0.05 * np.abs(x @ w.T).max())
+    one = np.asarray(syn.integrate(state, jnp.asarray(x[0]), jax.random.PRNGKey(3)))
+    assert one.shape == (12,)

@@ -116,8 +116,8 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
     data = load_dataset(dataset, data_dir)
     n_in = min(cfg.n_pixels or data.n_features, data.n_features)
     optical = optical or OpticalConfig(core_rows=64)
-    ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core, optical=optical,
-                            n_channels=n_in + 1)
+    # a bank has 10 WDM channels (the controller's default); the N inputs are spread over blocks of banks
+    ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core, optical=optical)
     syn = controller_synapses(ctrl) if (memory != "float" or core != "digital") else None
     xte, yte = (data.x_test, data.y_test) if test_images is None else (data.x_test[:test_images],
                                                                       data.y_test[:test_images])
