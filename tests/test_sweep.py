@@ -108,26 +108,26 @@ def _read_csv(path):
 
 def test_sweep_records_failures_and_writes_csv_and_plots(executor, tmp_path):
     kind, _ = executor
-    res = run(spec(grid={"lr": [0.05, 1.0e30], "seed": [1, 2]}), out=tmp_path / "sw", progress=False, executor=kind)
-    assert res.summary["executor"] == kind and res.summary["workers"] == 2 and res.summary["trials"] == 4
-    assert res.summary["done"] == 2 and res.summary["failed"] == 2
+    res = run(spec(grid={"lr": [0.05, 1.0e30], "seed": [1]}), out=tmp_path / "sw", progress=False, executor=kind)
+    assert res.summary["executor"] == kind and res.summary["workers"] == 2 and res.summary["trials"] == 2
+    assert res.summary["done"] == 1 and res.summary["failed"] == 1
     rows = _read_csv(tmp_path / "sw" / "sweep.csv")
-    assert len(rows) == 4
-    assert [(r["lr"], r["seed"]) for r in rows] == [("0.05", "1"), ("0.05", "2"), ("1e+30", "1"), ("1e+30", "2")]
-    for r in rows[:2]:
+    assert len(rows) == 2
+    assert [(r["lr"], r["seed"]) for r in rows] == [("0.05", "1"), ("1e+30", "1")]
+    for r in rows[:1]:
         assert r["status"] == "done" and 0.5 < float(r["best_val_acc"]) <= 1 and float(r["trial_time_s"]) > 0
         assert r["algorithm"] == "dfa" and r["hidden"] == "[16]"  # every config value is a column
-    for r in rows[2:]:
+    for r in rows[1:]:
         assert r["status"] == "failed" and "TrainingDiverged" in r["error"] and r["best_val_acc"] == ""
         assert (tmp_path / "sw" / "trials" / r["trial"] / "error.txt").read_text().startswith("Traceback")
     assert {p.name for p in res.plots} == {"sweep_best_val_acc.png", "sweep_energy_per_step_j.png"}
     assert all(p.stat().st_size > 10_000 for p in res.plots)
     summary = json.loads((tmp_path / "sw" / "sweep.json").read_text())
-    assert summary["best_best_val_acc"] == max(float(r["best_val_acc"]) for r in rows[:2])
+    assert summary["best_best_val_acc"] == float(rows[0]["best_val_acc"])
     # failed trials are kept (not re-run) unless asked
-    again = run(spec(grid={"lr": [0.05, 1.0e30], "seed": [1, 2]}), out=tmp_path / "sw", progress=False, plots=False,
+    again = run(spec(grid={"lr": [0.05, 1.0e30], "seed": [1]}), out=tmp_path / "sw", progress=False, plots=False,
                 executor=kind)
-    assert again.summary["ran"] == 0 and again.summary["failed"] == 2
+    assert again.summary["ran"] == 0 and again.summary["failed"] == 1
 
 
 def test_rerun_skips_finished_and_resumes_interrupted(executor, tmp_path):
@@ -135,7 +135,6 @@ def test_rerun_skips_finished_and_resumes_interrupted(executor, tmp_path):
 
     kind, _ = executor
     raw = spec(grid={"seed": [1, 2, 3]})
-    raw["base"]["epochs"] = 3
     out = tmp_path / "sw"
     first = run(raw, out=out, progress=False, plots=False, limit=1, executor=kind)  # a sweep stopped after one trial
     assert first.summary["ran"] == 1 and first.summary["pending"] == 2
@@ -153,7 +152,7 @@ def test_rerun_skips_finished_and_resumes_interrupted(executor, tmp_path):
     assert read_status(done_dir) == done_before  # untouched
     resumed = read_status(cut)
     assert resumed["resumed"] is True and resumed["resumed_from_epoch"] == 1 and resumed["attempts"] == 2
-    assert len(json.loads((cut / "results.json").read_text())["history"]) == 3
+    assert len(json.loads((cut / "results.json").read_text())["history"]) == 2
     fresh = read_status(out / "trials" / trials[2].id)
     assert fresh["resumed"] is False and fresh["attempts"] == 1
 

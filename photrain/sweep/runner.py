@@ -125,7 +125,7 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str) -> dict
     return record
 
 
-def start_ray(*, address: str | None = None, num_cpus: int | None = None, attempts: int = 3) -> None:
+def start_ray(*, address: str | None = None, num_cpus: int | None = None, attempts: int = 2) -> None:
     """``ray.init`` for a sweep: join ``address``, or start a local cluster of ``num_cpus`` CPUs (default: all).
 
     A local start is tried ``attempts`` times: Ray's raylet gives its dashboard agent a
@@ -257,9 +257,10 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
     same semantics (also the fallback, with a message, when a local Ray cluster
     cannot start).
 
-    ``address``: join a running Ray cluster (``ray.init(address=...)``); default: a
-    local one with ``num_cpus`` CPUs (default: all). If Ray is already initialised in
-    this process it is used as it is. ``limit``: run at most that many of the pending
+    ``address``: join a running Ray cluster (``ray.init(address=...)``; default: the
+    ``RAY_ADDRESS`` environment variable, else a local one with ``num_cpus`` CPUs,
+    default all). If Ray is already initialised in this process it is used as it
+    is. ``limit``: run at most that many of the pending
     trials (the rest stay pending for the next run). Writes ``<out>/sweep.csv``,
     ``<out>/sweep.json`` (timing and overhead) and the metric plots.
     """
@@ -289,6 +290,7 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
         pending = pending[: max(int(limit), 0)]
 
     started_ray, used = False, executor
+    address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own variable for "join this cluster"
     if pending and executor == "ray" and not ray.is_initialized():
         try:
             start_ray(address=address, num_cpus=num_cpus)
