@@ -129,3 +129,19 @@ def test_default_chips_are_drc_clean(kind, tmp_path):
 
     pads = [r for r in gf.import_gds(path).insts if r.cell.name.startswith("pad")]
     assert len(pads) == (64 if kind == "bank" else 128)
+
+
+def test_grating_coupler_passband_closed_form():
+    from photrain.models import grating_coupler
+
+    wl = np.array([1.55, 1.57, 1.53, 1.60])
+    s = grating_coupler(wl=wl, wl0=1.55, insertion_loss_db=3.0, bandwidth=0.040)
+    t = np.abs(np.asarray(s["o1", "o2"])) ** 2
+    assert t[0] == pytest.approx(10 ** -0.3, rel=1e-12)  # 3 dB at the design wavelength
+    np.testing.assert_allclose(t[1:3] / t[0], 0.5, rtol=1e-12)  # half power at +-FWHM/2 = 20 nm
+    assert t[3] / t[0] == pytest.approx(np.exp(-4 * np.log(2) * (0.05 / 0.04) ** 2), rel=1e-12)
+    np.testing.assert_array_equal(np.asarray(s["o2", "o1"]), np.asarray(s["o1", "o2"]))  # reciprocal
+    r = grating_coupler(wl=1.55, insertion_loss_db=0.0, reflection=0.1)
+    assert abs(r["o1", "o2"]) ** 2 + abs(r["o1", "o1"]) ** 2 == pytest.approx(1.0)  # lossless: passive, no gain
+    with pytest.raises(ValueError, match="bandwidth"):
+        grating_coupler(wl=1.55, bandwidth=0.0)
