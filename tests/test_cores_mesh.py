@@ -1,11 +1,13 @@
 """MZI meshes: decomposition round trips, structured solver vs sax, errors and fidelity."""
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from photrain.circuits import circuit
 from photrain.cores import (
+    MeshSettings,
     MZIMesh,
     Readout,
     clements,
@@ -169,3 +171,25 @@ def test_structured_solver_is_differentiable():
     bump[1, 0] = eps
     fd = (power(s.theta + bump) - power(s.theta - bump)) / (2 * eps)
     assert float(g[1, 0]) == pytest.approx(float(fd), rel=1e-6, abs=1e-10)
+
+
+def test_padding_slots_are_never_active():
+    # even N: the last slot of odd columns would couple mode N-1 to the padding mode N
+    n = 4
+    mesh = MZIMesh(n)
+    rng = np.random.default_rng(0)
+    c, p = 4, 2
+    theta, phi = rng.uniform(0, 2 * np.pi, (2, c, p))
+    settings = MeshSettings(jnp.asarray(theta), jnp.asarray(phi), jnp.ones((c, p), bool), jnp.zeros(n))
+    t = np.asarray(mesh.transfer(settings))
+    assert np.abs(t.conj().T @ t - np.eye(n)).max() < 1e-12
+
+
+def test_odd_column_count_gets_no_padding_column_of_loss():
+    # Reck at N = 4 has 2N - 3 = 5 columns; the solver's grid pads to 6
+    mesh = MZIMesh(4, topology="reck", column_length=100.0, loss_db_per_cm=3.0)
+    assert mesh.n_columns == 5
+    settings = mesh.program_unitary(np.eye(4))
+    idle = settings._replace(active=jnp.zeros_like(settings.active), out_phase=jnp.zeros(4))
+    t = np.asarray(mesh.transfer(idle))
+    np.testing.assert_allclose(np.abs(np.diag(t)), 10 ** (-3.0 * 100.0 * 5 * 1e-4 / 20), rtol=1e-12)

@@ -76,39 +76,56 @@ def settings_from_decomposition(dec: Decomposition, n_columns: int | None = None
     return MeshSettings(jnp.asarray(theta), jnp.asarray(phi), jnp.asarray(active), jnp.asarray(dec.out_phase))
 
 
-@partial(jax.jit, static_argnames=("n",))
+@partial(jax.jit, static_argnames=("n", "n_columns"))
 def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, n: int, wl0: float = WL0,
-                  mzi_loss_db: float = 0.0, column_length: float = 0.0, loss_db_per_cm: float = 0.0):
+                  mzi_loss_db: float = 0.0, column_length: float = 0.0, loss_db_per_cm: float = 0.0,
+                  n_columns: int | None = None):
     """Transfer matrix U[..., out, in] of a mesh at wavelengths ``wl`` (µm, any shape).
 
     Heater phases scale thermo-optically as wl0 / wl; every mode crosses
-    ``column_length`` µm of waveguide per column; each MZI loses ``mzi_loss_db``
-    (split over its two couplers). Differentiable in all array arguments.
+    ``column_length`` µm of waveguide per physical column (``n_columns``, default
+    all grid columns: a grid padded to an even column count has one column
+    of nothing more); each MZI loses ``mzi_loss_db`` (split over its two
+    couplers). Slots that would couple a real mode to the padding mode (the
+    last slot of odd columns for even ``n``) are never active. All wavelengths
+    go through the column scan together; the state is kept as even and odd
+    modes, so that a column is elementwise multiply-adds over (wavelength, slot, input).
+    Differentiable in all array arguments.
     """
     wl = jnp.asarray(wl, dtype=float)
     wls = wl.reshape(-1)
     c, p = theta.shape
-    n_pad = 2 * p + 1
+    n_e = 2 * p + 2  # modes on the grid plus padding, even: every column pairs them up
+    n_columns = c if n_columns is None else n_columns
     scale = (wl0 / wls)[:, None]  # (W, 1)
     prop = propagation(wls, length=column_length, neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
+    slot = jnp.arange(p)
+    valid = jnp.stack([2 * slot + 1 < n, 2 * slot + 2 < n])  # (parity, P): both modes of the slot are real
+    active = active & jnp.tile(valid, (c // 2, 1))
 
-    def blocks(col):
+    def column(col):
+        """The column's 2x2 blocks (W, P, 1) each: t00, t01, t10, t11; inactive slots are identities."""
         th, ph, act, k1, k2 = col
         t = mzi_matrix(th[None] * scale, ph[None] * scale, coupling_1=k1[None], coupling_2=k2[None],
                        coupler_loss_db=mzi_loss_db / 2)  # (W, P, 2, 2)
-        eye = jnp.eye(2, dtype=t.dtype)
-        return jnp.where(act[None, :, None, None], t, eye)
+        t = jnp.where(act[None, :, None, None], t, jnp.eye(2, dtype=t.dtype))
+        return t[:, :, 0, 0, None], t[:, :, 0, 1, None], t[:, :, 1, 0, None], t[:, :, 1, 1, None]
 
-    def apply(x, b, parity):
-        seg = x[:, parity : parity + 2 * p].reshape(x.shape[0], p, 2, -1)
-        seg = jnp.einsum("wpij,wpjn->wpin", b, seg).reshape(x.shape[0], 2 * p, -1)
-        return x.at[:, parity : parity + 2 * p].set(seg)
-
-    def step(x, cols):
+    def step(state, cols):
+        # state: even modes e[s] = x[2s] and odd modes o[s] = x[2s + 1], each (W, p + 1, n)
+        e, o = state
         even, odd = cols
-        x = apply(x, blocks(even), 0)
-        x = apply(x, blocks(odd), 1)
-        return x, None
+        t00, t01, t10, t11 = column(even)  # slot s on modes (2s, 2s + 1): e[s], o[s]; slot p is padding
+        e_new = t00 * e[:, :p] + t01 * o[:, :p]
+        o_new = t10 * e[:, :p] + t11 * o[:, :p]
+        e = jnp.concatenate([e_new, e[:, p:]], axis=1)
+        o = jnp.concatenate([o_new, o[:, p:]], axis=1)
+        t00, t01, t10, t11 = column(odd)  # slot s on modes (2s + 1, 2s + 2): o[s], e[s + 1]
+        o_new = t00 * o[:, :p] + t01 * e[:, 1:]
+        e_new = t10 * o[:, :p] + t11 * e[:, 1:]
+        e = jnp.concatenate([e[:, :1], e_new], axis=1)
+        o = jnp.concatenate([o_new, o[:, p:]], axis=1)
+        return (e, o), None
 
     def pairs(a):
         return a.reshape(c // 2, 2, *a.shape[1:]).swapaxes(0, 1)
@@ -116,9 +133,12 @@ def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, 
     cols = (theta, phi, active, coupling_1, coupling_2)
     even = tuple(pairs(a)[0] for a in cols)
     odd = tuple(pairs(a)[1] for a in cols)
-    x0 = jnp.broadcast_to(jnp.eye(n_pad, n, dtype=complex), (wls.size, n_pad, n))
-    x, _ = jax.lax.scan(step, x0, (even, odd))
-    u = x[:, :n, :] * (prop ** c)[:, None, None]
+    eye = jnp.eye(n_e, n, dtype=complex)
+    e0 = jnp.broadcast_to(eye[0::2], (wls.size, n_e // 2, n))
+    o0 = jnp.broadcast_to(eye[1::2], (wls.size, n_e // 2, n))
+    (e, o), _ = jax.lax.scan(step, (e0, o0), (even, odd))
+    x = jnp.stack([e, o], axis=2).reshape(wls.size, n_e, n)
+    u = x[:, :n, :] * (prop**n_columns)[:, None, None]
     u = jnp.exp(1j * out_phase[None, :] * scale)[:, :, None] * u
     return u.reshape(*wl.shape, n, n)
 
@@ -239,14 +259,15 @@ class MZIMesh:
         out = self._drive(settings.out_phase)
         if ideal:
             half = jnp.full(theta.shape, 0.5)
-            return mesh_transfer(theta, phi, settings.active, out, half, half, wl, n=self.n, wl0=self.wl0)
+            return mesh_transfer(theta, phi, settings.active, out, half, half, wl, n=self.n, wl0=self.wl0,
+                                 n_columns=self.n_columns)
         chip = self.chip
         theta = neighbour_crosstalk(theta, self.crosstalk) + chip.theta_offset
         phi = neighbour_crosstalk(phi, self.crosstalk) + chip.phi_offset
         out = jnp.mod(out + chip.out_offset, 2 * jnp.pi)
         return mesh_transfer(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, wl,
                              n=self.n, wl0=self.wl0, mzi_loss_db=self.mzi_loss_db, column_length=self.column_length,
-                             loss_db_per_cm=self.loss_db_per_cm)
+                             loss_db_per_cm=self.loss_db_per_cm, n_columns=self.n_columns)
 
     # ------------------------------------------------------------ matrices
 
@@ -340,7 +361,7 @@ def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
     chip = mesh.chip
     theta, phi, out = mesh.realised_phases(settings)
     active = np.asarray(settings.active)
-    n, (c, p) = mesh.n, active.shape
+    n, p = mesh.n, active.shape[1]
     instances, connections, inputs = {}, {}, {}
     last = {m: None for m in range(n)}  # mode -> "inst,port" of its latest output
 
@@ -352,7 +373,7 @@ def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
 
     wg = {"component": "straight", "settings": {"length": mesh.column_length, "loss_db_per_cm": mesh.loss_db_per_cm,
                                                 "wl0": mesh.wl0}}
-    for col in range(c):
+    for col in range(mesh.n_columns):  # the grid's padding column (odd column counts) is not on the chip
         parity = col % 2
         covered = set()
         for slot in range(p):
