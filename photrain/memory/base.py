@@ -159,6 +159,19 @@ def uniform_pair(key, shape):
     return hi, lo
 
 
+def _cos_sin_2pi(v):
+    """(cos 2 pi v, sin 2 pi v) for v in [0, 1) by half-angle Taylor polynomials (|error| < 1e-6).
+
+    XLA's CPU cos/sin cost ~10x an exp; this is a few multiply-adds. With x = pi (v - 1/2) in
+    [-pi/2, pi/2): s = sin x, c = cos x to order 11/12, then cos 2 pi v = -(1 - 2 s^2), sin 2 pi v = -2 s c.
+    """
+    x = jnp.float32(math.pi) * (v - 0.5)
+    x2 = x * x
+    s = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42 * (1 - x2 / 72 * (1 - x2 / 110)))))
+    c = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30 * (1 - x2 / 56 * (1 - x2 / 90 * (1 - x2 / 132)))))
+    return 2 * s * s - 1, -2 * s * c
+
+
 def normal_pair(key, shape):
     """Two independent standard normal arrays from ONE hashed 32-bit word per element (Box-Muller).
 
@@ -168,8 +181,8 @@ def normal_pair(key, shape):
     """
     u, v = uniform_pair(key, shape)
     r = jnp.sqrt(-2.0 * jnp.log(u))
-    angle = jnp.float32(2 * math.pi) * v
-    return r * jnp.cos(angle), r * jnp.sin(angle)
+    cos, sin = _cos_sin_2pi(v)
+    return r * cos, r * sin
 
 
 def uniform_noise(u):

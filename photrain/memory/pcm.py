@@ -55,6 +55,7 @@ from jax import lax
 from photrain.memory.base import (
     Counts,
     add_counts,
+    normal_pair,
     require,
     soft_bound_log_factors,
     soft_bound_pulses_from_logs,
@@ -85,8 +86,9 @@ SOURCES: dict[str, tuple[float, str, str]] = {
     "t0": (20.0, "s", "drift reference time: aihwkit PCMLikeNoiseModel t_0 = 20 s"),
     "refresh_threshold": (0.75, "1", "refresh a pair when a device passes 75 % of its range: aihwkit OneSidedUnitCell "
                                     "refresh_upper_thres = 0.75"),
-    "refresh_interval": (1000, "images", "assumed: how often the controller checks for saturated pairs (Burr et al. "
-                                         "2015 RESET occasionally; aihwkit checks every mini-batch)"),
+    "refresh_interval": (8000, "images", "assumed: how often the controller checks for saturated pairs (Burr et al. "
+                                         "2015 RESET occasionally; aihwkit checks every mini-batch); the cadence of "
+                                         "Ambrogio et al.'s transfers, so both PCM memories re-program as often"),
     "tune_tolerance": (0.2e-6, "S", "assumed closed-loop tuning tolerance on G+ - G- (0.8 % of the range; the noisy "
                                     "SET steps of 0.5 uS land in it within the budget: measured rms error 0.5 % of "
                                     "w_max, ~4 pulses per weight)"),
@@ -145,8 +147,8 @@ def tune_pair(g_pos, g_neg, target, dev: PairParams, key, *, g_min, g_max, set_s
               max_pulses):
     """Closed-loop (program-and-verify) tuning of G+ - G- to ``target`` (S), SET pulses only.
 
-    Each of ``iterations`` rounds (``lax.fori_loop``, fixed budget, all pairs at
-    once): verify e = target - (G+ - G-); pairs with |e| <= tolerance are done;
+    Each of at most ``iterations`` rounds (``lax.while_loop``: a fixed budget, ended early
+    once every pair is within tolerance; all pairs at once): verify e = target - (G+ - G-); pairs with |e| <= tolerance are done;
     otherwise the controller's nominal model (step ``set_step``, saturation
     ``g_max``) predicts the pulses that close the gap, fires floor of that (at least 1,
     at most ``max_pulses``) on G+ (e > 0) or G- (e < 0); an overshoot is corrected
@@ -156,8 +158,11 @@ def tune_pair(g_pos, g_neg, target, dev: PairParams, key, *, g_min, g_max, set_s
     alpha_nom = set_step / (g_max - g_min)
     target = jnp.asarray(target, g_pos.dtype)
 
-    def body(i, carry):
-        gp, gn, pulses = carry
+    def pending(gp, gn):
+        return jnp.abs(target - (gp - gn)) > tolerance
+
+    def body(carry):
+        i, gp, gn, pulses = carry
         e = target - (gp - gn)
         up = e > tolerance
         down = e < -tolerance
@@ -165,16 +170,21 @@ def tune_pair(g_pos, g_neg, target, dev: PairParams, key, *, g_min, g_max, set_s
         n = set_pulses_needed(g_sel, jnp.abs(e), alpha=alpha_nom, g_sat=g_max)
         n = jnp.clip(jnp.floor(n), 1.0, float(max_pulses))
         n = jnp.where(up | down, n, 0.0)
-        xi = None if key is None or c2c == 0 else jax.random.normal(jax.random.fold_in(key, i), g_sel.shape, g_sel.dtype)
+        xi = None if key is None or c2c == 0 else normal_pair(jax.random.fold_in(key, i), g_sel.shape)[0]
         g_new = soft_bound_pulses_from_logs(g_sel, n, log_keep=jnp.where(up, dev.lk_pos, dev.lk_neg),
                                             log_second=jnp.where(up, dev.l2_pos, dev.l2_neg),
                                             bound=jnp.where(up, dev.gmax_pos, dev.gmax_neg), xi=xi)
         g_new = jnp.maximum(g_new, g_sel)  # SET only
         gp = jnp.where(up, g_new, gp)
         gn = jnp.where(down, g_new, gn)
-        return gp, gn, pulses + n
+        return i + 1, gp, gn, pulses + n
 
-    return lax.fori_loop(0, iterations, body, (g_pos, g_neg, jnp.zeros_like(g_pos)))
+    def cond(carry):
+        i, gp, gn, _ = carry
+        return (i < iterations) & jnp.any(pending(gp, gn))
+
+    _, g_pos, g_neg, pulses = lax.while_loop(cond, body, (jnp.int32(0), g_pos, g_neg, jnp.zeros_like(g_pos)))
+    return g_pos, g_neg, pulses
 
 
 @dataclass(frozen=True)
@@ -194,7 +204,7 @@ class PCMMemory:
     nu_std: float = 0.02
     t0: float = 20.0
     refresh_threshold: float = 0.75
-    refresh_interval: int = 1000
+    refresh_interval: int = 8000
     tune_tolerance: float = 0.2e-6
     tune_iterations: int = 30
     tune_max_pulses: int = 32
@@ -283,9 +293,9 @@ class PCMMemory:
     def read(self, state, key=None):
         g_pos, g_neg = state.g_pos, state.g_neg
         if key is not None and self.read_noise > 0:
-            kp, kn = jax.random.split(key)
-            g_pos = g_pos * (1 + self.read_noise * jax.random.normal(kp, g_pos.shape, g_pos.dtype))
-            g_neg = g_neg * (1 + self.read_noise * jax.random.normal(kn, g_neg.shape, g_neg.dtype))
+            xi_pos, xi_neg = normal_pair(key, g_pos.shape)
+            g_pos = g_pos * (1 + self.read_noise * xi_pos)
+            g_neg = g_neg * (1 + self.read_noise * xi_neg)
         return (g_pos - g_neg) * self.weight_per_siemens
 
     def update(self, state, dw, key=None) -> PCMState:
