@@ -61,3 +61,16 @@ def test_cli_sweep_bad_spec_is_one_line_exit_2(tmp_path, capsys):
     assert err.count("\n") == 0 and "unknown parameter 'optical.adc_bit'" in err and "did you mean 'optical.adc_bits'" in err
     assert main(["sweep", str(tmp_path / "missing.yml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_readme_python_snippet_runs_as_written(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(snippet, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "drop port:" in out and "through port: deepest dip" in out
+    dip = float(re.search(r"deepest dip (-?[\d.]+) dB", out).group(1))
+    assert dip < -20  # the ring's resonance is inside the window the snippet sweeps
