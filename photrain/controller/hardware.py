@@ -25,6 +25,9 @@ class OpticalConfig:
     bandwidth: receiver bandwidth = symbol rate (Hz); adc_bits / dac_bits: converter resolution (None = ideal).
     rin_db_hz: laser RIN (dB/Hz, None = none); signed: 'offset' (one pass per product) or 'differential' (two).
     heater_bits: heater-DAC resolution of every ring (None = ideal).
+    receiver: 'integrating' (the photocurrents of a row's column blocks add on the receiver before
+        one noise draw with the summed variance and one ADC read: the fast forward-on-cores mode) or
+        'per-block' (every column block read and converted on its own); see :class:`photrain.cores.Readout`.
     ideal: no detector noise, no converter quantisation and a crosstalk-free bank.
     """
 
@@ -38,6 +41,7 @@ class OpticalConfig:
     rin_db_hz: float | None = -150.0
     signed: str = "offset"
     heater_bits: int | None = 12
+    receiver: str = "integrating"
     ideal: bool = False
 
     def bank(self, n_channels: int) -> MRRWeightBank:
@@ -45,7 +49,8 @@ class OpticalConfig:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False)
         else:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth,
-                              adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
+                              adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz,
+                              receiver=self.receiver)
         return MRRWeightBank(n_channels, self.core_rows, spacing=self.spacing, coupling=self.coupling,
                              readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed,
                              heater_bits=None if self.ideal else self.heater_bits)
@@ -57,6 +62,8 @@ class CrossbarConfig:
 
     rows x cols: one physical array (outputs x inputs); read_voltage: full-scale read pulse (V);
     read_noise: relative conductance std per read; dac_bits / adc_bits: converters (None = ideal);
+    adc_range: ADC full scale as the current of this many fully-on inputs (aihwkit's calibrated
+    out_bound = 20; None: the worst case of a whole tile, which leaves typical outputs a few LSBs);
     ideal: no read or amplifier noise and ideal converters. The conductance window (ADC full scale
     and the mapping of digital weights) is the memory device's when it has one (g_min, g_max).
     """
@@ -67,6 +74,7 @@ class CrossbarConfig:
     read_noise: float = 0.01
     dac_bits: int | None = 8
     adc_bits: int | None = 8
+    adc_range: float | None = 20.0
     ideal: bool = False
 
     def crossbar(self, memory=None):
@@ -77,6 +85,6 @@ class CrossbarConfig:
         if self.ideal:
             readout = CrossbarReadout(noise=False)
         else:
-            readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits)
+            readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits, adc_range=self.adc_range)
         return CrossbarCore(self.rows, self.cols, read_voltage=self.read_voltage,
                             read_noise=0.0 if self.ideal else self.read_noise, readout=readout, **window)
