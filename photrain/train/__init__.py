@@ -1,4 +1,4 @@
-"""Training: networks, learning rules (backprop, DFA, optical DFA), datasets, runs and checkpoints.
+"""Training: networks, learning rules (backprop, DFA, optical DFA, STDP spiking), datasets, runs and checkpoints.
 
 Learning rules ask the controller (``photrain.controller``) for every product and write;
 nothing here touches a core or a memory device directly.
@@ -8,4 +8,5 @@ from photrain.train.algorithms import ALGORITHMS, backprop_grads, dfa_grads, ini
 from photrain.train.config import CrossbarConfig, OpticalConfig, TrainConfig
 from photrain.train.data import DATASETS, Dataset, load_dataset
 from photrain.train.network import accuracy, cross_entropy, forward, init_mlp
+from photrain.train.spiking import STDPConfig, STDPResult, train_stdp
 from photrain.train.trainer import TrainingDiverged, train
