@@ -19,8 +19,9 @@ OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
 
 
 @pytest.fixture(scope="module")
-def mesh3():
-    return mesh_chip(3)
+def mesh4():
+    # even n: an odd mesh's padded empty column is a convention the core model may change (cores/mesh.py)
+    return mesh_chip(4)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def _net_of(nets, x, y):
     return hits[0]
 
 
-@pytest.mark.parametrize("which", ["mesh3", "bank22"])
+@pytest.mark.parametrize("which", ["mesh4", "bank22"])
 def test_every_heater_contact_reaches_its_own_pad(which, request):
     chip = request.getfixturevalue(which)
     nets = _nets(chip)
@@ -64,31 +65,31 @@ def test_every_heater_contact_reaches_its_own_pad(which, request):
         assert _net_of(nets, c[0], c[1]) == _net_of(nets, *contacts[contact])
 
 
-@pytest.mark.parametrize("which", ["mesh3", "bank22"])
+@pytest.mark.parametrize("which", ["mesh4", "bank22"])
 def test_chips_are_drc_clean(which, request):
     report = run_drc(request.getfixturevalue(which))
     assert report.clean, report.summary()
 
 
-def test_mesh_chip_netlist_is_core_model_times_io(mesh3, x64):
-    n = 3
+def test_mesh_chip_netlist_is_core_model_times_io(mesh4, x64):
+    n = 4
     mesh = MZIMesh(n, column_length=mesh_column_length(), loss_db_per_cm=LOSS_DB_PER_CM)
     k = float(coupling_from_gap(0.2, half_coupling_length(0.2)))
     mesh.chip = mesh.chip._replace(coupling_1=jnp.full_like(mesh.chip.coupling_1, k),
                                    coupling_2=jnp.full_like(mesh.chip.coupling_2, k))
     settings = mesh.program_unitary(haar_unitary(n, np.random.default_rng(1)))
     theta, phi, out = mesh.realised_phases(settings)
-    core = [i for i in mesh3.get_netlist()["instances"].values() if i["component"] == "clements_mesh"][0]
+    core = [i for i in mesh4.get_netlist()["instances"].values() if i["component"] == "clements_mesh"][0]
     common = core["settings"]["output_gap"] + core["settings"]["heater_length"]
-    fn = chip_circuit(mesh3, cores={"core": {"theta": theta, "phi": phi, "out_phase": out}})
+    fn = chip_circuit(mesh4, cores={"core": {"theta": theta, "phi": phi, "out_phase": out}})
     wl = 1.552
     s = fn(wl=wl)
-    io = io_paths(mesh3, wl)
+    io = io_paths(mesh4, wl)
     assert {io[f"in{m}"][0] for m in range(n)} == {f"in{m}" for m in range(n)}
-    # each I/O path: one coupler at its stated transmission, times routing waveguide loss (< 0.1 dB)
+    # each I/O path: one coupler at its stated transmission, times routing waveguide loss (2 dB/cm, < 0.25 dB)
     t_gc = float(grating_coupler_transmission(wl, wl0=1.55))
     for _, amp in io.values():
-        assert 0.977 * t_gc < abs(amp) ** 2 <= t_gc
+        assert 0.944 * t_gc < abs(amp) ** 2 < t_gc
     u = np.asarray(mesh.transfer(settings, wl)) * complex(propagation(wl, length=common, **OPTICS))
     chip_s = np.array([[s[f"in{i}", f"out{o}"] for i in range(n)] for o in range(n)])
     model = np.array([[io[f"out{o}"][1] * u[o, i] * io[f"in{i}"][1] for i in range(n)] for o in range(n)])
