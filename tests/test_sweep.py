@@ -35,6 +35,7 @@ def spec(**kw):
     (spec(random={"samples": 2, "params": {"lr": {"gauss": [0, 1]}}}), r"random parameter 'lr' must be one of"),
     (spec(random={"samples": 2, "params": {"lr": {"loguniform": [0, 1]}}}), r"need lo < hi and lo > 0"),
     (spec(random={"samples": 0, "params": {"lr": {"uniform": [0.1, 1]}}}), r"random.samples must be an integer >= 1"),
+    (spec(grid={"seed": [1]}, on_divergence="maybe"), r"on_divergence must be 'stop' \(a diverging trial fails\) or 'warn'"),
 ])
 def test_spec_errors_name_the_key(raw, match):
     with pytest.raises(ValueError, match=match):
@@ -81,6 +82,7 @@ def test_shipped_sweep_is_valid():
     assert len(trials) == 24
     assert {t.config["algorithm"] for t in trials} == {"optical-dfa"} and {t.config["dataset"] for t in trials} == {"digits"}
     assert sorted({t.params["seed"] for t in trials}) == [1, 2, 3]
+    assert s.on_divergence == "warn"  # the 2- and 3-bit corners train erratically: recorded, not failed
 
 
 # ------------------------------------------------------------------ on Ray: 2 local workers

@@ -83,7 +83,7 @@ def trial_metrics(results: dict) -> dict:
     return out
 
 
-def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str) -> dict:
+def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str, on_divergence: str = "stop") -> dict:
     """Run (or resume) one trial in ``trial_dir``; never raises: a failure is returned and written to trial.json."""
     t0 = time.perf_counter()
     folder = Path(trial_dir)
@@ -108,7 +108,7 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str) -> dict
             except Exception:
                 record["resumed_from_epoch"] = None
         t1 = time.perf_counter()
-        train(cfg, folder, resume=resume, progress=False)
+        train(cfg, folder, resume=resume, progress=False, on_divergence=on_divergence)
         record["train_time_s"] = time.perf_counter() - t1
         record["import_time_s"] = t_import
         results = json.loads((folder / "results.json").read_text())
@@ -123,6 +123,29 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str) -> dict
     record["finished"] = time.time()
     _write_json(folder / STATUS, record)
     return record
+
+
+def _children() -> set[int]:
+    """PIDs of this process's children (Linux /proc; empty elsewhere)."""
+    me, kids = os.getpid(), set()
+    for entry in Path("/proc").glob("[0-9]*/stat") if Path("/proc").is_dir() else []:
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:
+            kids.add(int(entry.parent.name))
+    return kids
+
+
+def _end(pids: set[int]) -> None:
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def start_ray(*, address: str | None = None, num_cpus: int | None = None, attempts: int = 2) -> None:
@@ -143,12 +166,14 @@ def start_ray(*, address: str | None = None, num_cpus: int | None = None, attemp
         return
     last = None
     for _ in range(attempts):
+        before = _children()
         try:
             ray.init(num_cpus=num_cpus or os.cpu_count(), object_store_memory=200 * 1024**2, **kwargs)
             return
         except Exception as err:  # Ray raises a bare Exception when its node times out during startup
             last = err
             ray.shutdown()
+            _end(_children() - before)  # what the failed start left running (GCS, agents): this process's own children
     raise RuntimeError(f"Ray could not start a local cluster in {attempts} tries ({last}); the machine may be too busy "
                        "for Ray's 15 s agent start-up: retry, or run 'ray start --head --num-cpus N' and pass --address")
 
@@ -209,12 +234,12 @@ def _failure(t: Trial, root: Path, err: BaseException) -> dict:
     return rec
 
 
-def _on_ray(pending: list[Trial], root: Path, trial_cpus: float):
+def _on_ray(pending: list[Trial], root: Path, trial_cpus: float, on_divergence: str):
     """Submit every pending trial as a Ray task; yield (trial, record) as they finish."""
     import ray
 
     task = ray.remote(run_trial).options(num_cpus=trial_cpus, max_retries=0)
-    refs = {task.remote(t.config, str(root / "trials" / t.id), t.params, t.id): t for t in pending}
+    refs = {task.remote(t.config, str(root / "trials" / t.id), t.params, t.id, on_divergence): t for t in pending}
     try:
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1)
@@ -229,13 +254,14 @@ def _on_ray(pending: list[Trial], root: Path, trial_cpus: float):
             ray.cancel(ref, force=True)
 
 
-def _on_processes(pending: list[Trial], root: Path, workers: int):
+def _on_processes(pending: list[Trial], root: Path, workers: int, on_divergence: str):
     """The same on a local pool of ``workers`` spawned processes (no Ray)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_trial, t.config, str(root / "trials" / t.id), t.params, t.id): t for t in pending}
+        futures = {pool.submit(run_trial, t.config, str(root / "trials" / t.id), t.params, t.id, on_divergence): t
+                   for t in pending}
         try:
             for fut in as_completed(futures):
                 t = futures[fut]
@@ -315,10 +341,10 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
         if pending:
             if used == "ray":
                 workers = max(1, int(ray.cluster_resources().get("CPU", 1) // spec.trial_cpus))
-                finished = _on_ray(pending, root, spec.trial_cpus)
+                finished = _on_ray(pending, root, spec.trial_cpus, spec.on_divergence)
             else:
                 workers = max(1, int((num_cpus or os.cpu_count() or 1) // spec.trial_cpus))
-                finished = _on_processes(pending, root, workers)
+                finished = _on_processes(pending, root, workers, spec.on_divergence)
             for t, rec in finished:
                 records[t.id] = rec
                 v = (rec.get("metrics") or {}).get(metric)

@@ -23,6 +23,7 @@ A sweep file (YAML) or dict::
     objective: {metric: best_val_acc, mode: max}   # the 'best so far' of the progress bar
     metrics: [best_val_acc, energy_per_step_j]     # what the plots show (default: objective + energy)
     trial_cpus: 1                   # CPUs per trial (Ray resource)
+    on_divergence: stop             # train()'s rule for a loss far above its start: stop (a failed trial) or warn
 
 Every key is a :class:`photrain.train.TrainConfig` field as a dotted path
 (``lr``, ``seed``, ``optical.adc_bits``, ``memory_params.transfer_interval``,
@@ -48,7 +49,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-TOP_KEYS = ("name", "out", "base", "grid", "random", "objective", "metrics", "trial_cpus")
+TOP_KEYS = ("name", "out", "base", "grid", "random", "objective", "metrics", "trial_cpus", "on_divergence")
 DISTRIBUTIONS = ("uniform", "loguniform", "choice", "randint")
 SEED_KEY = "seed"
 
@@ -78,6 +79,7 @@ class SweepSpec:
     objective: dict = field(default_factory=lambda: {"metric": "best_val_acc", "mode": "max"})
     metrics: tuple[str, ...] = ()
     trial_cpus: float = 1.0
+    on_divergence: str = "stop"
 
     @property
     def swept(self) -> list[str]:
@@ -356,9 +358,13 @@ def load_spec(source: str | Path | Mapping, *, out: str | Path | None = None) ->
     cpus = raw.get("trial_cpus", 1)
     if isinstance(cpus, bool) or not isinstance(cpus, int | float) or cpus <= 0:
         raise ValueError(f"{where}: trial_cpus must be a number > 0; got {cpus!r}")
+    on_divergence = raw.get("on_divergence", "stop")
+    if on_divergence not in ("stop", "warn"):
+        raise ValueError(f"{where}: on_divergence must be 'stop' (a diverging trial fails) or 'warn' (it runs on); "
+                         f"got {on_divergence!r}")
     out_dir = Path(out) if out is not None else Path(raw.get("out") or Path("out") / "sweeps" / name)
     spec = SweepSpec(name=name, out=out_dir, base=base, grid=grid, random=random, objective=objective,
-                     metrics=tuple(metrics), trial_cpus=float(cpus))
+                     metrics=tuple(metrics), trial_cpus=float(cpus), on_divergence=on_divergence)
     expand(spec)  # every trial's TrainConfig is built now: its validation errors surface before any trial runs
     return spec
 
