@@ -231,6 +231,11 @@ def test_3t1c_transfer_preserves_weight_within_tolerance():
     assert float(t.polarity) == -1.0 and int(t.counts.transfers) == 256 and int(t.counts.pulses) > 256
     keep = PCM3T1CMemory(polarity_inversion=False).transfer(s, jax.random.PRNGKey(1))
     assert float(keep.polarity) == 1.0
+    plain = PCM3T1CMemory(keep_residual=False)  # Ambrogio's plain reset: the weight keeps only the PCM's precision
+    t = plain.transfer(s, jax.random.PRNGKey(1))
+    np.testing.assert_allclose(t.g_cap, plain.g_ref)
+    assert float(jnp.max(jnp.abs(plain.read(t) - w0))) <= plain.tune_tolerance * plain.gain * plain.weight_per_siemens * 1.001
+    assert float(jnp.max(jnp.abs(plain.read(t) - w0))) > 1e-4
 
 
 def test_3t1c_maintain_transfers_every_interval():
