@@ -193,3 +193,31 @@ def test_odd_column_count_gets_no_padding_column_of_loss():
     idle = settings._replace(active=jnp.zeros_like(settings.active), out_phase=jnp.zeros(4))
     t = np.asarray(mesh.transfer(idle))
     np.testing.assert_allclose(np.abs(np.diag(t)), 10 ** (-3.0 * 100.0 * 5 * 1e-4 / 20), rtol=1e-12)
+
+
+def test_core_api_friction():
+    u = haar_unitary(4, np.random.default_rng(2))
+    mesh = MZIMesh(4)
+    x = np.random.default_rng(3).normal(size=(5, 4))
+    y = mesh.matvec(x, mesh.program_unitary(u))  # a unitary's settings run directly
+    np.testing.assert_allclose(y, x @ np.real(u).T, atol=1e-9)
+    spec = mesh.spectrum(mesh.program_unitary(u), np.array([1.549, 1.55, 1.551]))
+    assert spec.shape == (3, 4, 4)
+    np.testing.assert_allclose(spec[1], u, atol=1e-9)
+    with pytest.raises(ValueError, match="program_tiles"):
+        mesh.program(np.ones((5, 4)))
+
+
+def test_bank_spectrum_at_the_channels_is_the_programmed_transmission():
+    from photrain.cores import MRRWeightBank
+
+    bank = MRRWeightBank(4, 2)
+    s = bank.program(np.random.default_rng(0).uniform(-1, 1, (2, 4)))
+    drop, thru = bank.spectrum(s, bank.channels)
+    t_drop, t_thru = bank.transmissions(s)
+    np.testing.assert_allclose(drop, t_drop, atol=1e-12)
+    np.testing.assert_allclose(thru, t_thru, atol=1e-12)
+    drop, _ = bank.spectrum(s, np.linspace(1.545, 1.555, 101))
+    assert drop.shape == (2, 101)
+    with pytest.raises(ValueError, match="program_tiles"):
+        bank.program(np.ones((3, 4)))

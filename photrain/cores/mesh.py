@@ -282,7 +282,8 @@ class MZIMesh:
         check_matrix(w, "w")
         w = np.asarray(w)
         if w.ndim != 2 or w.shape[0] > self.n or w.shape[1] > self.n:
-            raise ValueError(f"matrix shape {w.shape} does not fit this {self.n}-mode mesh; use photrain.cores.tile")
+            raise ValueError(f"matrix shape {w.shape} does not fit this {self.n}-mode mesh; "
+                             "tile it: photrain.cores.program_tiles(mesh, w) and tile_matvec(mesh, tiled, x)")
         if not np.all(np.isfinite(w)):
             raise ValueError("matrix contains NaN or inf")
         padded = np.zeros((self.n, self.n), dtype=complex)
@@ -298,10 +299,12 @@ class MZIMesh:
         return jnp.sin(theta / 2) * 10 ** (-self.mzi_loss_db / 20)
 
     def complex_matrix(self, settings: SVDSettings, wl=None):
-        """Realised complex matrix (rows x cols, in matrix units) of SVD settings."""
+        """Realised complex matrix (rows x cols, in matrix units) of SVD settings (``v_mesh`` None: U alone)."""
         u = self.transfer(settings.u_mesh, wl)
-        vh = self.transfer(settings.v_mesh, wl)
-        m = (u * self._attenuate(settings.attenuation)[None, :]) @ vh
+        if settings.v_mesh is None:
+            m = u
+        else:
+            m = (u * self._attenuate(settings.attenuation)[None, :]) @ self.transfer(settings.v_mesh, wl)
         rows, cols = settings.shape
         return settings.scale * m[..., :rows, :cols]
 
@@ -309,8 +312,20 @@ class MZIMesh:
         """The real matrix the core applies: homodyne detection reads Re(W_realised)."""
         return jnp.real(self.complex_matrix(settings, wl))
 
-    def matvec(self, x, settings: SVDSettings, key=None):
+    def spectrum(self, settings, wl):
+        """The realised complex matrix at wavelengths ``wl`` (µm, any shape): (..., rows, cols).
+
+        ``settings`` from :meth:`program` (W in matrix units) or :meth:`program_unitary` (the mesh's U).
+        """
+        if isinstance(settings, MeshSettings):
+            return self.transfer(settings, wl)
+        return self.complex_matrix(settings, wl)
+
+    def matvec(self, x, settings: SVDSettings | MeshSettings, key=None):
         """Batch product y = W x (x: (batch, cols) real) through the physics and the detectors.
+
+        ``settings`` from :meth:`program` (W = U Sigma V^H on two meshes) or
+        :meth:`program_unitary` (one mesh: y = Re(U) x read by homodyne detection).
 
         Inputs drive amplitude/phase modulators: field a = (x / max|x|) sqrt(P)
         per mode (signed via a 0/pi phase), with the input DAC. Each output is
@@ -319,6 +334,8 @@ class MZIMesh:
         thermal noise, then the ADC; the result is rescaled digitally.
         """
         x = jnp.atleast_2d(jnp.asarray(x, dtype=float))
+        if isinstance(settings, MeshSettings):
+            settings = SVDSettings(None, settings, jnp.ones(self.n), jnp.asarray(1.0), (self.n, self.n))
         rows, cols = settings.shape
         if x.shape[-1] != cols:
             raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")

@@ -61,15 +61,17 @@ def star(a, b):
 
 
 @partial(jax.jit, static_argnames=("crosstalk",))
-def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitch, wl0, crosstalk=True):
+def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitch, wl0, crosstalk=True, wl=None):
     """(drop, through) field amplitudes, each (M, N): row i, channel j, for heater ``detuning`` (M, N)
     (round-trip phase, rad, at each ring's own channel).
 
     ``lengths`` (N,) ring round trips (µm); ``channels`` (N,) wavelengths (µm); ``coupling`` scalar or (N,)
     per ring; ``pitch`` (µm) scalar or (N - 1,) bus lengths between consecutive rings' coupling points.
     With ``crosstalk=False`` each channel sees only its own ring (the ideal used for inversion).
+    ``wl`` (W,): probe wavelengths (µm) instead of the channels: (drop, through) are then (M, W).
     """
-    wl = channels[None, None, :]  # (1, 1, N) channel axis
+    probe = channels if wl is None else jnp.atleast_1d(jnp.asarray(wl, dtype=float))
+    wl = probe[None, None, :]  # (1, 1, W) probe axis
     # detuning is the phase at each ring's own channel; a thermo-optic phase scales as 1/wl
     det = detuning[:, :, None] * channels[None, :, None] / wl  # (M, K rings, N channels)
     coupling = jnp.reshape(jnp.asarray(coupling), (1, -1, 1)) if jnp.ndim(coupling) else coupling
@@ -82,7 +84,7 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
     m, k, n = rings[0].shape
     # bus sections of length ``pitch`` between consecutive rings (none before the first)
     gaps = jnp.broadcast_to(jnp.asarray(pitch, dtype=float), (k - 1,))
-    p = propagation(channels[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
+    p = propagation(probe[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
     p = jnp.concatenate([jnp.ones((1, n), dtype=p.dtype), p.reshape(k - 1, n)])  # (K, N)
     one = jnp.ones((m, n), dtype=complex)
     zero = jnp.zeros_like(one)
@@ -244,6 +246,18 @@ class MRRWeightBank:
                              loss_db_per_cm=self.loss_db_per_cm, pitch=self.pitch, wl0=self.wl0,
                              crosstalk=self.crosstalk)
 
+    def spectrum(self, settings: BankSettings, wl):
+        """(T_drop, T_through) power (rows, W) of every programmed row for a probe at wavelengths ``wl`` (µm, 1-D).
+
+        Sweeps the bank's transmission without touching ``channels`` (every ring acts on every
+        wavelength: the full Redheffer solve, crosstalk included).
+        """
+        total = jnp.clip(settings.detuning, 0.0, None) + self.offset
+        drop, thru = bank_response(total, self.lengths, self.channels, coupling=self.coupling,
+                                   loss_db_per_cm=self.loss_db_per_cm, pitch=self.pitch, wl0=self.wl0, wl=wl)
+        rows = settings.shape[0]
+        return jnp.abs(drop[:rows]) ** 2, jnp.abs(thru[:rows]) ** 2
+
     def weights(self, detuning):
         """Balanced-detection weights T_drop - T_through (M, N), dimensionless."""
         drop, thru = self.response(detuning)
@@ -265,7 +279,8 @@ class MRRWeightBank:
         check_matrix(w, "w")
         w = np.asarray(w, dtype=float)
         if w.ndim != 2 or w.shape[0] > self.n_rows or w.shape[1] > self.n_channels:
-            raise ValueError(f"matrix shape {w.shape} does not fit this {self.shape} bank; use photrain.cores.tile")
+            raise ValueError(f"matrix shape {w.shape} does not fit this {self.shape} bank; "
+                             "tile it: photrain.cores.program_tiles(bank, w) and tile_matvec(bank, tiled, x)")
         if not np.all(np.isfinite(w)):
             raise ValueError("matrix contains NaN or inf")
         scale = float(np.max(np.abs(w))) / (self.headroom * self.w_range) if np.any(w) else 1.0
