@@ -148,7 +148,7 @@ def _train_config(args):
 
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
-                            heater_bits=args.heater_bits or None)
+                            heater_bits=args.heater_bits or None, receiver=args.receiver)
     memory, memory_params = args.memory, _key_values(args.memory_param, "--memory-param")
     if args.memory_bits is not None:  # the 0.1 spelling of a fixed-point memory
         if memory not in ("float", "fixed"):
@@ -397,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
     p.add_argument("--heater-bits", type=int, default=12, help="ring heater DAC bits (0 = ideal)")
     p.add_argument("--forward-on-cores", action="store_true", help="shorthand for --core bank")
+    p.add_argument("--receiver", default="integrating", choices=("integrating", "per-block"),
+                   help="bank core: integrating receiver (one ADC read per row, summed noise) or per-block reads")
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
