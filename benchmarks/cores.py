@@ -1,6 +1,10 @@
 """Tensor-core benchmark: structured mesh solver vs sax, and matvec error vs noise, ADC bits and spacing.
 
-Usage: python benchmarks/cores.py [--sax-max-n 16] [--plot out/cores_error.png]
+Usage: python benchmarks/cores.py [--sax-max-n 16] [--plot out/cores_error.png] [--step-only]
+--step-only times one forward-on-cores step (784-800-800-10 on 64 x 10 banks, batch 64, programming
+included) against the digital forward product, in process CPU time (min of repeats) so that other
+load on the machine does not enter the ratio; run it with
+XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" for single-threaded figures.
 The last printed line is one JSON object with every figure printed.
 """
 
@@ -49,6 +53,66 @@ def mesh_timing(sizes, sax_max_n, results):
             if "sax_steady_s" in row:
                 text += f"   sax {row['sax_first_s']:8.3f} / {row['sax_steady_s']:9.5f}   x{row['ratio_steady']:.0f} faster"
             print(text, flush=True)
+
+
+def cpu_time(f, *args, repeats=15):
+    """Min process CPU time (s) of f(*args) over ``repeats`` calls after one warm-up (compile) call."""
+    jax.block_until_ready(f(*args))
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.process_time()
+        jax.block_until_ready(f(*args))
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def step_timing(results):
+    """Forward-on-cores step (program every layer, then the products) vs the digital forward product."""
+    import dataclasses
+
+    import jax.numpy as jnp
+
+    from photrain.cores import blocked_matvec
+
+    sizes, batch = [784, 800, 800, 10], 64
+    k = jax.random.PRNGKey(0)
+    ws = [0.05 * jax.random.normal(jax.random.fold_in(k, i), (o, n), jnp.float32)
+          for i, (n, o) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))]
+    x = jax.random.uniform(k, (batch, sizes[0]), jnp.float32)
+
+    def digital(ws, x):
+        h = x
+        for i, w in enumerate(ws):
+            h = h @ w.T
+            h = jax.nn.relu(h) if i < len(ws) - 1 else h
+        return h
+
+    t_digital = cpu_time(jax.jit(digital), ws, x)
+    rows = []
+    noisy = Readout(adc_bits=8, dac_bits=8, rin_db_hz=-150.0)
+    for name, readout, ideal in (("ideal", Readout(noise=False), True),
+                                 ("noisy per-block", noisy, False),
+                                 ("noisy integrating", dataclasses.replace(noisy, receiver="integrating"), False)):
+        bank = MRRWeightBank(10, 64, readout=readout, crosstalk=not ideal, signed="offset",
+                             heater_bits=None if ideal else 12)
+
+        def fwd(ws, x, key, bank=bank):
+            h = x
+            for i, w in enumerate(ws):
+                h = blocked_matvec(h, bank.program_blocks(w), jax.random.fold_in(key, i), readout=bank.readout,
+                                   rows_per_bank=bank.n_rows, floor=bank.floor, signed=bank.signed)
+                h = jax.nn.relu(h) if i < len(ws) - 1 else h
+            return h
+
+        def prog(ws, bank=bank):
+            return [bank.program_blocks(w) for w in ws]
+
+        t_step, t_prog = cpu_time(jax.jit(fwd), ws, x, k), cpu_time(jax.jit(prog), ws)
+        rows.append({"mode": name, "step_cpu_s": t_step, "programming_cpu_s": t_prog, "digital_cpu_s": t_digital,
+                     "ratio_to_digital": t_step / t_digital})
+        print(f"  forward-on-cores step, {name:18s}: {1e3 * t_step:7.2f} ms CPU (programming alone "
+              f"{1e3 * t_prog:6.2f} ms), digital forward {1e3 * t_digital:5.2f} ms: x{t_step / t_digital:.1f}", flush=True)
+    results["forward_step"] = rows
 
 
 def rms_error(core, w, x, key):
@@ -121,8 +185,14 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="*", default=[8, 16, 32, 64])
     ap.add_argument("--sax-max-n", type=int, default=32, help="largest N also solved with sax (sax compile grows steeply)")
     ap.add_argument("--plot", default="out/cores_error.png")
+    ap.add_argument("--step-only", action="store_true", help="only the forward-on-cores step timing")
     args = ap.parse_args()
     results = {"mesh": [], "device": str(jax.devices()[0])}
+    print("784-800-800-10 forward step, batch 64, 64 x 10 banks (process CPU time, min of 15):")
+    step_timing(results)
+    if args.step_only:
+        print(json.dumps(results))
+        return
     mesh_timing(args.sizes, args.sax_max_n, results)
     out = error_sweeps(results)
     plot(out, args.plot)
