@@ -23,6 +23,7 @@ from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
 from photrain.models._optics import NEFF, NG, WL0, propagation
 from photrain.models.mzi import mzi_matrix
+from photrain.models.phase_shifters import thermo_optic_phase
 
 TOPOLOGIES = {"clements": clements, "reck": reck}
 
@@ -97,7 +98,7 @@ def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, 
     c, p = theta.shape
     n_e = 2 * p + 2  # modes on the grid plus padding, even: every column pairs them up
     n_columns = c if n_columns is None else n_columns
-    scale = (wl0 / wls)[:, None]  # (W, 1)
+    wl_col = wls[:, None]  # (W, 1): every slot of a column sees the same wavelengths
     prop = propagation(wls, length=column_length, neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
     slot = jnp.arange(p)
     valid = jnp.stack([2 * slot + 1 < n, 2 * slot + 2 < n])  # (parity, P): both modes of the slot are real
@@ -106,7 +107,8 @@ def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, 
     def column(col):
         """The column's 2x2 blocks (W, P, 1) each: t00, t01, t10, t11; inactive slots are identities."""
         th, ph, act, k1, k2 = col
-        t = mzi_matrix(th[None] * scale, ph[None] * scale, coupling_1=k1[None], coupling_2=k2[None],
+        t = mzi_matrix(thermo_optic_phase(th[None], wl=wl_col, wl0=wl0), thermo_optic_phase(ph[None], wl=wl_col, wl0=wl0),
+                       coupling_1=k1[None], coupling_2=k2[None],
                        coupler_loss_db=mzi_loss_db / 2)  # (W, P, 2, 2)
         t = jnp.where(act[None, :, None, None], t, jnp.eye(2, dtype=t.dtype))
         return t[:, :, 0, 0, None], t[:, :, 0, 1, None], t[:, :, 1, 0, None], t[:, :, 1, 1, None]
@@ -139,7 +141,7 @@ def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, 
     (e, o), _ = jax.lax.scan(step, (e0, o0), (even, odd))
     x = jnp.stack([e, o], axis=2).reshape(wls.size, n_e, n)
     u = x[:, :n, :] * (prop**n_columns)[:, None, None]
-    u = jnp.exp(1j * out_phase[None, :] * scale)[:, :, None] * u
+    u = jnp.exp(1j * thermo_optic_phase(out_phase[None, :], wl=wl_col, wl0=wl0))[:, :, None] * u
     return u.reshape(*wl.shape, n, n)
 
 

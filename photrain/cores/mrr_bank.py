@@ -27,6 +27,7 @@ from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.converters import quantize
+from photrain.models.phase_shifters import thermo_optic_phase
 from photrain.models.rings import (
     ring_add_drop,
     ring_balanced_detuning,
@@ -73,7 +74,7 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
     probe = channels if wl is None else jnp.atleast_1d(jnp.asarray(wl, dtype=float))
     wl = probe[None, None, :]  # (1, 1, W) probe axis
     # detuning is the phase at each ring's own channel; a thermo-optic phase scales as 1/wl
-    det = detuning[:, :, None] * channels[None, :, None] / wl  # (M, K rings, N channels)
+    det = thermo_optic_phase(detuning[:, :, None], wl=wl, wl0=channels[None, :, None])  # (M, K rings, N channels)
     coupling = jnp.reshape(jnp.asarray(coupling), (1, -1, 1)) if jnp.ndim(coupling) else coupling
     s = ring_add_drop(wl=wl, length=lengths[None, :, None], radius=1.0, coupling_1=coupling, coupling_2=coupling,
                       neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm, delta_phase=det)

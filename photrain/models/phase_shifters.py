@@ -23,13 +23,24 @@ VPI_L_CARRIER = 2.0
 LOSS_DB_PER_CM_CARRIER = 10.0
 
 
+def thermo_optic_phase(phase0, *, wl, wl0: float = WL0):
+    """A heater's phase (rad) at wavelength ``wl`` (µm) given its phase ``phase0`` at ``wl0``: phase0 wl0 / wl.
+
+    A heater sets an index change delta-n over a length L, independent of the
+    wavelength to first order; the phase 2 pi delta-n L / wl then scales as 1/wl
+    (Harris et al., Opt. Express 22, 10487 (2014)). The one place this scaling is
+    written: rings, MZIs, meshes and cells call it.
+    """
+    return jnp.asarray(phase0) * (wl0 / jnp.asarray(wl))
+
+
 def thermal_phase(power, *, p_pi: float = P_PI_THERMAL, wl=1.55, wl0: float = WL0):
     """Thermo-optic phase (rad) from heater power (W): phi = pi P / P_pi * wl0 / wl.
 
     The index change is proportional to dissipated power (steady-state heat
-    flow, Harris et al. 2014); the 1/wl factor converts a fixed delta-n L into phase.
+    flow, Harris et al. 2014); :func:`thermo_optic_phase` converts the phase at wl0 to ``wl``.
     """
-    return jnp.pi * jnp.asarray(power) / p_pi * wl0 / jnp.asarray(wl)
+    return thermo_optic_phase(jnp.pi * jnp.asarray(power) / p_pi, wl=wl, wl0=wl0)
 
 
 def power_for_phase(phase, *, p_pi: float = P_PI_THERMAL):
