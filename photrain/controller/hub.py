@@ -169,6 +169,11 @@ class Controller:
                 led.add(programmings=self.feedback.counts((width, sizes[-1]), 1).programmings)
         return led
 
+    def count_core_product(self, led: Ledger, shape, batch: int, *, reprogram: bool) -> Ledger:
+        """Add the work of one (rows x cols) product of a batch on this controller's core to ``led``."""
+        self._count(led, self.core, shape, batch, reprogram=reprogram)
+        return led
+
     @staticmethod
     def _count(led: Ledger, engine, shape, batch, *, reprogram: bool):
         c = engine.counts(shape, batch, reprogram=reprogram)

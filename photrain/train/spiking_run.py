@@ -95,7 +95,7 @@ def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
     for name, value in device_counts.items():
         led.add(**{name: value})
     one = Ledger()
-    ctrl._count(one, ctrl.core, (K, N), 1, reprogram=True)
+    ctrl.count_core_product(one, (K, N), 1, reprogram=True)
     led.add(one.scaled(spikes))
     if ctrl.core.kind != "digital":
         led.add(memory_reads=spikes * K * N)  # the controller reads the memory to re-program the core

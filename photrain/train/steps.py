@@ -71,7 +71,7 @@ def eqprop_ledger(ctrl, sizes: list[int], batch: int, config):
         if ctrl.core.kind == "bank":  # W^T programmed on the rings too, once per batch
             led.add(programmings=ctrl.core.counts((i, o), batch).programmings)
         for _ in range(sweeps - 1):
-            ctrl._count(led, ctrl.core, (o, i), batch, reprogram=False)  # W_l s_{l-1}
+            ctrl.count_core_product(led, (o, i), batch, reprogram=False)  # W_l s_{l-1}
         for _ in range(sweeps):
-            ctrl._count(led, ctrl.core, (i, o), batch, reprogram=False)  # W_l^T s_l
+            ctrl.count_core_product(led, (i, o), batch, reprogram=False)  # W_l^T s_l
     return led.add(digital_macs=batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)))
