@@ -21,8 +21,8 @@ from photrain.cores._checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, reck
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
-from photrain.models._optics import NEFF, NG, WL0, propagation
 from photrain.models.mzi import mzi_matrix
+from photrain.models.optics import NEFF, NG, WL0, propagation
 from photrain.models.phase_shifters import thermo_optic_phase
 
 TOPOLOGIES = {"clements": clements, "reck": reck}

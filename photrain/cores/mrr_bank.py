@@ -25,8 +25,8 @@ import numpy as np
 from photrain.cores._checks import check_finite, check_matrix
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.converters import quantize
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.phase_shifters import thermo_optic_phase
 from photrain.models.rings import (
     ring_add_drop,

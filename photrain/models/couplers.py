@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models._checks import check_nonnegative, check_range, check_wavelength
-from photrain.models._optics import db_to_amplitude
+from photrain.models.optics import db_to_amplitude
 
 #: Coupled-mode constants for 500 nm x 220 nm strip waveguides near 1550 nm:
 #: coupling coefficient kappa(gap) = KAPPA0 * exp(-gap / GAP_DECAY) in 1/µm.

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models._checks import check_nonnegative, check_positive, check_range, check_wavelength
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_to_amplitude, propagation
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_to_amplitude, propagation
 
 
 def coupler_matrix(coupling, loss_db=0.0):

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models._checks import check_nonnegative, check_positive, check_wavelength
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
 
 #: TiN heater over a silicon waveguide: about 24 mW per pi (Harris et al.,
 #: Opt. Express 22, 10487 (2014), Table 1).

@@ -11,7 +11,7 @@ import numpy as np
 import sax
 
 from photrain.models._checks import check_nonnegative, check_positive, check_range, check_wavelength
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
 # 32-point Gauss-Legendre nodes on [0, 1] for the Fresnel integrals of the Euler bend.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(32)
