@@ -11,6 +11,7 @@ and applied with ``project``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,12 @@ import numpy as np
 from photrain.cores import MRRWeightBank, TileCounts, bank_matvec, blocked_matvec, tile_counts
 
 F32 = jnp.float32
+
+
+def _product_counts(core, shape, batch: int, reprogram: bool) -> TileCounts:
+    """Tiled work of one product on ``core``; without re-programming its programmings are 0."""
+    c = tile_counts(core, shape, batch)
+    return c if reprogram else dataclasses.replace(c, programmings=0)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,7 @@ class BankEngine:
         return self._run(settings[1], d, key)
 
     def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
-        c = tile_counts(self.bank, shape, batch)
-        return c if reprogram else c.__class__(*c.astuple()[:5], 0, c.optical_energy)
+        return _product_counts(self.bank, shape, batch, reprogram)
 
     def compile(self, b):
         """B programmed once with the bank's calibrated solver; float32 keeps the training step single precision."""
@@ -114,8 +120,7 @@ class CrossbarEngine:
         return self.core.matvec_t(d, settings, key).astype(F32)
 
     def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
-        c = tile_counts(self.core, shape, batch)
-        return c if reprogram else c.__class__(*c.astuple()[:5], 0, c.optical_energy)
+        return _product_counts(self.core, shape, batch, reprogram)
 
     def compile(self, b):
         return self.core.program(jnp.asarray(b, F32))
