@@ -45,3 +45,22 @@ def dense(sdict):
     s, port_map = sax.sdense(sdict)
     ports = sorted(port_map, key=port_map.get)
     return np.asarray(s), ports
+
+
+@pytest.fixture
+def seeded_heater():
+    """A builder: the clean ``heater_straight`` cell plus extra rectangles (layer, x0, y0, x1, y1) in µm (DRC seeds)."""
+    import gdsfactory as gf
+
+    from photrain.circuits.cells import heater_straight
+    from photrain.circuits.pdk import activate_pdk
+
+    def build(*shapes):
+        activate_pdk()
+        c = gf.Component()
+        c.add_ref(heater_straight())
+        for layer, x0, y0, x1, y1 in shapes:
+            c.add_polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], layer=layer)
+        return c
+
+    return build

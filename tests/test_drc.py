@@ -2,13 +2,11 @@
 
 from pathlib import Path
 
-import gdsfactory as gf
 import pytest
 
 from photrain.circuits import build_component
 from photrain.circuits.cells import bank_ring, clements_mesh, heater_straight, weight_bank
 from photrain.circuits.drc import load_deck, run_drc
-from photrain.circuits.pdk import activate_pdk
 
 CIRCUITS = sorted(Path("circuits").glob("*.pic.yml"))
 
@@ -26,18 +24,8 @@ def test_core_cells_are_drc_clean(cell):
     assert report.clean, report.summary()
 
 
-def _seeded(*shapes):
-    """heater_straight (clean) with extra rectangles: (layer, x0, y0, x1, y1) in µm."""
-    activate_pdk()
-    c = gf.Component()
-    c.add_ref(heater_straight())
-    for layer, x0, y0, x1, y1 in shapes:
-        c.add_polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], layer=layer)
-    return c
-
-
-def test_via_on_a_waveguide_is_caught_where_it_is():
-    report = run_drc(_seeded(("VIA1", 20.0, -0.35, 20.7, 0.35)))  # a via sitting on the heated waveguide
+def test_via_on_a_waveguide_is_caught_where_it_is(seeded_heater):
+    report = run_drc(seeded_heater(("VIA1", 20.0, -0.35, 20.7, 0.35)))  # a via sitting on the heated waveguide
     counts = report.counts
     assert counts.get("VIA.WG.1") == 1
     (v,) = [v for v in report.violations if v.rule == "VIA.WG.1"]
@@ -45,27 +33,27 @@ def test_via_on_a_waveguide_is_caught_where_it_is():
     assert counts.get("V1.EN.3") == 1  # and it has no M2 over it
 
 
-def test_narrow_metal_is_caught_and_wide_metal_is_not():
-    narrow = run_drc(_seeded(("M3", 10.0, 20.0, 11.0, 60.0)))  # 1 µm wide top metal (deck: >= 2)
+def test_narrow_metal_is_caught_and_wide_metal_is_not(seeded_heater):
+    narrow = run_drc(seeded_heater(("M3", 10.0, 20.0, 11.0, 60.0)))  # 1 µm wide top metal (deck: >= 2)
     assert narrow.counts == {"M3.W.1": 1}
     (v,) = narrow.violations
     assert v.x == pytest.approx(10.5, abs=0.01) and v.y == pytest.approx(40.0, abs=20.0)
-    assert run_drc(_seeded(("M3", 10.0, 20.0, 12.0, 60.0))).clean  # 2 µm: at the limit, legal
+    assert run_drc(seeded_heater(("M3", 10.0, 20.0, 12.0, 60.0))).clean  # 2 µm: at the limit, legal
 
 
-def test_heater_beside_or_along_a_waveguide_is_caught():
+def test_heater_beside_or_along_a_waveguide_is_caught(seeded_heater):
     # a second heater running 0.5 µm beside the waveguide's heater-free stretch: too close
-    beside = run_drc(_seeded(("WG", -30.0, 10.0, -5.0, 10.5), ("HEATER", -30.0, 11.0, -5.0, 13.5)))
+    beside = run_drc(seeded_heater(("WG", -30.0, 10.0, -5.0, 10.5), ("HEATER", -30.0, 11.0, -5.0, 13.5)))
     assert beside.counts.get("HTR.WG.1", 0) >= 1
     # a heater whose edge runs along inside a waveguide (half over it)
-    along = run_drc(_seeded(("WG", -30.0, 10.0, -5.0, 10.5), ("HEATER", -30.0, 10.25, -5.0, 12.75)))
+    along = run_drc(seeded_heater(("WG", -30.0, 10.0, -5.0, 10.5), ("HEATER", -30.0, 10.25, -5.0, 12.75)))
     assert along.counts.get("HTR.WG.2", 0) >= 1
 
 
-def test_markers_gds_holds_one_marker_per_violation(tmp_path):
+def test_markers_gds_holds_one_marker_per_violation(tmp_path, seeded_heater):
     import klayout.db as kdb
 
-    report = run_drc(_seeded(("VIA1", 20.0, -0.35, 20.7, 0.35), ("M3", 10.0, 20.0, 11.0, 60.0)))
+    report = run_drc(seeded_heater(("VIA1", 20.0, -0.35, 20.7, 0.35), ("M3", 10.0, 20.0, 11.0, 60.0)))
     path = report.write_markers(tmp_path / "markers.gds")
     layout = kdb.Layout()
     layout.read(str(path))

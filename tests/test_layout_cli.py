@@ -1,25 +1,11 @@
 """Command line for layouts: photrain layout --chip/--png and photrain drc (exit codes, one-line errors, markers)."""
 
-import gdsfactory as gf
 
-from photrain.circuits.cells import heater_straight
-from photrain.circuits.pdk import activate_pdk
-
-
-def _seeded(*shapes):
-    activate_pdk()
-    c = gf.Component()
-    c.add_ref(heater_straight())
-    for layer, x0, y0, x1, y1 in shapes:
-        c.add_polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], layer=layer)
-    return c
-
-
-def test_cli_drc_exit_codes_and_markers(tmp_path, capsys):
+def test_cli_drc_exit_codes_and_markers(tmp_path, capsys, seeded_heater):
     from photrain.cli import main
 
-    clean = _seeded()
-    dirty = _seeded(("VIA1", 20.0, -0.35, 20.7, 0.35))
+    clean = seeded_heater()
+    dirty = seeded_heater(("VIA1", 20.0, -0.35, 20.7, 0.35))
     clean.write_gds(tmp_path / "clean.gds")
     dirty.write_gds(tmp_path / "dirty.gds")
     assert main(["drc", str(tmp_path / "clean.gds")]) == 0
