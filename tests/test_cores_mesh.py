@@ -160,7 +160,7 @@ def test_structured_solver_is_differentiable():
     chip = mesh.chip
 
     def power(theta):
-        from photrain.cores.mesh import mesh_transfer
+        from photrain.circuits.mesh_solver import mesh_transfer
 
         u = mesh_transfer(theta, s.phi, s.active, s.out_phase, chip.coupling_1, chip.coupling_2, 1.55, n=n)
         return jax.numpy.abs(u[0, 0]) ** 2

@@ -1,29 +1,29 @@
 """Coherent MZI-mesh tensor core (Clements / Reck, SVD for arbitrary matrices).
 
-The structured solver composes the mesh column by column: each column is a
-row of 2x2 MZI blocks (:func:`photrain.models.mzi.mzi_matrix`, the same
-function the ``mzi2x2`` S-parameter model uses, so device errors live in the
-devices) applied to all modes at once, scanned over columns with
-``jax.lax.scan``. It agrees with a sax solve of the equivalent netlist
-(:func:`mesh_netlist`) to machine precision and is orders of magnitude faster.
+The mesh is solved by the circuits layer's structured column-scan solver
+(:func:`photrain.circuits.mesh_solver.mesh_transfer`, checked against a sax
+solve of its netlist twin :func:`photrain.circuits.mesh_solver.mesh_netlist`)
+with the phases the core's heaters realise: DAC quantisation
+(:func:`photrain.models.converters.quantize_phase`), thermal crosstalk and the
+chip's static errors.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from photrain.circuits import mesh_solver
+from photrain.circuits.mesh_solver import mesh_grid, mesh_transfer
 from photrain.cores._checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, reck
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models._checks import check_wavelengths
-from photrain.models.mzi import mzi_matrix
-from photrain.models.optics import NEFF, NG, WL0, propagation
-from photrain.models.phase_shifters import thermo_optic_phase
+from photrain.models.converters import quantize_phase
+from photrain.models.optics import WL0
 
 TOPOLOGIES = {"clements": clements, "reck": reck}
 
@@ -58,15 +58,9 @@ class SVDSettings(NamedTuple):
     shape: tuple  # (rows, cols) of the target matrix (static)
 
 
-def _grid(n: int, n_columns: int):
-    p = max(n // 2, 1)
-    c = n_columns + (n_columns % 2)  # even, for the column-pair scan
-    return c, p
-
-
 def settings_from_decomposition(dec: Decomposition, n_columns: int | None = None) -> MeshSettings:
     """Place a decomposition's MZIs on the (column, slot) grid of the structured solver."""
-    c, p = _grid(dec.n, n_columns or dec.n_columns)
+    c, p = mesh_grid(dec.n, n_columns or dec.n_columns)
     theta = np.zeros((c, p))
     phi = np.zeros((c, p))
     active = np.zeros((c, p), dtype=bool)
@@ -75,74 +69,6 @@ def settings_from_decomposition(dec: Decomposition, n_columns: int | None = None
     phi[dec.columns, slots] = dec.phi
     active[dec.columns, slots] = True
     return MeshSettings(jnp.asarray(theta), jnp.asarray(phi), jnp.asarray(active), jnp.asarray(dec.out_phase))
-
-
-@partial(jax.jit, static_argnames=("n", "n_columns"))
-def mesh_transfer(theta, phi, active, out_phase, coupling_1, coupling_2, wl, *, n: int, wl0: float = WL0,
-                  mzi_loss_db: float = 0.0, column_length: float = 0.0, loss_db_per_cm: float = 0.0,
-                  n_columns: int | None = None):
-    """Transfer matrix U[..., out, in] of a mesh at wavelengths ``wl`` (µm, any shape).
-
-    Heater phases scale thermo-optically as wl0 / wl; every mode crosses
-    ``column_length`` µm of waveguide per physical column (``n_columns``, default
-    all grid columns: a grid padded to an even column count has one column
-    of nothing more); each MZI loses ``mzi_loss_db`` (split over its two
-    couplers). Slots that would couple a real mode to the padding mode (the
-    last slot of odd columns for even ``n``) are never active. All wavelengths
-    go through the column scan together; the state is kept as even and odd
-    modes, so that a column is elementwise multiply-adds over (wavelength, slot, input).
-    Differentiable in all array arguments.
-    """
-    wl = jnp.asarray(wl, dtype=float)
-    wls = wl.reshape(-1)
-    c, p = theta.shape
-    n_e = 2 * p + 2  # modes on the grid plus padding, even: every column pairs them up
-    n_columns = c if n_columns is None else n_columns
-    wl_col = wls[:, None]  # (W, 1): every slot of a column sees the same wavelengths
-    prop = propagation(wls, length=column_length, neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
-    slot = jnp.arange(p)
-    valid = jnp.stack([2 * slot + 1 < n, 2 * slot + 2 < n])  # (parity, P): both modes of the slot are real
-    active = active & jnp.tile(valid, (c // 2, 1))
-
-    def column(col):
-        """The column's 2x2 blocks (W, P, 1) each: t00, t01, t10, t11; inactive slots are identities."""
-        th, ph, act, k1, k2 = col
-        t = mzi_matrix(thermo_optic_phase(th[None], wl=wl_col, wl0=wl0), thermo_optic_phase(ph[None], wl=wl_col, wl0=wl0),
-                       coupling_1=k1[None], coupling_2=k2[None],
-                       coupler_loss_db=mzi_loss_db / 2)  # (W, P, 2, 2)
-        t = jnp.where(act[None, :, None, None], t, jnp.eye(2, dtype=t.dtype))
-        return t[:, :, 0, 0, None], t[:, :, 0, 1, None], t[:, :, 1, 0, None], t[:, :, 1, 1, None]
-
-    def step(state, cols):
-        # state: even modes e[s] = x[2s] and odd modes o[s] = x[2s + 1], each (W, p + 1, n)
-        e, o = state
-        even, odd = cols
-        t00, t01, t10, t11 = column(even)  # slot s on modes (2s, 2s + 1): e[s], o[s]; slot p is padding
-        e_new = t00 * e[:, :p] + t01 * o[:, :p]
-        o_new = t10 * e[:, :p] + t11 * o[:, :p]
-        e = jnp.concatenate([e_new, e[:, p:]], axis=1)
-        o = jnp.concatenate([o_new, o[:, p:]], axis=1)
-        t00, t01, t10, t11 = column(odd)  # slot s on modes (2s + 1, 2s + 2): o[s], e[s + 1]
-        o_new = t00 * o[:, :p] + t01 * e[:, 1:]
-        e_new = t10 * o[:, :p] + t11 * e[:, 1:]
-        e = jnp.concatenate([e[:, :1], e_new], axis=1)
-        o = jnp.concatenate([o_new, o[:, p:]], axis=1)
-        return (e, o), None
-
-    def pairs(a):
-        return a.reshape(c // 2, 2, *a.shape[1:]).swapaxes(0, 1)
-
-    cols = (theta, phi, active, coupling_1, coupling_2)
-    even = tuple(pairs(a)[0] for a in cols)
-    odd = tuple(pairs(a)[1] for a in cols)
-    eye = jnp.eye(n_e, n, dtype=complex)
-    e0 = jnp.broadcast_to(eye[0::2], (wls.size, n_e // 2, n))
-    o0 = jnp.broadcast_to(eye[1::2], (wls.size, n_e // 2, n))
-    (e, o), _ = jax.lax.scan(step, (e0, o0), (even, odd))
-    x = jnp.stack([e, o], axis=2).reshape(wls.size, n_e, n)
-    u = x[:, :n, :] * (prop**n_columns)[:, None, None]
-    u = jnp.exp(1j * thermo_optic_phase(out_phase[None, :], wl=wl_col, wl0=wl0))[:, :, None] * u
-    return u.reshape(*wl.shape, n, n)
 
 
 def neighbour_crosstalk(phases, crosstalk: float):
@@ -215,7 +141,7 @@ class MZIMesh:
 
     def sample_chip(self, key) -> MeshChip:
         """Draw static coupler and phase errors for one fabricated chip."""
-        c, p = _grid(self.n, self.n_columns)
+        c, p = mesh_grid(self.n, self.n_columns)
         k1, k2, k3, k4, k5 = jax.random.split(key, 5)
         cs, ps = self.coupler_sigma, self.phase_sigma
         return MeshChip(
@@ -233,16 +159,11 @@ class MZIMesh:
             raise ValueError(f"unitary shape {u.shape} does not match this {self.n}-mode mesh")
         return settings_from_decomposition(TOPOLOGIES[self.topology](u), self.n_columns)
 
-    def _quantise_phase(self, phases):
-        """Heater DAC: phases rounded to 2^phase_bits levels over [0, 2 pi) (identity when phase_bits is None)."""
-        if self.phase_bits is None:
-            return phases
-        lsb = 2 * jnp.pi / 2**self.phase_bits
-        return jnp.round(phases / lsb) * lsb
-
     def _drive(self, phases):
         """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
-        return jnp.mod(self._quantise_phase(jnp.mod(phases, 2 * jnp.pi)), 2 * jnp.pi)
+        if self.phase_bits is None:
+            return jnp.mod(phases, 2 * jnp.pi)
+        return quantize_phase(phases, bits=self.phase_bits)
 
     def realised_phases(self, settings: MeshSettings):
         """(theta, phi, out_phase) the heaters actually produce at wl0 (rad): DAC, crosstalk and static errors in."""
@@ -297,7 +218,7 @@ class MZIMesh:
 
     def _attenuate(self, att):
         # amplitude modulators: MZIs used in bar state; their heaters share the mesh's DAC
-        theta = self._quantise_phase(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)))
+        theta = self._drive(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)))
         return jnp.sin(theta / 2) * 10 ** (-self.mzi_loss_db / 20)
 
     def complex_matrix(self, settings: SVDSettings, wl=None):
@@ -370,59 +291,11 @@ def relative_error(target, real):
 
 
 def mesh_netlist(mesh: MZIMesh, settings: MeshSettings) -> dict:
-    """The sax netlist of a mesh (mzi2x2, straights for idle modes, output phase shifters), for reference solves.
-
-    Chip errors and crosstalk are applied as in :meth:`MZIMesh.transfer`; ports
-    ``in{m}`` and ``out{m}``.
-    """
-    from photrain.models.phase_shifters import P_PI_THERMAL
-
-    chip = mesh.chip
+    """The sax netlist of ``mesh`` programmed with ``settings``: the phases its heaters realise
+    (:meth:`MZIMesh.realised_phases`) and its chip's couplers, through
+    :func:`photrain.circuits.mesh_solver.mesh_netlist`. Ports ``in{m}`` and ``out{m}``."""
     theta, phi, out = mesh.realised_phases(settings)
-    active = np.asarray(settings.active)
-    n, p = mesh.n, active.shape[1]
-    instances, connections, inputs = {}, {}, {}
-    last = {m: None for m in range(n)}  # mode -> "inst,port" of its latest output
-
-    def feed(mode, inst, port):
-        if last[mode] is not None:
-            connections[last[mode]] = f"{inst},{port}"
-        else:
-            inputs[mode] = f"{inst},{port}"
-
-    wg = {"component": "straight", "settings": {"length": mesh.column_length, "loss_db_per_cm": mesh.loss_db_per_cm,
-                                                "wl0": mesh.wl0}}
-    for col in range(mesh.n_columns):  # the grid's padding column (odd column counts) is not on the chip
-        parity = col % 2
-        covered = set()
-        for slot in range(p):
-            m = 2 * slot + parity
-            if m + 1 >= n or not active[col, slot]:
-                continue
-            name = f"mzi_{col}_{slot}"
-            instances[name] = {"component": "mzi2x2", "settings": {
-                "theta": float(theta[col, slot]), "phi": float(phi[col, slot]),
-                "coupling_1": float(chip.coupling_1[col, slot]), "coupling_2": float(chip.coupling_2[col, slot]),
-                "coupler_loss_db": mesh.mzi_loss_db / 2, "arm_length": mesh.column_length, "delta_length": 0.0,
-                "loss_db_per_cm": mesh.loss_db_per_cm, "wl0": mesh.wl0}}
-            feed(m, name, "o1")
-            feed(m + 1, name, "o2")
-            last[m], last[m + 1] = f"{name},o4", f"{name},o3"
-            covered |= {m, m + 1}
-        for m in range(n):
-            if m not in covered:
-                name = f"wg_{col}_{m}"
-                instances[name] = wg
-                feed(m, name, "o1")
-                last[m] = f"{name},o2"
-    ports = {}
-    for m in range(n):
-        name = f"ps_{m}"
-        power = float(out[m]) * P_PI_THERMAL / np.pi
-        instances[name] = {"component": "phase_shifter_thermal", "settings": {
-            "power": power, "length": 0.0, "loss_db_per_cm": 0.0, "wl0": mesh.wl0}}
-        feed(m, name, "o1")
-        ports[f"out{m}"] = f"{name},o2"
-    for m, ref in inputs.items():
-        ports[f"in{m}"] = ref
-    return {"instances": instances, "connections": connections, "ports": ports}
+    chip = mesh.chip
+    return mesh_solver.mesh_netlist(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, n=mesh.n,
+                                    n_columns=mesh.n_columns, mzi_loss_db=mesh.mzi_loss_db,
+                                    column_length=mesh.column_length, loss_db_per_cm=mesh.loss_db_per_cm, wl0=mesh.wl0)

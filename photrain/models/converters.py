@@ -27,6 +27,20 @@ def quantize(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
     return lo + jnp.round((x - lo) / lsb) * lsb
 
 
+def quantize_phase(phase, *, bits: int):
+    """Phase DAC of a heater driven over one full period: ``phase`` (rad) to 2^bits levels k 2 pi / 2^bits.
+
+    A phase is periodic, so the 2^bits codes span [0, 2 pi) with LSB = 2 pi / 2^bits and
+    the top of the range wraps to code 0 (2 pi and 0 are the same setting): the result
+    is in [0, 2 pi) and its error, measured around the circle, is at most LSB/2. Unlike
+    :func:`quantize` over [0, 2 pi], no code is spent on 2 pi, the duplicate of 0.
+    """
+    bits = _check_bits(bits)
+    step = 2 * jnp.pi / 2**bits
+    wrapped = jnp.mod(jnp.asarray(phase), 2 * jnp.pi)
+    return jnp.mod(jnp.round(wrapped / step), 2**bits) * step
+
+
 def lsb(*, bits: int, full_scale: float = 1.0, signed: bool = True) -> float:
     """Size of one least-significant bit for :func:`quantize`."""
     span = 2 * full_scale if signed else full_scale
