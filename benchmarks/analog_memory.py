@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from photrain.train import TrainConfig, load_dataset, train
-from photrain.train.data import split_validation
 from photrain.train.network import accuracy
-from photrain.train.trainer import make_run_controller
+from photrain.train.trainer import evaluation_split, make_run_controller
 
 MEMORIES = {
     "float": ("float", {}),
@@ -129,7 +128,7 @@ def main(argv=None) -> int:
     pcm_key = next((k for k in results if k[1] == "pcm"), None)
     if pcm_key:
         data = load_dataset(args.dataset, args.data_dir)
-        _, (x_test, y_test) = split_validation(data.x_test, data.y_test, len(data.x_test) // 2, seed=0)
+        _, (x_test, y_test) = evaluation_split(configs[pcm_key], data)  # the run's own test images
         drift = drift_curve(configs[pcm_key], results[pcm_key]["state"], x_test, y_test, data.n_classes)
         for d in drift:
             print(f"pcm after {d['seconds']:>10.0f} s of drift: test {100 * d['test_acc']:6.2f}%")

@@ -259,9 +259,32 @@ def test_reference_data_order_and_standardisation(tmp_path, monkeypatch):
         return np.concatenate(fed[-1])
 
     file1, file2 = labels_fed(shuffle=False, seed=1), labels_fed(shuffle=False, seed=2)
+    assert len(data.y_train) % 32  # 1438 images: a last partial batch of 30, trained on as the reference does
+    np.testing.assert_array_equal(file1, np.tile(np.asarray(data.y_train), 2))  # the whole file, in order, every epoch
     n = len(data.y_train) // 32 * 32
-    np.testing.assert_array_equal(file1, np.tile(np.asarray(data.y_train)[:n], 2))  # the file's order, every epoch
     np.testing.assert_array_equal(file2, file1)  # ... whatever the seed
     shuf1, shuf2 = labels_fed(shuffle=True, seed=1), labels_fed(shuffle=True, seed=2)
     assert not np.array_equal(shuf1, file1) and not np.array_equal(shuf1, shuf2)
     assert not np.array_equal(shuf1[:n], shuf1[n:])  # a fresh permutation each epoch
+
+
+def test_no_shuffle_trains_the_last_partial_batch_and_counts_it(tmp_path):
+    cfg = TrainConfig(dataset="digits", hidden=(8,), algorithm="dfa", epochs=1, batch_size=100, lr=0.02, shuffle=False)
+    r = train(cfg, tmp_path, progress=False)
+    assert r["ledger"]["steps"] == 15  # 14 full batches of 100 + one of 38 (1438 images)
+    shuffled = train(TrainConfig(**{**cfg.__dict__, "shuffle": True}), tmp_path / "s", progress=False)
+    assert shuffled["ledger"]["steps"] == 14  # a shuffled epoch leaves its (random) remainder for later epochs
+
+
+def test_validation_split_is_seeded_by_the_run_seed():
+    from photrain.train.trainer import evaluation_split
+
+    data = load_dataset("digits")
+    (xv1, yv1), (xt1, _) = evaluation_split(TrainConfig(seed=1, val_size=100), data)
+    (xv2, _), _ = evaluation_split(TrainConfig(seed=2, val_size=100), data)
+    (xv1b, yv1b), _ = evaluation_split(TrainConfig(seed=1, val_size=100), data)
+    assert len(xv1) == 100 and len(xt1) == len(data.x_test) - 100
+    np.testing.assert_array_equal(xv1, xv1b)  # the same seed gives the same split (resume, reruns)
+    assert not np.array_equal(xv1, xv2)  # another seed, another split
+    both = np.concatenate([xv1, xt1])  # a partition of the test set: every image once
+    np.testing.assert_array_equal(np.sort(both, axis=0), np.sort(data.x_test, axis=0))

@@ -72,6 +72,26 @@ def standardized(data: Dataset) -> Dataset:
                    x_test=((data.x_test - mean) / std).astype(np.float32))
 
 
+def evaluation_split(config: TrainConfig, data: Dataset):
+    """((x_val, y_val), (x_test, y_test)): the dataset's test split cut by a permutation seeded by ``config.seed``
+    (as the reference's ``random_split`` is seeded by its seed); ``val_size`` images (default half) validate."""
+    n_val = config.val_size if config.val_size is not None else len(data.x_test) // 2
+    return split_validation(data.x_test, data.y_test, n_val, seed=config.seed)
+
+
+def epoch_batches(config: TrainConfig, n_train: int, epoch: int) -> tuple[np.ndarray, int]:
+    """(order of the training images in this epoch, number of full batches).
+
+    With ``shuffle`` a fresh permutation seeded by (seed, epoch), cut to whole batches (the remainder,
+    different every epoch, waits for a later epoch); without, the file's order and every image, the last
+    partial batch included (as the reference's DataLoader, ``drop_last=False``).
+    """
+    n_full = n_train // config.batch_size
+    if config.shuffle:
+        return np.random.default_rng([config.seed, epoch]).permutation(n_train)[: n_full * config.batch_size], n_full
+    return np.arange(n_train), n_full
+
+
 def layer_sizes(config: TrainConfig, data: Dataset) -> list[int]:
     return [data.n_features, *map(int, config.hidden), data.n_classes]
 
@@ -141,8 +161,7 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
     data = load_dataset(config.dataset, config.data_dir)
     if config.standardize:
         data = standardized(data)
-    n_val = config.val_size if config.val_size is not None else len(data.x_test) // 2
-    (x_val, y_val), (x_test, y_test) = split_validation(data.x_test, data.y_test, n_val, seed=0)
+    (x_val, y_val), (x_test, y_test) = evaluation_split(config, data)
     sizes = layer_sizes(config, data)
     ctrl = make_run_controller(config, data.n_classes)
     root = jax.random.PRNGKey(config.seed)
@@ -170,23 +189,30 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
         ledger.add(ctrl.feedback_ledger(sizes))
     run = make_chunk_fn(config, ctrl)
     per_step = step_ledger(config, sizes, ctrl)
-    n_batches = len(data.x_train) // config.batch_size
     best_val = max([h["val_acc"] for h in history], default=-1.0)
     last_epoch = config.epochs if stop_after_epoch is None else min(config.epochs, stop_after_epoch)
     warned = False
     for epoch in range(start_epoch, last_epoch):
-        order = (np.random.default_rng([config.seed, epoch]).permutation(len(data.x_train)) if config.shuffle
-                 else np.arange(len(data.x_train)))[: n_batches * config.batch_size]
-        xs = data.x_train[order].reshape(n_batches, config.batch_size, -1)
-        ys = data.y_train[order].reshape(n_batches, config.batch_size)
-        keys = jax.random.split(jax.random.fold_in(k_run, epoch), n_batches)
+        order, n_batches = epoch_batches(config, len(data.x_train), epoch)
+        n_full = n_batches * config.batch_size
+        xs = data.x_train[order[:n_full]].reshape(n_batches, config.batch_size, data.n_features)
+        ys = data.y_train[order[:n_full]].reshape(n_batches, config.batch_size)
+        epoch_key = jax.random.fold_in(k_run, epoch)
+        keys = jax.random.split(epoch_key, n_batches)
+        chunks = [(xs[c0 : c0 + config.chunk], ys[c0 : c0 + config.chunk], keys[c0 : c0 + config.chunk])
+                  for c0 in range(0, n_batches, config.chunk)]
+        rest = order[n_full:]  # the last partial batch (no-shuffle runs): one more step of its own size
+        if rest.size:
+            chunks.append((data.x_train[rest][None], data.y_train[rest][None],
+                           jax.random.fold_in(epoch_key, n_batches)[None]))
+        n_samples = len(order)
         t0 = time.perf_counter()
         losses, events = [], np.zeros(3, dtype=np.int64)
-        bar = tqdm(total=n_batches * config.batch_size, desc=f"epoch {epoch + 1}/{config.epochs}", unit="sample",
+        bar = tqdm(total=n_samples, desc=f"epoch {epoch + 1}/{config.epochs}", unit="sample",
                    disable=not progress, leave=False)
-        for c0 in range(0, n_batches, config.chunk):
-            sl = slice(c0, min(c0 + config.chunk, n_batches))
-            new_hs, chunk_losses, counts = run(hs, compiled, jnp.asarray(xs[sl]), jnp.asarray(ys[sl]), keys[sl])
+        c0 = 0
+        for chunk_x, chunk_y, chunk_keys in chunks:
+            new_hs, chunk_losses, counts = run(hs, compiled, jnp.asarray(chunk_x), jnp.asarray(chunk_y), chunk_keys)
             chunk_losses = np.asarray(chunk_losses)
             if not np.all(np.isfinite(chunk_losses)):
                 bar.close()
@@ -207,7 +233,8 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
             hs = new_hs
             events += np.array([np.asarray(c, dtype=np.int64).sum() for c in counts])
             losses.extend(chunk_losses.tolist())
-            bar.update((sl.stop - sl.start) * config.batch_size)
+            c0 += len(chunk_losses)
+            bar.update(chunk_x.shape[0] * chunk_x.shape[1])
             bar.set_postfix(loss=f"{np.mean(losses):.4f}", rate=f"{bar.n / (time.perf_counter() - t0):.0f}/s")
         bar.close()
         train_time = time.perf_counter() - t0
@@ -216,10 +243,12 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
         if val_acc > best_val:
             best_val, best = val_acc, weights
         ledger.add(per_step.scaled(n_batches))
+        if rest.size:
+            ledger.add(step_ledger(replace(config, batch_size=int(rest.size)), sizes, ctrl))
         ledger.add(memory_pulses=int(events[0]), memory_transfers=int(events[1]), memory_refreshes=int(events[2]))
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_acc": val_acc, "test_acc": test_acc,
                         "train_time_s": train_time, "epoch_time_s": time.perf_counter() - t0,
-                        "samples_per_s": n_batches * config.batch_size / train_time})
+                        "samples_per_s": n_samples / train_time})
         if progress:
             h = history[-1]
             print(f"epoch {h['epoch']:3d}/{config.epochs}  loss {h['loss']:.4f}  val {100 * val_acc:6.2f}%  "
