@@ -16,8 +16,8 @@ import sax
 
 from photrain.models import couplers, rings, waveguides
 from photrain.models import mzi as mzi_models
-from photrain.models._checks import check_nonnegative, check_positive
 from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.checks import check_nonnegative, check_positive
 
 #: gdsfactory generic PDK defaults used when a setting is None.
 PDK_RADIUS = 10.0

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
-from photrain.models._checks import check_wavelengths
+from photrain.models.checks import check_wavelengths
 
 #: Most wavelength points a sweep takes unless told otherwise (``max_points``, CLI ``--max-points``).
 MAX_WL_POINTS = 100_000

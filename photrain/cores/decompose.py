@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photrain.cores._checks import check_matrix
+from photrain.cores.checks import check_matrix
 
 
 def mzi_t(theta: float, phi: float) -> np.ndarray:

@@ -18,10 +18,10 @@ import numpy as np
 
 from photrain.circuits import mesh_solver
 from photrain.circuits.mesh_solver import mesh_grid, mesh_transfer
-from photrain.cores._checks import check_finite, check_matrix
+from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, reck
 from photrain.cores.readout import IDEAL, Readout
-from photrain.models._checks import check_wavelengths
+from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize_phase
 from photrain.models.optics import WL0
 

@@ -22,9 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from photrain.circuits.bank_solver import bank_response
-from photrain.cores._checks import check_finite, check_matrix
+from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.readout import IDEAL, Readout
-from photrain.models._checks import check_wavelengths
+from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize
 from photrain.models.optics import LOSS_DB_PER_CM, NG, WL0
 from photrain.models.rings import (

@@ -16,7 +16,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import sax
 
-from photrain.models._checks import check_nonnegative, check_range, check_wavelength
+from photrain.models.checks import check_nonnegative, check_range, check_wavelength
 from photrain.models.optics import db_to_amplitude
 
 #: Coupled-mode constants for 500 nm x 220 nm strip waveguides near 1550 nm:

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from photrain.constants import K_B, Q_E
-from photrain.models._checks import check_nonnegative, check_positive
+from photrain.models.checks import check_nonnegative, check_positive
 
 RESPONSIVITY = 1.0  #: A/W, Ge-on-Si photodiode at 1550 nm (Michel et al., Nat. Photonics 4, 527 (2010))
 DARK_CURRENT = 10e-9  #: A, same source

@@ -25,7 +25,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import sax
 
-from photrain.models._checks import check_nonnegative, check_positive, check_wavelength
+from photrain.models.checks import check_nonnegative, check_positive, check_wavelength
 
 INSERTION_LOSS_DB = 3.0
 BANDWIDTH_3DB = 0.040  # µm

@@ -11,7 +11,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import sax
 
-from photrain.models._checks import check_nonnegative, check_positive, check_wavelength
+from photrain.models.checks import check_nonnegative, check_positive, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
 
 #: TiN heater over a silicon waveguide: about 24 mW per pi (Harris et al.,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import sax
 
-from photrain.models._checks import check_nonnegative, check_positive, check_range, check_wavelength
+from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
 
 #: Depletion microring modulator: about 20 pm/V resonance shift at 1550 nm

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from photrain.models._checks import check_nonnegative, check_positive
+from photrain.models.checks import check_nonnegative, check_positive
 from photrain.models.wdm import channel_wavelengths
 
 

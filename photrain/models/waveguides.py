@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
-from photrain.models._checks import check_nonnegative, check_positive, check_range, check_wavelength
+from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
 # 32-point Gauss-Legendre nodes on [0, 1] for the Fresnel integrals of the Euler bend.

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
-from photrain.models._checks import check_positive, check_range, check_wavelength
+from photrain.models.checks import check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, neff_at
 from photrain.models.rings import ring_add_drop, ring_fsr
 
