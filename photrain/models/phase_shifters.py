@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_wavelength
-from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
 #: TiN heater over a silicon waveguide: about 24 mW per pi (Harris et al.,
 #: Opt. Express 22, 10487 (2014), Table 1).
@@ -59,7 +59,8 @@ def phase_shifter_thermal(
     wl0: float = WL0,
     loss_db_per_cm: float = LOSS_DB_PER_CM,
 ) -> sax.SDict:
-    """Thermo-optic phase shifter: waveguide of ``length`` (µm) plus phase pi P / P_pi.
+    """Thermo-optic phase shifter: waveguide of ``length`` (µm) (:func:`~photrain.models.optics.propagation`)
+    plus the heater phase pi P / P_pi (:func:`thermal_phase`).
 
     Args:
         power: heater power (W), >= 0.
@@ -71,9 +72,8 @@ def phase_shifter_thermal(
     check_nonnegative("length", length, unit="um")
     check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
     wl = jnp.asarray(wl, dtype=float)
-    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
-    phase = phase + thermal_phase(power, p_pi=p_pi, wl=wl, wl0=wl0)
-    t = db_per_cm_to_amplitude(loss_db_per_cm, length) * jnp.exp(1j * phase)
+    t = propagation(wl, length=length, neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
+    t = t * jnp.exp(1j * thermal_phase(power, p_pi=p_pi, wl=wl, wl0=wl0))
     return sax.reciprocal({("o1", "o2"): t})
 
 
@@ -113,7 +113,6 @@ def phase_shifter_carrier(
     check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
     wl = jnp.asarray(wl, dtype=float)
     loss = jnp.maximum(loss_db_per_cm + dloss_db_per_cm_per_v * jnp.asarray(voltage), 0.0)
-    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
-    phase = phase + carrier_phase(voltage, vpi_l=vpi_l, length=length)
-    t = db_per_cm_to_amplitude(loss, length) * jnp.exp(1j * phase)
+    t = propagation(wl, length=length, neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss)
+    t = t * jnp.exp(1j * carrier_phase(voltage, vpi_l=vpi_l, length=length))
     return sax.reciprocal({("o1", "o2"): t})
