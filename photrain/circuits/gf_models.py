@@ -16,8 +16,9 @@ import sax
 
 from photrain.models import couplers, rings, waveguides
 from photrain.models import mzi as mzi_models
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.checks import check_nonnegative, check_positive
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.phase_shifters import thermo_optic_phase
 
 #: gdsfactory generic PDK defaults used when a setting is None.
 PDK_RADIUS = 10.0
@@ -110,7 +111,7 @@ def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_
     ring = rings.ring_add_drop(
         wl=wl, radius=radius, length=total,
         coupling_1=_ring_coupling(gap_bot, radius, length_x),
-        coupling_2=_ring_coupling(gap_top, radius, length_x), delta_phase=delta_phase * WL0 / jnp.asarray(wl),
+        coupling_2=_ring_coupling(gap_top, radius, length_x), delta_phase=thermo_optic_phase(delta_phase, wl=wl, wl0=WL0),
         **_OPTICS,
     )
     pb = propagation(wl, length=bus, **_OPTICS)
@@ -219,7 +220,7 @@ def mesh_bypass_model(*, wl=1.55, gap: float = 0.2, coupler_length: float | None
 
 def straight_heater_metal_model(*, wl=1.55, length: float = 320.0, phase: float = 0.0, **_) -> sax.SDict:
     """gdsfactory ``straight_heater_metal``: a straight plus a heater phase (rad at wl0, scaling as wl0 / wl)."""
-    t = propagation(wl, length=length, **_OPTICS) * jnp.exp(1j * phase * WL0 / jnp.asarray(wl))
+    t = propagation(wl, length=length, **_OPTICS) * jnp.exp(1j * thermo_optic_phase(phase, wl=wl, wl0=WL0))
     return sax.reciprocal({("o1", "o2"): t})
 
 

@@ -7,6 +7,7 @@ import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_to_amplitude, propagation
+from photrain.models.phase_shifters import thermo_optic_phase
 
 
 def coupler_matrix(coupling, loss_db=0.0):
@@ -66,7 +67,7 @@ def mzi2x2(
     ``delta_length`` longer) so wavelength dependence and loss are physical.
 
     The heater phases are given at ``wl0``; a thermo-optic phase scales as
-    wl0 / wl at other wavelengths (as in :func:`photrain.models.thermal_phase`).
+    wl0 / wl at other wavelengths (:func:`photrain.models.phase_shifters.thermo_optic_phase`).
 
     Args:
         theta: internal phase (rad at wl0), top arm.
@@ -84,9 +85,10 @@ def mzi2x2(
     kw = dict(neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
     bottom = propagation(wl, length=arm_length, **kw)
     top = propagation(wl, length=arm_length + delta_length, **kw)
-    scale = wl0 / jnp.asarray(wl, dtype=float)
+    wl = jnp.asarray(wl, dtype=float)
     t = mzi_matrix(
-        jnp.asarray(theta) * scale, jnp.asarray(phi) * scale, coupling_1=coupling_1, coupling_2=coupling_2,
+        thermo_optic_phase(theta, wl=wl, wl0=wl0), thermo_optic_phase(phi, wl=wl, wl0=wl0),
+        coupling_1=coupling_1, coupling_2=coupling_2,
         coupler_loss_db=coupler_loss_db, arm_top=top, arm_bottom=bottom,
     )
     return sax.reciprocal(
