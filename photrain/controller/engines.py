@@ -19,7 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.cores import MRRWeightBank, TileCounts, bank_matvec, blocked_matvec, tile_counts
+from photrain.cores import MRRWeightBank, MZIMesh, TileCounts, bank_matvec, blocked_matvec, tile_counts
+from photrain.cores.mesh import mesh_tiles_matvec
 
 F32 = jnp.float32
 
@@ -127,3 +128,43 @@ class CrossbarEngine:
 
     def project(self, compiled, e, key):
         return self.core.matvec(e, compiled, key).astype(F32)
+
+
+@dataclass(frozen=True)
+class MeshEngine:
+    """Coherent MZI meshes: each n x n tile of a matrix programmed by SVD on two meshes and an attenuator column.
+
+    Programming (:meth:`photrain.cores.MZIMesh.compile`: SVD, Clements decomposition, the realised
+    transfer of every tile) runs on the host, not inside a jitted step: an 800 x 784 layer takes
+    seconds, so the mesh serves fixed matrices (the DFA feedback B, compiled once) and the forward
+    products of a trained network (programmed once per evaluation, outside jit). ``programs_in_step``
+    is False: the controller keeps training forward products digital on this core
+    (:attr:`photrain.controller.Controller.forward_on_core`). No Wᵀ·δ.
+    """
+
+    mesh: MZIMesh
+    kind = "mesh"
+    supports_transpose = False
+    programs_in_step = False
+
+    def program(self, w, memory, mem_state, *, transpose: bool = False):
+        if transpose:
+            raise ValueError("the mesh core runs W·x and B·e only; Wᵀ·δ (backprop on the core) needs --core bank "
+                             "or crossbar")
+        return self.mesh.compile(w)
+
+    def matmul(self, settings, h, key):
+        return mesh_tiles_matvec(h, settings, key, readout=self.mesh.readout, lo_power=self.mesh.lo_power).astype(F32)
+
+    def matmul_t(self, settings, d, key):
+        raise ValueError("the mesh core cannot run Wᵀ·δ; choose --core bank or crossbar for backprop on a core")
+
+    def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
+        return _product_counts(self.mesh, shape, batch, reprogram)
+
+    def compile(self, b):
+        """B programmed once: every tile's realised matrix (complex64) and scale."""
+        return self.mesh.compile(np.asarray(b))
+
+    def project(self, compiled, e, key):
+        return self.matmul(compiled, e, key)

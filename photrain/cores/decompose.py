@@ -163,3 +163,66 @@ def haar_unitary(n: int, rng: np.random.Generator) -> np.ndarray:
     z = (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))) / np.sqrt(2)
     q, r = np.linalg.qr(z)
     return q * (np.diag(r) / np.abs(np.diag(r)))
+
+
+def _clements_schedule(n: int):
+    """The nulling order of :func:`clements` (it does not depend on U): ('right', r, m) and ('left', col, m)."""
+    ops = []
+    for i in range(n - 1):
+        if i % 2 == 0:
+            ops += [("right", n - 1 - j, i - j) for j in range(i + 1)]
+        else:
+            ops += [("left", j, n - 2 - i + j) for j in range(i + 1)]
+    return ops
+
+
+def clements_batch(u):
+    """:func:`clements` of a stack of unitaries ``u`` (T, N, N) at once, vectorised over T.
+
+    Clements' nulling order depends only on N, so every step runs on all T matrices
+    together (NumPy), which is what programming a tiled matrix (hundreds of blocks) per
+    batch or per evaluation needs. Returns ``(modes, columns, theta, phi, out_phase)``:
+    ``modes``, ``columns`` (K,) shared by all; ``theta``, ``phi`` (T, K) in [0, 2 pi);
+    ``out_phase`` (T, N). Equal to :func:`clements` matrix by matrix (tested).
+    """
+    u = np.array(u, dtype=complex)
+    if u.ndim != 3 or u.shape[1] != u.shape[2]:
+        raise ValueError(f"clements_batch needs a (T, N, N) stack of unitaries; got shape {u.shape}")
+    err = np.abs(np.einsum("tji,tjk->tik", u.conj(), u) - np.eye(u.shape[1])).max() if u.size else 0.0
+    if err > 1e-8:
+        raise ValueError(f"matrix is not unitary (max |U^H U - I| = {err:.2e}); use MZIMesh.program for arbitrary matrices (SVD)")
+    t, n = u.shape[0], u.shape[1]
+    right, left = [], []
+    for kind, r, m in _clements_schedule(n):
+        if kind == "right":
+            a, b = u[:, r, m], u[:, r, m + 1]
+            th, ph = 2 * np.arctan2(np.abs(b), np.abs(a)), np.angle(b) - np.angle(a)
+            blk = _mzi_t_batch(th, ph)  # (T, 2, 2)
+            u[:, :, m : m + 2] = u[:, :, m : m + 2] @ np.conj(np.swapaxes(blk, 1, 2))
+            right.append((m, th, ph))
+        else:
+            a, b = u[:, m, r], u[:, m + 1, r]
+            th, ph = 2 * np.arctan2(np.abs(a), np.abs(b)), np.pi + np.angle(a) - np.angle(b)
+            u[:, m : m + 2, :] = _mzi_t_batch(th, ph) @ u[:, m : m + 2, :]
+            left.append((m, th, ph))
+    d = np.diagonal(u, axis1=1, axis2=2).copy()
+    moved = []
+    for m, th, ph in reversed(left):  # T^{-1}(theta, phi) D = D' T(theta, phi'), as in clements
+        d1, d2 = d[:, m].copy(), d[:, m + 1].copy()
+        new_phi = np.angle(d2) - np.angle(d1)
+        f = -np.exp(-1j * th)
+        d[:, m], d[:, m + 1] = f * d1, f * np.exp(-1j * ph) * d1
+        moved.append((m, th, new_phi))
+    order = right + moved
+    modes = np.array([o[0] for o in order], dtype=int)
+    theta = _wrap(np.stack([o[1] for o in order], axis=1)) if order else np.zeros((t, 0))
+    phi = _wrap(np.stack([o[2] for o in order], axis=1)) if order else np.zeros((t, 0))
+    return modes, _assign_columns(n, modes), theta, phi, _wrap(np.angle(d))
+
+
+def _mzi_t_batch(theta, phi):
+    """:func:`mzi_t` for arrays of phases: (T, 2, 2)."""
+    s, c = np.sin(theta / 2), np.cos(theta / 2)
+    k = 1j * np.exp(0.5j * theta)
+    e = np.exp(1j * phi)
+    return k[:, None, None] * np.stack([np.stack([-s, c * e], -1), np.stack([c, s * e], -1)], -2)

@@ -10,6 +10,8 @@ chip's static errors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -19,7 +21,7 @@ import numpy as np
 from photrain.circuits import mesh_solver
 from photrain.circuits.mesh_solver import mesh_grid, mesh_transfer
 from photrain.cores.checks import check_finite, check_matrix
-from photrain.cores.decompose import Decomposition, clements, reck
+from photrain.cores.decompose import Decomposition, clements, clements_batch, reck
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize_phase
@@ -69,6 +71,51 @@ def settings_from_decomposition(dec: Decomposition, n_columns: int | None = None
     phi[dec.columns, slots] = dec.phi
     active[dec.columns, slots] = True
     return MeshSettings(jnp.asarray(theta), jnp.asarray(phi), jnp.asarray(active), jnp.asarray(dec.out_phase))
+
+
+class _MeshSpec(NamedTuple):
+    """The static parameters of a mesh's physics (hashable: one compiled realisation per distinct mesh)."""
+
+    n: int
+    n_columns: int
+    phase_bits: int | None
+    crosstalk: float
+    wl0: float
+    mzi_loss_db: float
+    column_length: float
+    loss_db_per_cm: float
+
+
+def _heater_drive(phases, bits):
+    """What heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (:func:`quantize_phase`; ideal for None)."""
+    return jnp.mod(phases, 2 * jnp.pi) if bits is None else quantize_phase(phases, bits=bits)
+
+
+def _realised_transfer(settings: MeshSettings, chip: MeshChip, spec: _MeshSpec, wl):
+    """Transfer of a mesh with its heater DAC, thermal crosstalk and the chip's static errors."""
+    theta = neighbour_crosstalk(_heater_drive(settings.theta, spec.phase_bits), spec.crosstalk) + chip.theta_offset
+    phi = neighbour_crosstalk(_heater_drive(settings.phi, spec.phase_bits), spec.crosstalk) + chip.phi_offset
+    out = jnp.mod(_heater_drive(settings.out_phase, spec.phase_bits) + chip.out_offset, 2 * jnp.pi)
+    return mesh_transfer(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, wl,
+                         n=spec.n, wl0=spec.wl0, mzi_loss_db=spec.mzi_loss_db, column_length=spec.column_length,
+                         loss_db_per_cm=spec.loss_db_per_cm, n_columns=spec.n_columns)
+
+
+def _attenuation(att, spec: _MeshSpec):
+    """Amplitude transmission of the attenuator column: MZIs whose theta heater (on the mesh's DAC) sets sin(theta/2)."""
+    theta = _heater_drive(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)), spec.phase_bits)
+    return jnp.sin(theta / 2) * 10 ** (-spec.mzi_loss_db / 20)
+
+
+@partial(jax.jit, static_argnames=("spec",))
+def _realise_tiles(v_set: MeshSettings, u_set: MeshSettings, att, chip: MeshChip, spec: _MeshSpec):
+    """Realised U diag(a) V of a stack of tiles (leading axis of every settings leaf), at wl0."""
+
+    def one(v, u, a):
+        return (_realised_transfer(u, chip, spec, spec.wl0) * _attenuation(a, spec)[None, :]) @ \
+            _realised_transfer(v, chip, spec, spec.wl0)
+
+    return jax.vmap(one)(v_set, u_set, att)
 
 
 def neighbour_crosstalk(phases, crosstalk: float):
@@ -159,11 +206,14 @@ class MZIMesh:
             raise ValueError(f"unitary shape {u.shape} does not match this {self.n}-mode mesh")
         return settings_from_decomposition(TOPOLOGIES[self.topology](u), self.n_columns)
 
+    @property
+    def _spec(self) -> _MeshSpec:
+        return _MeshSpec(self.n, self.n_columns, self.phase_bits, float(self.crosstalk), float(self.wl0),
+                         float(self.mzi_loss_db), float(self.column_length), float(self.loss_db_per_cm))
+
     def _drive(self, phases):
         """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
-        if self.phase_bits is None:
-            return jnp.mod(phases, 2 * jnp.pi)
-        return quantize_phase(phases, bits=self.phase_bits)
+        return _heater_drive(phases, self.phase_bits)
 
     def realised_phases(self, settings: MeshSettings):
         """(theta, phi, out_phase) the heaters actually produce at wl0 (rad): DAC, crosstalk and static errors in."""
@@ -184,13 +234,7 @@ class MZIMesh:
             half = jnp.full(theta.shape, 0.5)
             return mesh_transfer(theta, phi, settings.active, out, half, half, wl, n=self.n, wl0=self.wl0,
                                  n_columns=self.n_columns)
-        chip = self.chip
-        theta = neighbour_crosstalk(theta, self.crosstalk) + chip.theta_offset
-        phi = neighbour_crosstalk(phi, self.crosstalk) + chip.phi_offset
-        out = jnp.mod(out + chip.out_offset, 2 * jnp.pi)
-        return mesh_transfer(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, wl,
-                             n=self.n, wl0=self.wl0, mzi_loss_db=self.mzi_loss_db, column_length=self.column_length,
-                             loss_db_per_cm=self.loss_db_per_cm, n_columns=self.n_columns)
+        return _realised_transfer(settings, self.chip, self._spec, wl)
 
     # ------------------------------------------------------------ matrices
 
@@ -217,9 +261,7 @@ class MZIMesh:
                            jnp.asarray(scale), tuple(w.shape))
 
     def _attenuate(self, att):
-        # amplitude modulators: MZIs used in bar state; their heaters share the mesh's DAC
-        theta = self._drive(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)))
-        return jnp.sin(theta / 2) * 10 ** (-self.mzi_loss_db / 20)
+        return _attenuation(att, self._spec)
 
     def complex_matrix(self, settings: SVDSettings, wl=None):
         """Realised complex matrix (rows x cols, in matrix units) of SVD settings (``v_mesh`` None: U alone)."""
@@ -248,13 +290,8 @@ class MZIMesh:
         """Batch product y = W x (x: (batch, cols) real) through the physics and the detectors.
 
         ``settings`` from :meth:`program` (W = U Sigma V^H on two meshes) or
-        :meth:`program_unitary` (one mesh: y = Re(U) x read by homodyne detection).
-
-        Inputs drive amplitude/phase modulators: field a = (x / max|x|) sqrt(P)
-        per mode (signed via a 0/pi phase), with the input DAC. Each output is
-        read by balanced homodyne detection against a local oscillator of
-        ``lo_power``: I = 2 R Re(y E_LO*) with shot noise of both diodes and
-        thermal noise, then the ADC; the result is rescaled digitally.
+        :meth:`program_unitary` (one mesh: y = Re(U) x read by homodyne detection);
+        the detection is :func:`mesh_tiles_matvec`'s on one tile.
         """
         x = jnp.atleast_2d(jnp.asarray(x, dtype=float))
         if isinstance(settings, MeshSettings):
@@ -262,21 +299,114 @@ class MZIMesh:
         rows, cols = settings.shape
         if x.shape[-1] != cols:
             raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")
-        ro = self.readout
-        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
-        drive = ro.encode(x / xmax, signed=True)
-        amp = drive * jnp.sqrt(ro.power_per_channel)
-        k_rin, k_det = (None, None) if key is None else jax.random.split(key)
-        m = self.complex_matrix(settings) / settings.scale
-        field = amp @ m.T  # (batch, rows), sqrt(W)
-        lo = jnp.sqrt(self.lo_power)
-        lo = ro.rin(jnp.full(field.shape, lo), k_rin)
-        p_plus = jnp.abs(field + lo) ** 2 / 2
-        p_minus = jnp.abs(field - lo) ** 2 / 2
-        current = ro.balanced(p_plus, p_minus, k_det)
-        full = 2 * ro.responsivity * jnp.sqrt(self.lo_power * ro.power_per_channel * cols)
-        current = ro.digitise(current, full)
-        return current / (2 * ro.responsivity * jnp.sqrt(self.lo_power * ro.power_per_channel)) * xmax * settings.scale
+        m = jnp.zeros((self.n, self.n), complex).at[:rows, :cols].set(self.complex_matrix(settings) / settings.scale)
+        tiles = MeshTiles(m[None, None], jnp.reshape(settings.scale, (1, 1)), (rows, cols))
+        return mesh_tiles_matvec(x, tiles, key, readout=self.readout, lo_power=self.lo_power)
+
+    # ------------------------------------------------------------ tiled matrices, programmed at once
+
+    def _grid_settings(self, unitaries) -> MeshSettings:
+        """Heater settings of a stack of unitaries (T, n, n) on the grid: leaves with a leading T axis."""
+        t = unitaries.shape[0]
+        if self.topology == "clements":
+            modes, columns, theta, phi, out = clements_batch(unitaries)
+        else:
+            decs = [reck(u) for u in unitaries]
+            modes, columns = decs[0].modes, decs[0].columns
+            theta, phi = np.stack([d.theta for d in decs]), np.stack([d.phi for d in decs])
+            out = np.stack([d.out_phase for d in decs])
+        c, p = mesh_grid(self.n, self.n_columns)
+        th, ph, active = np.zeros((t, c, p)), np.zeros((t, c, p)), np.zeros((c, p), dtype=bool)
+        slots = (modes - columns % 2) // 2
+        th[:, columns, slots], ph[:, columns, slots], active[columns, slots] = theta, phi, True
+        return MeshSettings(jnp.asarray(th), jnp.asarray(ph), jnp.broadcast_to(jnp.asarray(active), (t, c, p)),
+                            jnp.asarray(out))
+
+    def compile(self, w) -> MeshTiles:
+        """Program a matrix of any size as N x N tiles, each by SVD on two meshes and an attenuator column.
+
+        Block (r, c) of ``w`` (zero-padded to whole tiles) is W_rc = s_rc U Sigma V^H: the
+        input mesh realises V^H, the attenuators Sigma / s_rc, the output mesh U, all tiles
+        decomposed together (:func:`photrain.cores.decompose.clements_batch`); the result holds
+        each tile's *realised* complex matrix (heater DAC, crosstalk and the chip's static
+        errors in) divided by s_rc, and s_rc, the digital rescale. This runs on the host
+        (NumPy SVD and decomposition, then the column-scan solver), not inside a jitted step.
+        """
+        if isinstance(w, jax.core.Tracer):
+            raise ValueError("an MZI mesh is programmed on the host (SVD + Clements decomposition), not inside a "
+                             "jitted training step: call MZIMesh.compile(w) with concrete weights, outside jax.jit")
+        check_matrix(w, "w")
+        w = np.asarray(w)
+        n = self.n
+        rows, cols = w.shape
+        n_r, n_c = -(-rows // n), -(-cols // n)
+        padded = np.zeros((n_r * n, n_c * n), dtype=complex)
+        padded[:rows, :cols] = w
+        blocks = padded.reshape(n_r, n, n_c, n).transpose(0, 2, 1, 3).reshape(n_r * n_c, n, n)
+        u, s, vh = np.linalg.svd(blocks)
+        scale = np.where(s[:, 0] > 0, s[:, 0], 1.0)
+        att = jnp.asarray(s / scale[:, None])
+        v_set, u_set = self._grid_settings(vh), self._grid_settings(u)
+
+        m = _realise_tiles(v_set, u_set, att, self.chip, self._spec)
+        return MeshTiles(m.reshape(n_r, n_c, n, n).astype(jnp.complex64),
+                         jnp.asarray(scale.reshape(n_r, n_c), jnp.float32), (rows, cols))
+
+
+@partial(jax.tree_util.register_dataclass, data_fields=["matrix", "scale"], meta_fields=["shape"])
+@dataclass(frozen=True)
+class MeshTiles:
+    """A matrix programmed on a mesh as tiles (:meth:`MZIMesh.compile`): a pytree whose ``shape`` is static.
+
+    matrix: (row tiles, column tiles, n, n) complex, each tile's realised matrix / its scale;
+    scale: (row tiles, column tiles), the digital rescale of each tile; shape: (rows, cols) of W.
+    """
+
+    matrix: jax.Array
+    scale: jax.Array
+    shape: tuple
+
+    def effective_matrix(self):
+        """The real matrix the tiles apply, (rows, cols): homodyne detection reads Re(W_realised)."""
+        n_r, n_c, n, _ = self.matrix.shape
+        full = (self.matrix * self.scale[..., None, None]).transpose(0, 2, 1, 3).reshape(n_r * n, n_c * n)
+        return jnp.real(full[: self.shape[0], : self.shape[1]])
+
+
+def mesh_tiles_matvec(x, tiles: MeshTiles, key, *, readout: Readout, lo_power: float):
+    """y = W x for a batch x (batch, cols) through tiled meshes and balanced homodyne detection.
+
+    Each column block of x drives one pass of N modulators: field a = (x / max|x|) sqrt(P)
+    per mode (signed by a 0/pi phase), with the input DAC; every tile's output field y
+    beats with a local oscillator of ``lo_power`` (laser RIN on its power) on a balanced
+    pair: I = R (|y + E_LO|^2 - |y - E_LO|^2) / 2 = 2 R Re(y E_LO*), with shot, dark and
+    thermal noise drawn once per read (:meth:`Readout.detect`), then the ADC at full scale
+    2 R sqrt(P_LO P n_in) for a block of n_in inputs. Each read is rescaled digitally
+    (max|x| and the tile's scale) and the column blocks are summed digitally, as
+    :func:`photrain.cores.tile_matvec` does. Jittable; float32 inputs stay float32.
+    """
+    rows, cols = tiles.shape
+    n_r, n_c, n, _ = tiles.matrix.shape
+    x = jnp.atleast_2d(jnp.asarray(x))
+    if x.shape[-1] != cols:
+        raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")
+    real = jnp.result_type(x.dtype, jnp.float32)
+    ro = readout
+    xb = jnp.pad(x, ((0, 0), (0, n_c * n - cols))).reshape(x.shape[0], n_c, n)
+    xmax = jnp.maximum(jnp.max(jnp.abs(xb), axis=-1, keepdims=True), 1e-30)  # (batch, n_c, 1): per-pass DAC scale
+    amp = ro.encode(xb / xmax, signed=True) * np.sqrt(ro.power_per_channel)
+    field = jnp.einsum("bcn,rcmn->brcm", amp.astype(tiles.matrix.dtype), tiles.matrix)  # (batch, n_r, n_c, n)
+    k_rin, k_det = (None, None) if key is None else jax.random.split(key)
+    lo = jnp.sqrt(ro.rin(jnp.full(field.shape, lo_power, real), k_rin))
+    p_plus = jnp.abs(field + lo) ** 2 / 2
+    p_minus = jnp.abs(field - lo) ** 2 / 2
+    current = ro.detect(ro.responsivity * (p_plus - p_minus), p_plus + p_minus, k_det)
+    widths = np.minimum(n, cols - n * np.arange(n_c))  # inputs driven in each column block
+    unit = 2 * ro.responsivity * np.sqrt(lo_power * ro.power_per_channel)  # current of one full-scale input
+    full = jnp.asarray(unit * np.sqrt(widths), real)[None, None, :, None]
+    current = ro.digitise(current / full, 1.0) * full  # each block's ADC at its own full scale
+    y = current / unit * xmax[:, None] * tiles.scale[None, :, :, None]
+    return y.sum(axis=2).reshape(x.shape[0], n_r * n)[:, :rows].astype(real)
 
 
 def fidelity(u_target, u_real):
