@@ -67,3 +67,36 @@ def test_layout_crosstalk_feeds_the_mesh_core():
     assert 1e-4 < err < 0.5  # the drawn crosstalk perturbs the realised matrix
     with pytest.raises(ValueError, match="heater"):
         heater_design(type("C", (), {"info": {}, "name": "x"})())
+
+
+def test_layout_figures_are_the_drawn_cells():
+    """The constants the cores and the energy table take are what the cells draw: a drifting layout fails here."""
+    from photrain.circuits import heater_layout as hl
+
+    drawn = hl.drawn_geometry()
+    for name, geometry in hl.DRAWN_HEATERS.items():
+        assert drawn[name] == pytest.approx(geometry, rel=1e-12), name
+    assert drawn["mesh_heater_distance"] == pytest.approx(hl.MESH_HEATER_DISTANCE, rel=1e-12)
+    assert hl.RING_HEATER == heater_design(bank_ring())
+    assert hl.MESH_HEATER == heater_design(heater_straight(length=50.0))
+    assert hl.MESH_HEATER_CROSSTALK == pytest.approx(float(thermal_crosstalk(drawn["mesh_heater_distance"])), rel=1e-12)
+    # a mesh drawn at another pitch is read as such (the distance comes from the drawing, not a parameter)
+    from photrain.circuits.cells import clements_mesh
+
+    assert hl.mesh_heater_distance(clements_mesh(4, pitch=20.0)) == pytest.approx(40.0)
+
+
+def test_energy_table_holds_the_drawn_ring_heater():
+    """ring_tuning_power of both presets = P_pi of the drawn bank_ring x the bank's held phase / pi."""
+    from photrain.controller import heater_power as hp
+    from photrain.controller.energy import PRESETS, SOURCES
+
+    mean, top = hp.bank_detuning()  # programs the default bank again
+    assert mean == pytest.approx(hp.BANK_MEAN_DETUNING, rel=1e-3)
+    assert top == pytest.approx(hp.BANK_MAX_DETUNING, rel=1e-12)
+    p_pi = heater_design(bank_ring()).p_pi  # drawn again
+    assert PRESETS["reference-paper"].ring_tuning_power == pytest.approx(p_pi * mean / np.pi, rel=1e-3)
+    assert PRESETS["conservative"].ring_tuning_power == pytest.approx(p_pi * top / np.pi, rel=1e-12)
+    assert "drawn bank_ring heater" in SOURCES["ring_tuning_power"][2]
+    # a bigger P_pi in the drawing would raise the hold power in proportion
+    assert hp.RING_HOLD_POWER_MAX == pytest.approx(ring_hold_power(mean_phase=top), rel=1e-12)

@@ -6,6 +6,14 @@ phase and drive voltage (:mod:`photrain.models.heaters`); :func:`mesh_crosstalk`
 thermal crosstalk between neighbouring heaters of a mesh column from their drawn distance,
 for :class:`photrain.cores.MZIMesh` (``crosstalk=``); :func:`ring_hold_power` is the power a
 drawn ring heater holds, for :mod:`photrain.controller.energy` (``ring_tuning_power``).
+
+The default cells' figures are module constants the cores and the energy table take as their
+defaults (:data:`RING_HEATER`, :data:`MESH_HEATER`, :data:`MESH_HEATER_CROSSTALK`): the drawn
+geometry they come from (:data:`DRAWN_HEATERS`, :data:`MESH_HEATER_DISTANCE`) is copied here so
+that importing this module needs no gdsfactory (drawing the cells takes seconds), and the
+electrical and thermal numbers are computed from it at import by :mod:`photrain.models.heaters`.
+:func:`drawn_geometry` draws the cells again; tests/test_heaters.py asserts it equals the copy,
+so a layout that drifts fails the tests instead of leaving the simulation on stale numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +37,13 @@ class HeaterDesign:
     heated_length: float
 
 
+def design_from_geometry(squares: float, heated_length: float, width: float) -> HeaterDesign:
+    """Electrical design of a heater of ``squares`` (resistor length / ``width``, µm) over ``heated_length`` µm of waveguide."""
+    r = float(heater_resistance(squares))
+    p = float(heater_p_pi(squares * width, heated_length))
+    return HeaterDesign(r, p, float(v_pi(r, p)), float(squares), float(heated_length))
+
+
 def heater_design(cell, *, heater_width: float | None = None) -> HeaterDesign:
     """Electrical design of a :func:`photrain.circuits.cells.bank_ring` or :func:`~photrain.circuits.cells.heater_straight`."""
     from photrain.circuits.cells import HEATER_WIDTH
@@ -37,16 +52,38 @@ def heater_design(cell, *, heater_width: float | None = None) -> HeaterDesign:
     if "heater_squares" not in info or "heater_length" not in info:
         raise ValueError(f"cell {cell.name!r} has no drawn heater (info heater_squares / heater_length); "
                          "use bank_ring or heater_straight")
-    squares, heated = float(info["heater_squares"]), float(info["heater_length"])
-    resistor_length = squares * (heater_width or HEATER_WIDTH)
-    r = float(heater_resistance(squares))
-    p = float(heater_p_pi(resistor_length, heated))
-    return HeaterDesign(r, p, float(v_pi(r, p)), squares, heated)
+    return design_from_geometry(float(info["heater_squares"]), float(info["heater_length"]), heater_width or HEATER_WIDTH)
 
 
-def mesh_crosstalk(pitch: float = 15.0) -> float:
-    """Thermal crosstalk between neighbouring heaters of a Clements-mesh column (MZIs two modes, 2 x ``pitch`` µm, apart)."""
-    return float(thermal_crosstalk(2 * pitch))
+def mesh_heater_distance(cell=None) -> float:
+    """Distance (µm) between neighbouring heaters of one column of a drawn Clements mesh.
+
+    ``cell``: a :func:`photrain.circuits.cells.clements_mesh` (default: the 4-mode default one).
+    Read from the drawn theta and phi heater contacts (ports ``mzi_<column>_<slot>_theta_a``): the
+    nearest-neighbour spacing within a column, the same for every column (checked).
+    """
+    if cell is None:
+        from photrain.circuits.cells import clements_mesh
+
+        cell = clements_mesh(4)
+    columns: dict = {}
+    for port in cell.ports:
+        parts = port.name.split("_")
+        if len(parts) == 5 and parts[0] == "mzi" and parts[3] in ("theta", "phi") and parts[4] == "a":
+            columns.setdefault((parts[1], parts[3]), []).append(float(port.center[1]))
+    gaps = {round(float(g), 6) for ys in columns.values() if len(ys) > 1 for g in np.diff(sorted(ys))}
+    if len(gaps) != 1:
+        raise ValueError(f"cell {cell.name!r}: expected one heater spacing within the mesh columns; got {sorted(gaps)}")
+    return gaps.pop()
+
+
+def mesh_crosstalk(pitch: float | None = None) -> float:
+    """Thermal crosstalk between neighbouring heaters of a Clements-mesh column.
+
+    The MZIs of a column sit two modes apart: 2 x ``pitch`` µm; by default the drawn
+    distance of the default cell (:data:`MESH_HEATER_DISTANCE`).
+    """
+    return float(thermal_crosstalk(MESH_HEATER_DISTANCE if pitch is None else 2 * pitch))
 
 
 def ring_hold_power(ring=None, *, mean_phase: float = np.pi / 2) -> float:
@@ -59,3 +96,39 @@ def ring_hold_power(ring=None, *, mean_phase: float = np.pi / 2) -> float:
 
     design = heater_design(ring if ring is not None else bank_ring())
     return float(power_for_phase(mean_phase, p_pi=design.p_pi))
+
+
+def drawn_geometry() -> dict:
+    """Draw the default cells (gdsfactory, seconds) and read what :data:`DRAWN_HEATERS` and
+    :data:`MESH_HEATER_DISTANCE` copy: ``{"bank_ring": (squares, heated µm, width µm),
+    "heater_straight": (...), "mesh_heater_distance": µm}``.
+    """
+    import inspect
+
+    from photrain.circuits.cells import HEATER_WIDTH, bank_ring, clements_mesh, heater_straight, mesh_mzi
+
+    mesh_heater_length = inspect.signature(mesh_mzi).parameters["heater_length"].default  # mesh_mzi's heaters
+    out = {}
+    for name, cell in (("bank_ring", bank_ring()), ("heater_straight", heater_straight(length=mesh_heater_length))):
+        out[name] = (float(cell.info["heater_squares"]), float(cell.info["heater_length"]), float(HEATER_WIDTH))
+    out["mesh_heater_distance"] = mesh_heater_distance(clements_mesh(4))
+    return out
+
+
+# ------------------------------------------------------------------ the default cells, as drawn
+
+#: (resistor squares, heated waveguide length µm, resistor width µm) of the default
+#: :func:`~photrain.circuits.cells.bank_ring` and of the 50 µm :func:`~photrain.circuits.cells.heater_straight`
+#: that every :func:`~photrain.circuits.cells.mesh_mzi` carries; a copy of :func:`drawn_geometry` (tested).
+DRAWN_HEATERS = {
+    "bank_ring": (11.58982672, 15.557328, 2.5),
+    "heater_straight": (18.8, 46.0, 2.5),
+}
+#: µm between neighbouring heaters of a drawn Clements-mesh column (two modes at 15 µm pitch); tested.
+MESH_HEATER_DISTANCE = 30.0
+#: The drawn ring heater: resistance, P_pi (per round-trip pi), V_pi.
+RING_HEATER = design_from_geometry(*DRAWN_HEATERS["bank_ring"])
+#: The drawn heater of every mesh phase shifter.
+MESH_HEATER = design_from_geometry(*DRAWN_HEATERS["heater_straight"])
+#: Thermal crosstalk between neighbouring heaters of a drawn mesh column (:func:`mesh_crosstalk`).
+MESH_HEATER_CROSSTALK = mesh_crosstalk()

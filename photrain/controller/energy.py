@@ -10,7 +10,8 @@ Model (one photonic core of ``rows`` x ``channels`` rings, run by a digital cont
 * photodiode + TIA, ADC: per output sample (``adc_conversions``).
 * ring heaters: every ring of every core in use holds its set point for the whole
   latency t (optics + re-programming + controller), E = n_rings P_ring t; each re-programming writes all heaters of a
-  core and waits ``heater_settle_time`` (thermal time constant), E = n_rings P_ring t_settle.
+  core and waits ``heater_settle_time`` (thermal time constant), E = n_rings P_ring t_settle. P_ring comes from
+  the drawn ring heater at the bank's operating point (:mod:`photrain.controller.heater_power`).
 * controller: SRAM accesses (``memory_reads + memory_writes``) and digital MACs.
 
 Latency: optical time = symbol_slots / R (slots run back to back on one core, or
@@ -24,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from photrain.controller.heater_power import RING_HOLD_POWER_MAX, RING_HOLD_POWER_MEAN
+from photrain.controller.heater_power import SOURCE as HEATER_SOURCE
 from photrain.controller.ledger import Ledger
 
 
@@ -103,10 +106,8 @@ SOURCES: dict[str, tuple[float, float, str]] = {
     "receiver_energy": (50e-15, 300e-15,
                         "photodiode + TIA per sample, assumed: 50 fJ (reference, low-capacitance integrated "
                         "detectors) / 300 fJ (conservative, a 10 Gb/s optical-link receiver front end)"),
-    "ring_tuning_power": (0.1e-3, 2.4e-3,
-                          "mean heater power held per ring. Conservative 2.4 mW: the order of the tuning power per "
-                          "FSR of Dong et al., Opt. Express 18, 20298 (2010); reference 0.1 mW, assumed for "
-                          "post-fabrication-trimmed rings that need a small fraction of an FSR"),
+    "ring_tuning_power": (RING_HOLD_POWER_MEAN, RING_HOLD_POWER_MAX,
+                          "mean heater power held per ring, " + HEATER_SOURCE),
     "heater_settle_time": (4e-6, 20e-6,
                            "assumed thermo-optic settling time of a ring heater after a write: 4 us / 20 us "
                            "(microsecond-scale, non-undercut heaters)"),
