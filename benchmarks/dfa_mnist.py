@@ -56,17 +56,23 @@ def main():
             r = run_one(algorithm, args.epochs, args.data_dir, seed, args.shuffle)
             row = {"seed": seed, "test_acc": r["test_acc_at_best_val"], "best_val_acc": r["best_val_acc"],
                    "best_epoch": r["best_epoch"], "epoch_time_s": r["mean_epoch_time_s"],
+                   "train_time_s": r.get("mean_train_time_s", r["mean_epoch_time_s"]),
                    "peak_rss_mb": r["peak_rss_mb"], "final_test_acc": r["history"][-1]["test_acc"]}
+            if "hw_test_acc_at_best_val" in r:  # forward on the cores: test accuracy through the hardware too
+                row.update(hw_test_acc=r["hw_test_acc_at_best_val"], hw_eval_time_s=r["mean_hw_eval_time_s"])
             per_seed.append(row)
             print(f"{algorithm:22s} seed {seed}  test {100 * row['test_acc']:6.2f}% (best val "
                   f"{100 * row['best_val_acc']:.2f}% at epoch {row['best_epoch']})  {row['epoch_time_s']:6.2f} s/epoch  "
-                  f"peak {row['peak_rss_mb']:.0f} MB", flush=True)
+                  f"(training {row['train_time_s']:6.2f} s)  peak {row['peak_rss_mb']:.0f} MB"
+                  + (f"  through the hardware: test {100 * row['hw_test_acc']:6.2f}%, "
+                     f"{row['hw_eval_time_s']:.2f} s per evaluation" if "hw_test_acc" in row else ""), flush=True)
         accs = [r["test_acc"] for r in per_seed]
         mean = sum(accs) / len(accs)
         std = (sum((a - mean) ** 2 for a in accs) / max(len(accs) - 1, 1)) ** 0.5
         summary["runs"][algorithm] = {
             "test_acc": mean, "test_acc_std": std, "per_seed": per_seed,
             "epoch_time_s": sum(r["epoch_time_s"] for r in per_seed) / len(per_seed),
+            "train_time_s": sum(r["train_time_s"] for r in per_seed) / len(per_seed),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in per_seed)}
         if len(per_seed) > 1:
             print(f"{algorithm:22s} mean test {100 * mean:6.2f}% +- {100 * std:.2f} over seeds {args.seeds}", flush=True)

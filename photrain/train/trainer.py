@@ -18,6 +18,7 @@ from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
 from photrain.train.data import Dataset, load_dataset, split_validation
 from photrain.train.eqprop import eqprop_accuracy, init_eqprop
+from photrain.train.inference import eval_key, hardware_accuracy, make_hardware_predict
 from photrain.train.network import accuracy as mlp_accuracy
 from photrain.train.network import init_mlp
 from photrain.train.plots import plot_learning_curve
@@ -100,6 +101,7 @@ def make_run_controller(config: TrainConfig, n_classes: int):
     """The controller a run's configuration describes (memory device, forward core, feedback core)."""
     return build_controller(memory=config.memory, memory_params=config.memory_params, core=config.core,
                             feedback_core=config.feedback_core, optical=config.optical, crossbar=config.crossbar,
+                            mesh=config.mesh,
                             lr=config.lr, momentum=config.momentum, n_channels=n_classes, pulse_mode=config.pulse_mode)
 
 
@@ -168,6 +170,8 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
     k_init, k_fb, k_run = jax.random.split(root, 3)
     params = init_eqprop(k_init, sizes) if config.algorithm == "eqprop" else init_mlp(k_init, sizes)
     accuracy = run_accuracy(config)
+    on_core = ctrl.core.kind != "digital"  # then validation and test run through the core too
+    hw_predict = make_hardware_predict(config, ctrl) if on_core else None
     hs = ctrl.init(params, jax.random.fold_in(k_init, 1))
     best, start_epoch, history, ledger = ctrl.weights(hs), 0, [], Ledger()
     limits, initial_loss = _weight_limits(ctrl, best), None
@@ -239,7 +243,14 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
         bar.close()
         train_time = time.perf_counter() - t0
         weights = ctrl.weights(hs)
+        t_eval = time.perf_counter()
         val_acc, test_acc = accuracy(weights, x_val, y_val), accuracy(weights, x_test, y_test)
+        evals = {"eval_time_s": time.perf_counter() - t_eval}
+        if on_core:
+            t_eval = time.perf_counter()
+            hw_val, hw_test = hardware_accuracy(hw_predict, hs, [(x_val, y_val), (x_test, y_test)],
+                                                eval_key(config.seed, epoch))
+            evals.update(hw_val_acc=hw_val, hw_test_acc=hw_test, hw_eval_time_s=time.perf_counter() - t_eval)
         if val_acc > best_val:
             best_val, best = val_acc, weights
         ledger.add(per_step.scaled(n_batches))
@@ -248,11 +259,13 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
         ledger.add(memory_pulses=int(events[0]), memory_transfers=int(events[1]), memory_refreshes=int(events[2]))
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_acc": val_acc, "test_acc": test_acc,
                         "train_time_s": train_time, "epoch_time_s": time.perf_counter() - t0,
-                        "samples_per_s": n_samples / train_time})
+                        "samples_per_s": n_samples / train_time, **evals})
         if progress:
             h = history[-1]
+            hw = (f"  hardware: val {100 * h['hw_val_acc']:6.2f}%  test {100 * h['hw_test_acc']:6.2f}%"
+                  if on_core else "")
             print(f"epoch {h['epoch']:3d}/{config.epochs}  loss {h['loss']:.4f}  val {100 * val_acc:6.2f}%  "
-                  f"test {100 * test_acc:6.2f}%  {h['samples_per_s']:8.0f} samples/s", flush=True)
+                  f"test {100 * test_acc:6.2f}%{hw}  {h['samples_per_s']:8.0f} samples/s", flush=True)
         save_checkpoint(ckpt, config=config, epoch=epoch + 1, state=hs, best=best, history=history, ledger=ledger,
                         run_id=run_id, extra={"initial_loss": initial_loss})
     results = {"run_id": run_id, **summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy)}
@@ -266,7 +279,12 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
 
 def summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy=mlp_accuracy):
     best_epoch = max(history, key=lambda h: h["val_acc"]) if history else None
-    times = [h["epoch_time_s"] for h in history[1:]] or [h["epoch_time_s"] for h in history]
+    steady = history[1:] or history  # the first epoch includes compilation
+    times = [h["epoch_time_s"] for h in steady]
+    hardware = {}
+    if best_epoch and "hw_test_acc" in best_epoch:  # through the core, measured at that epoch (its eval key)
+        hardware = {"hw_val_acc_at_best_val": best_epoch["hw_val_acc"],
+                    "hw_test_acc_at_best_val": best_epoch["hw_test_acc"]}
     return {
         "config": asdict(config),
         "layer_sizes": sizes,
@@ -274,7 +292,10 @@ def summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy=mlp
         "best_epoch": best_epoch["epoch"] if best_epoch else None,
         "best_val_acc": best_epoch["val_acc"] if best_epoch else None,
         "test_acc_at_best_val": accuracy(best, x_test, y_test) if history else None,
-        "mean_epoch_time_s": float(np.mean(times)) if times else None,
+        **hardware,
+        "mean_epoch_time_s": float(np.mean(times)) if times else None,  # training and both evaluations
+        **{f"mean_{k}": float(np.mean([h[k] for h in steady])) for k in ("train_time_s", "eval_time_s", "hw_eval_time_s")
+           if steady and all(k in h for h in steady)},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "ledger": ledger.as_dict(),
         "history": history,
