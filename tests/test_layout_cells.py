@@ -10,14 +10,15 @@ from photrain.circuits.cells import (
     bank_instance_settings,
     clements_mesh,
     mesh_bypass,
+    mesh_column_x,
     mesh_instance_settings,
     weight_bank,
     weight_bank_geometry,
 )
 from photrain.circuits.gf_models import half_coupling_length, mesh_column_length
 from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
-from photrain.models._optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.couplers import coupling_from_gap
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
 OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
 
@@ -65,13 +66,18 @@ def test_weight_bank_geometry_errors():
         weight_bank_geometry(0)
 
 
-@pytest.mark.parametrize("n", [4, 6])
+@pytest.mark.parametrize("n", [4, 5, 6])
 def test_clements_mesh_layout_simulates_to_the_mesh_model(n, tmp_path):
+    """Even and odd n: the drawn mesh is the core's mesh (for odd n the solver's padded grid column is not drawn,
+    as the solver gives it no waveguide; a drawn one would add one column of propagation to every mode)."""
     cell = clements_mesh(n)
     gds = cell.write_gds(tmp_path / "mesh.gds")
     assert gds.stat().st_size > 1000
     netlist = optical_netlist(cell)
     assert _count(netlist, "mesh_mzi") == n * (n - 1) // 2
+    assert _count(netlist, "mesh_bypass") == n * n - n * (n - 1)  # idle modes of n columns, none of a padded one
+    assert not any(name.startswith(f"wg_{n}_") for name in netlist["instances"])
+    assert cell.dbbox().width() == pytest.approx(n * mesh_column_x() + 50.0, abs=0.01)  # n columns + output heaters
     assert sorted(netlist["ports"]) == sorted([f"in{m}" for m in range(n)] + [f"out{m}" for m in range(n)])
     # port order = mode order: mode m sits at y = m x pitch on both sides
     ys_in = [cell.ports[f"in{m}"].center[1] for m in range(n)]

@@ -28,7 +28,7 @@ import numpy as np
 from photrain.circuits import gf_models
 from photrain.circuits.gf_models import GRID, _mzi_defaults, mesh_column_length
 from photrain.circuits.pdk import activate_pdk
-from photrain.models._optics import NEFF, NG, WL0, neff_at
+from photrain.models.optics import NEFF, NG, WL0, neff_at
 from photrain.models.phase_shifters import power_for_phase, thermal_phase
 from photrain.models.wdm import channel_wavelengths
 
@@ -402,10 +402,12 @@ def _strip_width() -> float:
 
 
 def clements_grid(n: int) -> list[list[int]]:
-    """For each column of an n-mode Clements mesh (padded to an even count, as the structured solver),
-    the lower modes m of its MZIs (pairs m, m+1)."""
-    n_cols = n + (n % 2)
-    return [[m for m in range(col % 2, n - 1, 2)] if col < n else [] for col in range(n_cols)]
+    """For each of the n columns of an n-mode Clements mesh, the lower modes m of its MZIs (pairs m, m+1).
+
+    Only the physical columns: the structured solver pads an odd column count to an even one for its
+    column-pair scan, but that padding column holds nothing and has no waveguide
+    (:func:`photrain.circuits.mesh_solver.mesh_transfer`), so it is not drawn either."""
+    return [[m for m in range(col % 2, n - 1, 2)] for col in range(n)]
 
 
 @gf.cell
