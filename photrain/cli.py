@@ -144,8 +144,12 @@ def _key_values(items, option: str) -> dict:
 
 
 def _train_config(args):
-    from photrain.train import CrossbarConfig, OpticalConfig, TrainConfig
+    from photrain.train import CrossbarConfig, MeshConfig, OpticalConfig, TrainConfig
 
+    mesh = MeshConfig(n=args.mesh_modes, topology=args.mesh_topology, coupler_sigma=args.mesh_coupler_sigma,
+                      phase_sigma=args.mesh_phase_sigma, phase_bits=args.mesh_phase_bits or None,
+                      adc_bits=args.adc_bits, dac_bits=args.dac_bits, power_per_channel=args.power * 1e-3,
+                      ideal=args.ideal_core)
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None, receiver=args.receiver)
@@ -163,7 +167,7 @@ def _train_config(args):
                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, seed=args.seed,
                        val_size=args.val_size, noise_sigma=args.noise_sigma, noise_mu=args.noise_mu,
                        memory=memory, memory_params=memory_params, core=core, pulse_mode=args.pulse_mode,
-                       optical=optical, crossbar=CrossbarConfig(ideal=args.ideal_core),
+                       optical=optical, crossbar=CrossbarConfig(ideal=args.ideal_core), mesh=mesh,
                        data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize,
                        beta=args.beta, free_steps=args.free_steps, nudged_steps=args.nudged_steps,
                        eqprop_variant=args.eqprop_variant, random_sign_beta=args.random_sign_beta,
@@ -378,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-bits", type=int, help="shorthand for --memory fixed --memory-param bits=N")
     p.add_argument("--core", default="digital", choices=CORES,
                    help="where the forward products (and backprop's W^T d) run: digital (default), bank (MRR weight "
-                        "banks re-programmed from memory every batch) or crossbar (memristive arrays, in the memory)")
+                        "banks re-programmed from memory every batch), crossbar (memristive arrays, in the memory) or "
+                        "mesh (MZI meshes programmed by SVD: optical DFA's B e on meshes, training W x digital, the "
+                        "trained network evaluated through meshes)")
     p.add_argument("--pulse-mode", default="analog", choices=PULSE_MODES,
                    help="memory writes: analog (the pulses each change needs, default) or sign (one fixed pulse)")
     p.add_argument("--beta", type=float, default=0.5, help="eqprop: nudging strength of the second phase")
@@ -399,6 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forward-on-cores", action="store_true", help="shorthand for --core bank")
     p.add_argument("--receiver", default="integrating", choices=("integrating", "per-block"),
                    help="bank core: integrating receiver (one ADC read per row, summed noise) or per-block reads")
+    p.add_argument("--mesh-modes", type=int, default=16, help="mesh core: modes per MZI mesh (the tile size N)")
+    p.add_argument("--mesh-topology", default="clements", choices=("clements", "reck"), help="mesh core: topology")
+    p.add_argument("--mesh-coupler-sigma", type=float, default=0.0,
+                   help="mesh core: std of each coupler's power splitting around 0.5, per chip (default 0: calibrated)")
+    p.add_argument("--mesh-phase-sigma", type=float, default=0.0,
+                   help="mesh core: static phase error of every heater (rad, per chip; default 0: calibrated)")
+    p.add_argument("--mesh-phase-bits", type=int, default=12, help="mesh core: heater DAC bits (0 = ideal)")
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")

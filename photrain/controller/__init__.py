@@ -7,8 +7,8 @@ and its energy/latency model.
 
 from photrain.controller.build import build_controller, check_hardware, make_engine
 from photrain.controller.energy import PRESETS, SOURCES, CoreSpec, EnergyParams, EnergyReport, energy_report, load_preset
-from photrain.controller.engines import BankEngine, CrossbarEngine, DigitalEngine
-from photrain.controller.hardware import CORES, CrossbarConfig, OpticalConfig
+from photrain.controller.engines import BankEngine, CrossbarEngine, DigitalEngine, MeshEngine
+from photrain.controller.hardware import CORES, CrossbarConfig, MeshConfig, OpticalConfig
 from photrain.controller.hub import PULSE_MODES, Controller, HubState, Programmed
 from photrain.controller.ledger import Ledger
 from photrain.controller.optimizer import SGD

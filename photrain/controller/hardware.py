@@ -4,7 +4,8 @@
 for: ``digital`` (the controller's own float32 arithmetic), ``bank`` (MRR
 weight banks, :class:`photrain.cores.MRRWeightBank`) and ``crossbar``
 (:class:`photrain.cores.CrossbarCore`, conductances straight from the weight
-memory's differential pairs).
+memory's differential pairs) and ``mesh`` (coherent MZI meshes, :class:`photrain.cores.MZIMesh`:
+B·e of optical DFA and inference through meshes programmed by SVD; :class:`MeshConfig`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 from photrain.cores import MRRWeightBank, Readout
 
-CORES = ("digital", "bank", "crossbar")
+CORES = ("digital", "bank", "crossbar", "mesh")
+TOPOLOGIES = ("clements", "reck")
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,74 @@ class CrossbarConfig:
             readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits, adc_range=self.adc_range)
         return CrossbarCore(self.rows, self.cols, read_voltage=self.read_voltage,
                             read_noise=0.0 if self.ideal else self.read_noise, readout=readout, **window)
+
+
+@dataclass(frozen=True)
+class MeshConfig:
+    """The coherent MZI-mesh cores (``core='mesh'``, :class:`photrain.cores.MZIMesh`).
+
+    A matrix is cut into n x n tiles; each tile W_rc = s U Sigma V^H is programmed once by SVD
+    on two meshes (V^H, U) and a column of MZI attenuators (Sigma / s), read by balanced
+    homodyne detection against a local oscillator, s applied digitally. Programming is a
+    host-side SVD + Clements decomposition (not per batch), so with ``core='mesh'`` optical DFA
+    runs B·e on meshes while the training forward products stay digital; a trained network's
+    forward products run on meshes for evaluation.
+
+    n: modes per mesh (the tile size); topology: 'clements' or 'reck'.
+    coupler_sigma: std of each directional coupler's power coupling around 0.5, drawn once per chip;
+    phase_sigma: static phase error of every heater (rad, per chip); crosstalk: fraction of a heater's
+    phase its neighbours in the column see; mzi_loss_db: insertion loss per MZI. These static errors
+    are 0 by default (a calibrated chip); set them to study an uncalibrated one.
+    phase_bits: heater-DAC resolution over [0, 2 pi) (None = ideal); power_per_channel: W per input
+    mode at full scale; lo_power: local-oscillator power (W); bandwidth: receiver bandwidth = symbol
+    rate (Hz); adc_bits / dac_bits: converters (None = ideal); rin_db_hz: laser RIN (dB/Hz, None = none);
+    chip_seed: seed of the chip's static errors; ideal: no detector noise, ideal converters and
+    heaters, no static errors.
+    """
+
+    n: int = 16
+    topology: str = "clements"
+    coupler_sigma: float = 0.0
+    phase_sigma: float = 0.0
+    crosstalk: float = 0.0
+    mzi_loss_db: float = 0.0
+    phase_bits: int | None = 12
+    power_per_channel: float = 1e-3
+    lo_power: float = 10e-3
+    bandwidth: float = 10e9
+    adc_bits: int | None = 8
+    dac_bits: int | None = 8
+    rin_db_hz: float | None = -150.0
+    chip_seed: int = 0
+    ideal: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.n, bool) or int(self.n) != self.n or self.n < 2:
+            raise ValueError(f"mesh n must be an integer >= 2 modes (--mesh-modes); got {self.n!r}")
+        if self.topology not in TOPOLOGIES:
+            raise ValueError(f"mesh topology must be one of {', '.join(TOPOLOGIES)}; got {self.topology!r}")
+        for name in ("coupler_sigma", "phase_sigma", "mzi_loss_db"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"mesh {name} must be >= 0; got {getattr(self, name)}")
+        for name in ("power_per_channel", "lo_power", "bandwidth"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"mesh {name} must be > 0; got {getattr(self, name)}")
+        for name in ("phase_bits", "adc_bits", "dac_bits"):
+            v = getattr(self, name)
+            if v is not None and (int(v) != v or v < 1):
+                raise ValueError(f"mesh {name} must be an integer >= 1 or None (ideal); got {v!r}")
+
+    def mesh(self):
+        """The :class:`photrain.cores.MZIMesh` this configuration describes."""
+        from photrain.cores import MZIMesh
+
+        if self.ideal:
+            readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False)
+            return MZIMesh(int(self.n), topology=self.topology, readout=readout, lo_power=self.lo_power,
+                           chip_seed=self.chip_seed)
+        readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, adc_bits=self.adc_bits,
+                          dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
+        return MZIMesh(int(self.n), topology=self.topology, coupler_sigma=self.coupler_sigma,
+                       phase_sigma=self.phase_sigma, crosstalk=self.crosstalk, mzi_loss_db=self.mzi_loss_db,
+                       phase_bits=None if self.phase_bits is None else int(self.phase_bits), readout=readout,
+                       lo_power=self.lo_power, chip_seed=self.chip_seed)

@@ -65,6 +65,12 @@ class Controller:
                              f"{self.memory.name!r} has none (use a fixed or analog memory)")
 
     @property
+    def forward_on_core(self) -> bool:
+        """Whether training steps run W·x on the core: a core programmed on the host (the mesh, whose
+        SVD + decomposition cannot run per batch inside a jitted step) leaves them digital."""
+        return self.core.kind != "digital" and getattr(self.core, "programs_in_step", True)
+
+    @property
     def digital_memory(self) -> bool:
         return isinstance(self.memory, FloatMemory)
 
@@ -87,7 +93,23 @@ class Controller:
 
     # ------------------------------------------------------------------ products
     def program(self, hs: HubState, key, *, transpose: bool = False) -> Programmed:
-        """Read the memory (read noise with ``key``) and program the core from it: once per batch."""
+        """Read the memory (read noise with ``key``) and program the core from it: once per batch (jittable).
+
+        A core that is programmed on the host (``forward_on_core`` False: the mesh) is not programmed
+        here; the weights are returned as they were read (training's W·x is digital). Use
+        :meth:`program_core` outside ``jax.jit`` to program such a core (inference).
+        """
+        if not self.forward_on_core and self.core.kind != "digital":
+            weights = tuple(w for w, _ in self.weights(hs, key))
+            return Programmed(weights, weights)
+        return self.program_core(hs, key, transpose=transpose)
+
+    def program_core(self, hs: HubState, key, *, transpose: bool = False) -> Programmed:
+        """Read the memory and program the core from it, whatever the core: for inference through the hardware.
+
+        For the mesh this runs on the host (SVD + decomposition of every tile) and must be called outside
+        ``jax.jit``; the result is a pytree that a jitted forward pass takes for :meth:`matmul`.
+        """
         weights = [w for w, _ in self.weights(hs, key)]
         settings = tuple(self.core.program(w, self.memory, s, transpose=transpose)
                          for w, s in zip(weights, hs.mem, strict=True))
@@ -149,9 +171,10 @@ class Controller:
         led = Ledger(steps=1, memory_reads=n_weights, memory_writes=n_weights if self.digital_memory else 0)
         led.add(digital_macs=sum(batch * i * o for i, o in pairs))  # delta^T h
         in_memory = not self.digital_memory and self.core.kind == "crossbar"
+        forward = self.core if self.forward_on_core else DigitalEngine()
         for i, o in pairs:
-            self._count(led, self.core, (o, i), batch, reprogram=not in_memory)
-            if self.core.kind != "digital" and not in_memory:
+            self._count(led, forward, (o, i), batch, reprogram=not in_memory)
+            if forward.kind != "digital" and not in_memory:
                 led.add(memory_reads=i * o)  # the controller reads the memory to re-program the core
         if backward == "backprop":
             for i, o in pairs[1:]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from photrain.controller import CORES, CrossbarConfig, OpticalConfig, check_hardware
+from photrain.controller import CORES, CrossbarConfig, MeshConfig, OpticalConfig, check_hardware
 from photrain.train import algorithms as alg
 
 
@@ -15,7 +15,10 @@ class TrainConfig:
     memory / memory_params: the weight-memory device (``photrain.memory``: float, fixed, pcm,
     pcm-3t1c, rram, cbram) and parameter overrides. core: where the forward products (and Wᵀ·δ
     for backprop) run: 'digital', 'bank' (MRR weight banks, re-programmed from memory every batch)
-    or 'crossbar' (memristive arrays, computing in the memory). Optical DFA always runs B·e on a bank.
+    or 'crossbar' (memristive arrays, computing in the memory), or 'mesh' (coherent MZI meshes programmed
+    by SVD, :class:`photrain.controller.MeshConfig`: programmed on the host, so training's forward
+    products stay digital and the trained network is evaluated through meshes). Optical DFA runs B·e
+    on a bank, or on meshes with ``core='mesh'``.
     pulse_mode: 'analog' (as many pulses as a change needs) or 'sign' (one fixed pulse per change).
     beta, free_steps, nudged_steps, eqprop_variant, random_sign_beta: equilibrium propagation
     (``algorithm='eqprop'``, :class:`photrain.train.eqprop.EqPropConfig`).
@@ -38,6 +41,7 @@ class TrainConfig:
     pulse_mode: str = "analog"
     optical: OpticalConfig = field(default_factory=OpticalConfig)
     crossbar: CrossbarConfig = field(default_factory=CrossbarConfig)
+    mesh: MeshConfig = field(default_factory=MeshConfig)
     shuffle: bool = True  # the reference code on CPU keeps MNIST's file order (no shuffle)
     standardize: bool = False  # (x - mean) / std of the training set, as the reference's Normalize((0.1307,), (0.3081,))
     data_dir: str | None = None
@@ -82,7 +86,9 @@ class TrainConfig:
 
     @property
     def feedback_core(self) -> str | None:
-        return "bank" if self.algorithm == "optical-dfa" else None
+        if self.algorithm != "optical-dfa":
+            return None
+        return "mesh" if self.core == "mesh" else "bank"
 
     @staticmethod
     def from_dict(d: dict) -> TrainConfig:
@@ -96,10 +102,11 @@ class TrainConfig:
             d["core"] = "bank"
         d["optical"] = OpticalConfig(**optical)
         d["crossbar"] = CrossbarConfig(**d.get("crossbar", {}))
+        d["mesh"] = MeshConfig(**d.get("mesh", {}))
         bits, w_max, rounding = d.pop("memory_bits", None), d.pop("memory_w_max", 1.0), d.pop("memory_rounding", "nearest")
         if bits is not None:
             d["memory"], d["memory_params"] = "fixed", {"bits": bits, "w_max": w_max, "rounding": rounding}
         return TrainConfig(**d)
 
 
-__all__ = ["CORES", "CrossbarConfig", "OpticalConfig", "TrainConfig"]
+__all__ = ["CORES", "CrossbarConfig", "MeshConfig", "OpticalConfig", "TrainConfig"]

@@ -23,7 +23,7 @@ def make_step(config, ctrl):
     ``compiled``: the feedback matrices B_l as the controller compiled them (digital or on a bank).
     """
     algorithm = config.algorithm
-    on_core = ctrl.core.kind != "digital"
+    on_core = ctrl.forward_on_core  # a mesh core (programmed on the host) leaves training's W·x digital
 
     def step(carry, batch):
         hs, compiled = carry
