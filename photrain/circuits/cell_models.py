@@ -14,8 +14,8 @@ from functools import lru_cache
 import sax
 
 from photrain.circuits import gf_models
-from photrain.models._optics import WL0
 from photrain.models.grating_couplers import grating_coupler
+from photrain.models.optics import WL0
 
 
 def bank_ring(*, wl=1.55, gap: float = 0.2, radius: float = 5.0, length_x: float = 1.0, length_y: float = 1.0,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
+from photrain.cores.modulator import InputModulator
 from photrain.models import detectors
 from photrain.models.converters import quantize
 from photrain.models.fast_random import normal
@@ -45,6 +46,9 @@ class Readout:
             total quantisation-noise power as n_blocks per-block reads of full scale n_ch.
         fast_noise: draw detector and RIN noise with :func:`photrain.models.fast_random.fast_normal`
             (counter hash + inverse CDF, ~6x cheaper than Threefry on a CPU); False uses ``jax.random.normal``.
+        modulator: the input DAC + modulator of an intensity core (:class:`photrain.cores.modulator.InputModulator`:
+            MZM or ring transfer, extinction floor, predistortion); None keeps the linear intensity
+            model (DAC code = intensity, the bank's own extinction floor). Used by the bank's passes.
     """
 
     power_per_channel: float = 1e-3
@@ -61,6 +65,7 @@ class Readout:
     receiver: str = "per-block"
     integrator_full_scale: float | None = None
     fast_noise: bool = True
+    modulator: InputModulator | None = None
 
     def __post_init__(self):
         if self.receiver not in RECEIVERS:

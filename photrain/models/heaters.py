@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from photrain.models._optics import WL0
 from photrain.models.checks import check_nonnegative, check_positive
+from photrain.models.optics import WL0
 from photrain.models.phase_shifters import P_PI_THERMAL
 
 DN_DT_SI = 1.8e-4  # 1/K

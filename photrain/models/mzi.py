@@ -149,3 +149,26 @@ def mz_modulator(
     e = db_to_amplitude(insertion_loss_db) * (k * jnp.exp(0.5j * d) + (1 - k) * jnp.exp(-0.5j * d))
     e = jnp.broadcast_to(e, jnp.broadcast_shapes(jnp.shape(e), jnp.shape(jnp.asarray(wl))))
     return sax.reciprocal({("o1", "o2"): e})
+
+
+def mzm_intensity(drive, *, floor: float):
+    """Normalised transmitted intensity f + (1 - f) sin^2(pi drive / 2) of a push-pull MZM biased at null.
+
+    The closed form of :func:`mz_modulator`'s |S21|^2 with ``bias_phase = pi`` and
+    ``voltage = drive * v_pi``, divided by the on-state transmission a^2:
+    a^2 [1 - (1 - f) sin^2(d / 2)], d = pi (drive + 1), and 4 k (1 - k) = 1 - f with
+    f = 10^(-ER / 10) = (2 k - 1)^2 (:func:`mzm_split_ratio`). ``drive`` in [0, 1]
+    (fraction of the 0..V_pi swing) goes from the extinction floor f to 1 along
+    the sin^2 of the interferometer (Reed et al., Nat. Photonics 4, 518 (2010)).
+    Keeps the dtype of ``drive`` (``floor`` is a Python float).
+    """
+    return floor + (1.0 - floor) * jnp.sin((0.5 * jnp.pi) * jnp.asarray(drive)) ** 2
+
+
+def mzm_drive(intensity, *, floor: float):
+    """Inverse of :func:`mzm_intensity`: the drive in [0, 1] (fraction of V_pi) giving a normalised intensity.
+
+    drive = (2 / pi) arcsin(sqrt((I - f) / (1 - f))); intensities outside [f, 1] clip to the ends.
+    """
+    g = jnp.clip((jnp.asarray(intensity) - floor) / (1.0 - floor), 0.0, 1.0)
+    return (2.0 / jnp.pi) * jnp.arcsin(jnp.sqrt(g))

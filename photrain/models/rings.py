@@ -233,6 +233,19 @@ def ring_balanced_sin2(w, *, r1, r2, a):
     return jnp.clip(s, 0.0, 1.0)
 
 
+def ring_through_sin2(t, *, r1, r2, a):
+    """Inverse of :func:`ring_through_power`: s = sin^2(phi / 2) in [0, 1] of the detuning giving through power ``t``.
+
+    Solving t ((1 - x)^2 + 4 x s) = (r1 - r2 a)^2 + 4 x s for s, x = r1 r2 a:
+    s = (t (1 - x)^2 - (r1 - r2 a)^2) / (4 x (1 - t)). Powers below the on-resonance
+    minimum give s = 0; ``t`` must stay below 1 (the off-resonance limit is < 1 with loss).
+    """
+    x = r1 * r2 * a
+    t = jnp.asarray(t)
+    s = (t * (1 - x) ** 2 - (r1 - r2 * a) ** 2) / (4 * x * jnp.maximum(1 - t, jnp.finfo(jnp.result_type(t, float)).tiny))
+    return jnp.clip(s, 0.0, 1.0)
+
+
 def ring_powers_from_sin2(s, *, r1, r2, a):
     """(T_drop, T_through) of :func:`ring_drop_power` / :func:`ring_through_power` given s = sin^2(phi / 2)."""
     x = r1 * r2 * a
