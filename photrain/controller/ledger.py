@@ -17,7 +17,9 @@ class Ledger:
     batch of b vectors takes b slots, one symbol each); steps: optimiser steps.
     analog_macs / analog_dac_conversions / analog_adc_conversions: products run
     in an electrical crossbar (Ohm/Kirchhoff MACs, row-voltage DAC samples,
-    column-current ADC samples), analog_programmings: crossbar tiles re-written
+    column-current ADC samples), analog_slots: read cycles the crossbar arrays are
+    busy (a product of a batch of b vectors takes b reads, all tiles at once),
+    analog_programmings: crossbar tiles re-written
     from a digital memory (none when the arrays are the memory). memory_pulses / memory_transfers /
     memory_refreshes: analog weight-memory device events (programming pulses,
     volatile-to-non-volatile weight transfers, RESET-and-reprogram refreshes).
@@ -37,6 +39,7 @@ class Ledger:
     analog_dac_conversions: int = 0
     analog_adc_conversions: int = 0
     analog_programmings: int = 0
+    analog_slots: int = 0
     memory_pulses: int = 0
     memory_transfers: int = 0
     memory_refreshes: int = 0

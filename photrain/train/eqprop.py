@@ -371,18 +371,25 @@ def _controller_products(ctrl, prog):
     return (lambda i, s, k: ctrl.matmul(prog, i, s, k)), (lambda i, s, k: ctrl.matmul_t(prog, i, s, k))
 
 
-def controller_update(ctrl, config: EqPropConfig, hs, x, target, key):
-    """One EP/CHL step on the hardware: (hs, loss, device counts).
+def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
+    """One EP/CHL step on the hardware: (hs, :class:`EqPropResult`, device counts).
 
     The controller (``photrain.controller.Controller``, passed in) programs its core from the weight
     memory once for the batch (W and, on a bank, W^T), every relaxation product runs on that core with
-    fresh read noise, and the update is written into the memory as pulses (``ctrl.apply``).
+    fresh read noise, and the update is written into the memory as pulses (``ctrl.apply``). The result
+    carries both phases' states and the sweeps they ran (``free.sweeps``, ``nudged.sweeps``).
     """
     k_prog, k_step, k_mem = jax.random.split(key, 3)
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
     r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step)
     hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
+    return hs, r, counts
+
+
+def controller_update(ctrl, config: EqPropConfig, hs, x, target, key):
+    """One EP/CHL step on the hardware (:func:`controller_step`): (hs, loss, device counts)."""
+    hs, r, counts = controller_step(ctrl, config, hs, x, target, key)
     return hs, r.loss, counts
 
 
