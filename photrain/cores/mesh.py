@@ -84,6 +84,7 @@ class _MeshSpec(NamedTuple):
     mzi_loss_db: float
     column_length: float
     loss_db_per_cm: float
+    compensate_crosstalk: bool = False
 
 
 def _heater_drive(phases, bits):
@@ -91,10 +92,33 @@ def _heater_drive(phases, bits):
     return jnp.mod(phases, 2 * jnp.pi) if bits is None else quantize_phase(phases, bits=bits)
 
 
+#: fixed-point steps of the crosstalk pre-compensation (each shrinks the residual by 2 x crosstalk or more)
+COMPENSATION_STEPS = 6
+
+
+def _column_drive(phases, active, spec: _MeshSpec):
+    """Drive of the theta or phi heaters (columns x slots): wrapped and DAC-quantised; with
+    ``spec.compensate_crosstalk`` pre-compensated for the column's thermal crosstalk.
+
+    The compensation inverts :func:`neighbour_crosstalk` by the fixed point
+    d = wrap(phases - x (d[p-1] + d[p+1])) on the drawn (active) heaters, so the heaters produce
+    ``phases`` (mod 2 pi) up to the DAC step: the cancellation of a measured thermal-crosstalk matrix
+    of Milanizadeh et al., J. Lightwave Technol. 37, 1325 (2019). Without it (the default) the
+    crosstalk is an uncorrected static error.
+    """
+    if not spec.compensate_crosstalk or spec.crosstalk == 0:
+        return _heater_drive(phases, spec.phase_bits)
+    mask = jnp.asarray(active, dtype=jnp.result_type(phases, float))
+    d = jnp.mod(phases, 2 * jnp.pi) * mask
+    for _ in range(COMPENSATION_STEPS):
+        d = jnp.mod(phases - (neighbour_crosstalk(d, spec.crosstalk) - d), 2 * jnp.pi) * mask
+    return _heater_drive(d, spec.phase_bits) * mask
+
+
 def _realised_transfer(settings: MeshSettings, chip: MeshChip, spec: _MeshSpec, wl):
     """Transfer of a mesh with its heater DAC, thermal crosstalk and the chip's static errors."""
-    theta = neighbour_crosstalk(_heater_drive(settings.theta, spec.phase_bits), spec.crosstalk) + chip.theta_offset
-    phi = neighbour_crosstalk(_heater_drive(settings.phi, spec.phase_bits), spec.crosstalk) + chip.phi_offset
+    theta = neighbour_crosstalk(_column_drive(settings.theta, settings.active, spec), spec.crosstalk) + chip.theta_offset
+    phi = neighbour_crosstalk(_column_drive(settings.phi, settings.active, spec), spec.crosstalk) + chip.phi_offset
     out = jnp.mod(_heater_drive(settings.out_phase, spec.phase_bits) + chip.out_offset, 2 * jnp.pi)
     return mesh_transfer(theta, phi, settings.active, out, chip.coupling_1, chip.coupling_2, wl,
                          n=spec.n, wl0=spec.wl0, mzi_loss_db=spec.mzi_loss_db, column_length=spec.column_length,
@@ -140,7 +164,10 @@ class MZIMesh:
         topology: 'clements' (rectangular, N columns) or 'reck' (triangular, 2N-3 columns).
         coupler_sigma: std of each coupler's power coupling around 0.5 (sampled per chip).
         phase_sigma: std of static phase errors of every heater (rad, per chip).
-        crosstalk: fraction of a heater's phase seen by each neighbour heater in its column.
+        crosstalk: fraction of a heater's phase seen by each neighbour heater in its column (the drawn
+            Clements cell's: :data:`photrain.circuits.heater_layout.MESH_HEATER_CROSSTALK`).
+        compensate_crosstalk: pre-compensate the heater drives for that crosstalk (a calibrated chip,
+            :func:`_column_drive`); False leaves it an uncorrected static error.
         mzi_loss_db: insertion loss per MZI (dB).
         phase_bits: heater DAC resolution over [0, 2 pi) (None = ideal).
         column_length: waveguide length per column (µm), sets dispersion and propagation loss.
@@ -152,7 +179,8 @@ class MZIMesh:
     def __init__(self, n: int, *, topology: str = "clements", coupler_sigma: float = 0.0, phase_sigma: float = 0.0,
                  crosstalk: float = 0.0, mzi_loss_db: float = 0.0, phase_bits: int | None = None,
                  column_length: float = 0.0, loss_db_per_cm: float = 0.0, wl0: float = WL0,
-                 readout: Readout = IDEAL, lo_power: float = 10e-3, chip_seed: int = 0):
+                 readout: Readout = IDEAL, lo_power: float = 10e-3, chip_seed: int = 0,
+                 compensate_crosstalk: bool = False):
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}; choose one of {sorted(TOPOLOGIES)}")
         if int(n) < 2:
@@ -168,6 +196,7 @@ class MZIMesh:
         self.n, self.topology = int(n), topology
         self.n_columns = self.n if topology == "clements" else max(2 * self.n - 3, 1)
         self.coupler_sigma, self.phase_sigma, self.crosstalk = coupler_sigma, phase_sigma, crosstalk
+        self.compensate_crosstalk = bool(compensate_crosstalk)
         self.mzi_loss_db, self.phase_bits, self.wl0 = mzi_loss_db, phase_bits, wl0
         self.column_length, self.loss_db_per_cm = column_length, loss_db_per_cm
         self.readout, self.lo_power = readout, lo_power
@@ -209,7 +238,8 @@ class MZIMesh:
     @property
     def _spec(self) -> _MeshSpec:
         return _MeshSpec(self.n, self.n_columns, self.phase_bits, float(self.crosstalk), float(self.wl0),
-                         float(self.mzi_loss_db), float(self.column_length), float(self.loss_db_per_cm))
+                         float(self.mzi_loss_db), float(self.column_length), float(self.loss_db_per_cm),
+                         self.compensate_crosstalk)
 
     def _drive(self, phases):
         """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
@@ -217,9 +247,11 @@ class MZIMesh:
 
     def realised_phases(self, settings: MeshSettings):
         """(theta, phi, out_phase) the heaters actually produce at wl0 (rad): DAC, crosstalk and static errors in."""
-        chip = self.chip
-        theta = np.asarray(neighbour_crosstalk(self._drive(settings.theta), self.crosstalk) + chip.theta_offset)
-        phi = np.asarray(neighbour_crosstalk(self._drive(settings.phi), self.crosstalk) + chip.phi_offset)
+        chip, spec = self.chip, self._spec
+        theta = np.asarray(neighbour_crosstalk(_column_drive(settings.theta, settings.active, spec), self.crosstalk)
+                           + chip.theta_offset)
+        phi = np.asarray(neighbour_crosstalk(_column_drive(settings.phi, settings.active, spec), self.crosstalk)
+                         + chip.phi_offset)
         out = np.asarray(jnp.mod(self._drive(settings.out_phase) + chip.out_offset, 2 * jnp.pi))
         return theta, phi, out
 
