@@ -1,6 +1,6 @@
 """Shared optical helpers: dispersive effective index, propagation, loss units.
 
-Public: device models, circuits and cores import them from here (``_optics`` is a compatibility alias)."""
+Public: device models, circuits and cores import them from here."""
 
 from __future__ import annotations
 
