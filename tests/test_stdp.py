@@ -74,7 +74,7 @@ def test_pair_rule_window_and_weight_dependence_closed_form():
 def test_repeated_updates_follow_the_closed_form_and_stay_bounded():
     """One neuron, an always-on pixel (intensity so high that p rounds to 1), a silent pixel and the bias:
     after S output spikes, w_on = iterate LTP S times, w_off = w0 - S eta (clipped at -1)."""
-    cfg = STDPConfig(neurons=1, n_pixels=None, eta=ETA, rate_max=1000.0, out_rate=200.0)
+    cfg = STDPConfig(neurons=1, n_pixels=None, eta=ETA, eta_final=None, rate_max=1000.0, out_rate=200.0)
     chunk = make_train_chunk(cfg, digital_synapses(), 2)
     w0 = np.array([[-1.0, 0.4, -0.5]], np.float32)
     x = np.tile(np.array([[40.0, 0.0]], np.float32), (4, 1))
