@@ -211,3 +211,30 @@ def test_integration_on_the_mrr_bank_matches_the_digital_sum():
     np.testing.assert_allclose(got, x @ w.T, atol=0.05 * np.abs(x @ w.T).max())
     one = np.asarray(syn.integrate(state, jnp.asarray(x[0]), jax.random.PRNGKey(3)))
     assert one.shape == (12,)
+
+
+def test_synapses_are_the_controllers_and_train_does_not_reach_past_it():
+    """The synapse array is built by the controller (DESIGN: train/ never touches a core or a memory); a crossbar
+    (computing from conductances, blind to disconnected synapses) is refused with a clear error."""
+    import inspect
+
+    from photrain.controller import build_controller
+    from photrain.controller.synapses import MemorySynapses
+    from photrain.train import spiking, spiking_run
+
+    for mod in (spiking, spiking_run):
+        src = inspect.getsource(mod)
+        assert ".memory." not in src and ".core." not in src and "ctrl.memory" not in src and "ctrl.core" not in src
+    with pytest.raises(ValueError, match="'digital' or 'bank' core; got 'crossbar'"):
+        build_controller(memory="rram", core="crossbar").synapse_array()
+    with pytest.raises(ValueError, match="program_pulses must be >= 1"):
+        build_controller(memory="cbram").synapse_array(program_pulses=0)
+    ctrl = build_controller(memory="cbram", core="bank")
+    arr = ctrl.synapse_array()
+    state = arr.init(jnp.zeros((3, 5)), jax.random.PRNGKey(0))
+    assert isinstance(state, MemorySynapses)
+    # hard pruning disconnects: the read and the integration see 0 whatever level the device holds
+    cut = arr.program(state, jnp.array([[True, False, False, False, False]] * 3), 0.0, jax.random.PRNGKey(1))
+    assert np.all(np.asarray(arr.read(cut))[:, 0] == 0.0) and bool(cut.cut[:, 0].all())
+    led = ctrl.spike_ledger((3, 5), 7)  # 7 spikes: row reads + re-programming reads of the whole array
+    assert led.steps == 7 and led.memory_reads == 7 * 5 + 7 * 3 * 5 and led.programmings > 0

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 from photrain.controller.engines import DigitalEngine
 from photrain.controller.ledger import Ledger
 from photrain.controller.optimizer import SGD
+from photrain.controller.synapses import SynapseArray, spike_ledger, synapse_array
 from photrain.memory import Counts, FloatMemory, reset_counts, zero_counts
 
 PULSE_MODES = ("analog", "sign")
@@ -191,6 +192,15 @@ class Controller:
             for width in sizes[1:-1]:
                 led.add(programmings=self.feedback.counts((width, sizes[-1]), 1).programmings)
         return led
+
+    # ------------------------------------------------------------------ event-driven rules (STDP)
+    def synapse_array(self, *, program_pulses: int | None = None) -> SynapseArray:
+        """A spiking layer's synapses in this memory, integrated on this core (``photrain.controller.synapses``)."""
+        return synapse_array(self, program_pulses=program_pulses)
+
+    def spike_ledger(self, shape, spikes: int) -> Ledger:
+        """Products and memory reads of ``spikes`` output spikes on a (K, N) synapse array."""
+        return spike_ledger(self, shape, spikes)
 
     def count_core_product(self, led: Ledger, shape, batch: int, *, reprogram: bool) -> Ledger:
         """Add the work of one (rows x cols) product of a batch on this controller's core to ``led``."""

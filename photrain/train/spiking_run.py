@@ -2,7 +2,8 @@
 results.json and the plots (receptive fields, accuracy vs pruned fraction).
 
 The controller (:class:`photrain.controller.Controller`) owns the memory and the core; this module only asks it
-for the four synapse operations the spiking network needs (:class:`photrain.train.spiking.Synapses`).
+for the six synapse operations the spiking network needs (:class:`photrain.train.spiking.Synapses`, built by
+:meth:`photrain.controller.Controller.synapse_array`).
 """
 
 from __future__ import annotations
@@ -11,73 +12,23 @@ import json
 import math
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from photrain.controller import Ledger, build_controller
 from photrain.controller.hardware import OpticalConfig
-from photrain.train.spiking import F32, STDPConfig, STDPResult, Synapses, train_stdp
-
-
-class MemorySynapses(NamedTuple):
-    """Synapse state in the controller's memory. ``cut``: conventionally pruned synapses, disconnected from the
-    integration (effective weight 0, whatever level the device holds)."""
-
-    mem: object
-    cut: jax.Array
+from photrain.train.spiking import STDPConfig, STDPResult, Synapses, train_stdp
 
 
 def controller_synapses(ctrl, *, program_pulses: int | None = None) -> Synapses:
-    """The spiking network's synapses in ``ctrl.memory``, integrated on ``ctrl.core``.
+    """The spiking network's synapses behind the controller: its memory, integrated on its core.
 
-    integrate: the controller programs its core from the memory read and runs x Wᵀ on it (bank: spikes are
-    on/off light on the WDM channels, the bias channel always on; re-programmed after every write, as the
-    weights changed). update: the requested change becomes device pulses (``memory.update``). program
-    (pruning): soft pruning pulses each pruned device towards the constant ``program_pulses`` times (default
-    the memory's levels + 2, enough for a few-level CBRAM to reach its end level) and freezes it
-    (``memory.freeze`` where the device has one); conventional pruning (value 0) disconnects the synapse.
-    The crossbar core computes from the memory's conductances and cannot see the disconnection, so the
-    spiking network accepts the digital and bank cores only.
+    A thin adapter: the controller builds the six operations (:meth:`photrain.controller.Controller.synapse_array`,
+    see :mod:`photrain.controller.synapses`), this only hands them over as a :class:`Synapses`; nothing here
+    touches the memory or the core. ValueError for a core the spiking network cannot use (crossbar, mesh).
     """
-    mem, core = ctrl.memory, ctrl.core
-    if core.kind not in ("digital", "bank"):
-        raise ValueError(f"the spiking network integrates on a 'digital' or 'bank' core; got {core.kind!r} "
-                         "(--core digital or --core bank)")
-    n_pulses = program_pulses or int(getattr(mem, "n_levels", 4)) + 2
-
-    def read(s):
-        return jnp.where(s.cut, 0.0, mem.read(s.mem))
-
-    def integrate(s, x, key):
-        return core.matmul(core.program(read(s), mem, s.mem), jnp.atleast_2d(x), key).reshape(
-            (*jnp.shape(x)[:-1], -1)).astype(F32)
-
-    def program(s, mask, value, key):
-        if isinstance(value, int | float) and value == 0.0:  # conventional pruning (a static zero)
-            m = mem.freeze(s.mem, mask) if hasattr(mem, "freeze") else s.mem
-            return MemorySynapses(m, s.cut | mask)
-        m = s.mem
-        for i in range(n_pulses):
-            m = mem.update(m, jnp.where(mask, value - mem.read(m), 0.0), jax.random.fold_in(key, i))
-        return MemorySynapses(mem.freeze(m, mask) if hasattr(mem, "freeze") else m, s.cut)
-
-    def drain(s):
-        c = s.mem.counts
-        counts = {"memory_pulses": c.pulses, "memory_transfers": c.transfers, "memory_refreshes": c.refreshes}
-        zero = jax.tree_util.tree_map(jnp.zeros_like, c)
-        return MemorySynapses(s.mem._replace(counts=zero), s.cut), counts
-
-    return Synapses(
-        init=lambda w, key: MemorySynapses(mem.init(w, key), jnp.zeros(jnp.shape(w), bool)),
-        read=read,
-        integrate=integrate,
-        update=lambda s, dw, key: MemorySynapses(mem.update(s.mem, dw, key), s.cut),
-        program=program,
-        drain=drain,
-    )
+    return Synapses(*ctrl.synapse_array(program_pulses=program_pulses))
 
 
 def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
@@ -89,16 +40,13 @@ def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
     """
     K, N = result.weights.shape
     spikes = int(result.spikes.sum())
-    led = Ledger(steps=spikes, memory_reads=spikes * N)
+    led = ctrl.spike_ledger((K, N), spikes)
     if ctrl.digital_memory:
         led.add(memory_writes=result.writes)
     for name, value in device_counts.items():
         led.add(**{name: value})
-    one = Ledger()
-    ctrl.count_core_product(one, (K, N), 1, reprogram=True)
-    led.add(one.scaled(spikes))
-    if ctrl.core.kind != "digital":
-        led.add(memory_reads=spikes * K * N)  # the controller reads the memory to re-program the core
+    if result.config.normalise:  # feed-forward inhibition: K multiply-adds, and the winner's row sum (N adds)
+        led.add(digital_macs=spikes * (K + N))
     return led
 
 
