@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from photrain.cores import MRRWeightBank, Readout
+from photrain.cores.modulator import MODULATORS, InputModulator
+
+WEIGHT_ELEMENTS = ("heater", "gst")
 
 CORES = ("digital", "bank", "crossbar", "mesh")
 TOPOLOGIES = ("clements", "reck")
@@ -31,6 +34,13 @@ class OpticalConfig:
         one noise draw with the summed variance and one ADC read: the fast forward-on-cores mode) or
         'per-block' (every column block read and converted on its own); see :class:`photrain.cores.Readout`.
     ideal: no detector noise, no converter quantisation and a crosstalk-free bank.
+    input_modulator: how inputs enter the bank (:class:`photrain.cores.modulator.InputModulator`):
+        'ideal' (linear intensities), 'mzm' (Mach-Zehnder, sin^2 transfer) or 'ring' (ring modulator,
+        Lorentzian transfer), each with the 30 dB extinction floor; predistortion: the DAC-path
+        lookup that makes the transmitted intensity hit the request (on by default; off sends the
+        code linear in the request and the transfer's nonlinearity reaches the rings).
+    weight_element: 'heater' (rings detuned by heaters, held with power) or 'gst' (non-volatile
+        phase-change cell pairs, :class:`photrain.cores.gst_bank.GSTWeightBank`; gst_levels levels per cell).
     """
 
     core_rows: int = 64
@@ -45,17 +55,47 @@ class OpticalConfig:
     heater_bits: int | None = 12
     receiver: str = "integrating"
     ideal: bool = False
+    input_modulator: str = "ideal"
+    predistortion: bool = True
+    weight_element: str = "heater"
+    gst_levels: int = 8
+
+    def __post_init__(self):
+        if self.input_modulator not in MODULATORS:
+            raise ValueError(f"input_modulator must be one of {', '.join(MODULATORS)} (--input-modulator); "
+                             f"got {self.input_modulator!r}")
+        if self.weight_element not in WEIGHT_ELEMENTS:
+            raise ValueError(f"weight_element must be one of {', '.join(WEIGHT_ELEMENTS)} (--weight-element); "
+                             f"got {self.weight_element!r}")
+
+    def modulator(self) -> InputModulator | None:
+        """The input DAC + modulator model (None: linear intensities, the bank's own floor)."""
+        if self.input_modulator == "ideal":
+            return None
+        return InputModulator(self.input_modulator, predistortion=self.predistortion, extinction_ratio_db=30.0)
 
     def bank(self, n_channels: int) -> MRRWeightBank:
         if self.ideal:
-            readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False)
+            readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False,
+                              modulator=self.modulator())
         else:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth,
                               adc_bits=self.adc_bits, dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz,
-                              receiver=self.receiver)
+                              receiver=self.receiver, modulator=self.modulator())
+        common = dict(readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed)
+        if self.weight_element == "gst":
+            import dataclasses
+
+            from photrain.cores.gst_bank import GSTWeightBank
+            from photrain.models.gst import GSTCell
+
+            bank = GSTWeightBank(n_channels, self.core_rows, cell=GSTCell(levels=self.gst_levels),
+                                 spacing=self.spacing, **common)
+            # the ADC range matched to the largest balanced current a row can give (every weight at +w_range)
+            bank.readout = dataclasses.replace(readout, adc_headroom=min(1.0, bank.w_range))
+            return bank
         return MRRWeightBank(n_channels, self.core_rows, spacing=self.spacing, coupling=self.coupling,
-                             readout=readout, crosstalk=not self.ideal, extinction_ratio_db=30.0, signed=self.signed,
-                             heater_bits=None if self.ideal else self.heater_bits)
+                             heater_bits=None if self.ideal else self.heater_bits, **common)
 
 
 @dataclass(frozen=True)
