@@ -11,7 +11,10 @@ from photrain.train.spiking import (
     STDPConfig,
     _step_factory,
     digital_synapses,
+    eta_schedule,
+    input_weight_sums,
     make_train_chunk,
+    membrane_potential,
     pair_dw,
     poisson_probability,
     poisson_spikes,
@@ -109,10 +112,11 @@ def digits():
 
 
 def test_small_digits_run_learns(digits):
-    """100 neurons, 1 epoch on the 1437 training digits (8x8, all 64 pixels): >= 70 % (measured 0.82)."""
-    cfg = STDPConfig(neurons=100, epochs=1, n_pixels=None, seed=0)
+    """100 neurons, 3 epochs on the 1437 training digits (8x8, all 64 pixels), homeostasis rate 2 (the small set
+    wants a weaker one than the MNIST default 5): >= 75 % (measured 0.833; seeds 1 and 2: 0.791, 0.794)."""
+    cfg = STDPConfig(neurons=100, epochs=3, n_pixels=None, eta_theta=2.0, seed=0)
     r = train_stdp(cfg, digits.x_train, digits.y_train, digits.x_test, digits.y_test)
-    assert r.accuracy >= 0.70, r.accuracy
+    assert r.accuracy >= 0.75, r.accuracy
     assert -1.0 <= r.weights.min() and r.weights.max() <= 1.0
     assert r.writes == 65 * int(r.spikes.sum()) and r.writes_saved == 0 and r.pruned_fraction == 0.0
     assert len(set(r.labels[r.labels >= 0])) == 10  # every class got neurons
@@ -238,3 +242,40 @@ def test_synapses_are_the_controllers_and_train_does_not_reach_past_it():
     assert np.all(np.asarray(arr.read(cut))[:, 0] == 0.0) and bool(cut.cut[:, 0].all())
     led = ctrl.spike_ledger((3, 5), 7)  # 7 spikes: row reads + re-programming reads of the whole array
     assert led.steps == 7 and led.memory_reads == 7 * 5 + 7 * 3 * 5 and led.programmings > 0
+
+
+def test_learning_rate_annealing_is_geometric_from_eta_to_eta_final():
+    cfg = STDPConfig(eta=0.1, eta_final=0.01)
+    etas = eta_schedule(cfg, np.arange(11), 11)
+    np.testing.assert_allclose(etas[[0, -1]], [0.1, 0.01], rtol=1e-6)
+    np.testing.assert_allclose(etas[1:] / etas[:-1], 0.1 ** 0.1, rtol=1e-5)  # constant ratio (0.01/0.1)^(1/10)
+    np.testing.assert_allclose(eta_schedule(STDPConfig(eta=0.1, eta_final=None), np.arange(5), 5), 0.1)
+    with pytest.raises(ValueError, match="eta_final must be in \\(0, eta"):
+        STDPConfig(eta=0.1, eta_final=0.2)
+
+
+def test_feedforward_inhibition_reads_weights_relative_to_their_mean():
+    """normalise: u_k = sum_i (x_i - xbar) w_ki + w_k,bias - theta_k (closed form); off: x . w_k - theta_k."""
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, (4, 7)).astype(np.float32)
+    x = np.concatenate([rng.random(6) < 0.5, [True]]).astype(np.float32)
+    theta = rng.normal(size=4).astype(np.float32)
+    syn = digital_synapses()
+    wsum = input_weight_sums(syn, jnp.asarray(w), 6)
+    np.testing.assert_allclose(wsum, w[:, :6].sum(1), rtol=1e-6)
+    for on in (True, False):
+        u = membrane_potential(STDPConfig(normalise=on), syn, jnp.asarray(w), jnp.asarray(x), jnp.asarray(theta),
+                               None, wsum)
+        xi = x[:6] - (x[:6].mean() if on else 0.0)
+        np.testing.assert_allclose(u, w[:, :6] @ xi + w[:, 6] - theta, rtol=1e-5, atol=1e-5)
+
+
+def test_running_weight_sums_stay_equal_to_the_weights_through_stdp_and_pruning(digits):
+    cfg = STDPConfig(neurons=8, n_pixels=None, prune="soft", prune_fraction=0.5, mature_spikes=5)
+    syn = digital_synapses()
+    w0 = np.asarray(jax.random.uniform(jax.random.PRNGKey(0), (8, 65), minval=-1, maxval=1))
+    net = _net(w0)._replace(wsum=input_weight_sums(syn, jnp.asarray(w0), 64))
+    net = make_train_chunk(cfg, syn, 64)(net, jnp.asarray(digits.x_train[:40]), jax.random.PRNGKey(1),
+                                         jnp.ones(40, bool))
+    assert int(net.spikes.sum()) > 50 and bool(net.matured.any())
+    np.testing.assert_allclose(net.wsum, np.asarray(net.syn)[:, :64].sum(1), atol=1e-3)
