@@ -30,6 +30,15 @@ Closed forms used here (weights w in [w_min, w_max] = [-1, 1]):
 
 which is Nessler 2013's rule with c = e^{w_max}, so a synapse whose input is in the window at a fraction
 p of its neuron's spikes settles at w = w_max + ln p (clipped at w_min): a log-probability, shifted.
+The learning rate anneals geometrically over the run (:func:`eta_schedule`), so that fixed point is an average
+over the many images a neuron wins, not its last few. The WTA samples from the membrane potentials
+
+    u_k = sum_i (x_i - xbar) w_ki + w_k0 - theta_k     (:func:`membrane_potential`; xbar: mean input activity)
+
+where the xbar term is a feed-forward inhibition that reads each neuron's weights relative to their mean
+(Diehl & Cook 2015's weight normalisation): without it the inputs only carry "pixel on" evidence and the
+neurons with the most strong synapses win most images (measured on a 10k-image MNIST run scored without the
+thresholds theta: 215 of the 500 neurons won any image; and the thresholds that must make up for it grew to +-50).
 
 What is batched and why it is faithful: learning is sequential over presentations (each output spike
 writes its neuron's row, and the next spike sees the new weights), so training scans presentation after
