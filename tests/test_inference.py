@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from photrain.cli import main
+from photrain.controller.hardware import MeshConfig
 from photrain.train import CrossbarConfig, OpticalConfig, TrainConfig, train
 from photrain.train import eqprop as ep
 from photrain.train.inference import eval_key, hardware_accuracy, make_hardware_predict
@@ -30,8 +31,9 @@ def _batches(n=2, batch=16, seed=0):
 
 
 @pytest.mark.parametrize("hardware", [dict(core="bank", optical=OpticalConfig(ideal=True, core_rows=16)),
-                                      dict(core="crossbar", crossbar=CrossbarConfig(ideal=True))],
-                         ids=["bank", "crossbar"])
+                                      dict(core="crossbar", crossbar=CrossbarConfig(ideal=True)),
+                                      dict(core="mesh", mesh=MeshConfig(n=16, ideal=True))],  # programmed on the host
+                         ids=["bank", "crossbar", "mesh"])
 def test_ideal_core_inference_equals_digital_logits(hardware):
     config = TrainConfig(algorithm="dfa", hidden=(SIZES[1],), **hardware)
     ctrl, hs = _controller_state(config)
