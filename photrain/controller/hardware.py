@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from photrain.circuits.heater_layout import MESH_HEATER_CROSSTALK
 from photrain.cores import MRRWeightBank, Readout
 from photrain.cores.modulator import MODULATORS, InputModulator
 
@@ -145,9 +146,11 @@ class MeshConfig:
 
     n: modes per mesh (the tile size); topology: 'clements' or 'reck'.
     coupler_sigma: std of each directional coupler's power coupling around 0.5, drawn once per chip;
-    phase_sigma: static phase error of every heater (rad, per chip); crosstalk: fraction of a heater's
-    phase its neighbours in the column see; mzi_loss_db: insertion loss per MZI. These static errors
-    are 0 by default (a calibrated chip); set them to study an uncalibrated one.
+    phase_sigma: static phase error of every heater (rad, per chip); mzi_loss_db: insertion loss per
+    MZI. These static errors are 0 by default (a calibrated chip); set them to study an uncalibrated one.
+    crosstalk: fraction of a heater's phase its neighbours in the column see, by default the drawn
+    mesh's (:data:`photrain.circuits.heater_layout.MESH_HEATER_CROSSTALK`, from the layout);
+    compensate_crosstalk: the heater drives pre-compensate it (a calibrated chip, on by default).
     phase_bits: heater-DAC resolution over [0, 2 pi) (None = ideal); power_per_channel: W per input
     mode at full scale; lo_power: local-oscillator power (W); bandwidth: receiver bandwidth = symbol
     rate (Hz); adc_bits / dac_bits: converters (None = ideal); rin_db_hz: laser RIN (dB/Hz, None = none);
@@ -159,7 +162,8 @@ class MeshConfig:
     topology: str = "clements"
     coupler_sigma: float = 0.0
     phase_sigma: float = 0.0
-    crosstalk: float = 0.0
+    crosstalk: float = MESH_HEATER_CROSSTALK
+    compensate_crosstalk: bool = True
     mzi_loss_db: float = 0.0
     phase_bits: int | None = 12
     power_per_channel: float = 1e-3
@@ -198,6 +202,7 @@ class MeshConfig:
         readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, adc_bits=self.adc_bits,
                           dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
         return MZIMesh(int(self.n), topology=self.topology, coupler_sigma=self.coupler_sigma,
-                       phase_sigma=self.phase_sigma, crosstalk=self.crosstalk, mzi_loss_db=self.mzi_loss_db,
+                       phase_sigma=self.phase_sigma, crosstalk=self.crosstalk,
+                       compensate_crosstalk=self.compensate_crosstalk, mzi_loss_db=self.mzi_loss_db,
                        phase_bits=None if self.phase_bits is None else int(self.phase_bits), readout=readout,
                        lo_power=self.lo_power, chip_seed=self.chip_seed)
