@@ -31,8 +31,9 @@ class Readout:
         dac_bits: input DAC resolution (None = ideal).
         adc_bits: output ADC resolution (None = ideal).
         adc_headroom: ADC full scale as a fraction of the largest possible photocurrent.
-        noise: master switch for detector noise. Noise needs a ``jax.random`` key too: every
-            product called with ``key=None`` returns the noiseless mean, whatever ``noise`` says.
+        noise: master switch for detector and RIN noise. With ``noise`` on, every product needs a
+            ``jax.random`` key (``key=None`` raises ``ValueError``: noise is never skipped silently);
+            build the core with ``noise=False`` (:data:`IDEAL`) for the noiseless mean.
         receiver: how a matrix wider than the core's channels is read out.
             'per-block': every column block (one optical pass) is detected, converted by the
             ADC and rescaled on its own; the partial sums are added digitally.
@@ -79,6 +80,19 @@ class Readout:
             if getattr(self, name) < 0:
                 raise ValueError(f"Readout.{name} must be >= 0; got {getattr(self, name)}")
 
+    def noisy(self, key) -> bool:
+        """Whether a product with this ``key`` draws noise: False with ``noise`` off, True with a key.
+
+        Raises ``ValueError`` for ``noise=True`` without a key (a product asked for noise it cannot draw).
+        """
+        if not self.noise:
+            return False
+        if key is None:
+            raise ValueError("this core's Readout has noise=True, so its products need a key: pass "
+                             "key=jax.random.PRNGKey(...) to matvec, or build the core with Readout(noise=False) "
+                             "(photrain.cores.IDEAL) for the noiseless mean")
+        return True
+
     def encode(self, u, *, signed: bool):
         """Quantise normalised drive levels u (in [0, 1] or [-1, 1]) with the input DAC."""
         if self.dac_bits is None:
@@ -101,7 +115,7 @@ class Readout:
 
     def rin(self, powers, key):
         """Apply laser RIN (shared by everything fed from the same line) to channel powers."""
-        if key is None or self.rin_db_hz is None or not self.noise:
+        if not self.noisy(key) or self.rin_db_hz is None:
             return powers
         with jax.ensure_compile_time_eval():  # a Python float keeps float32 arrays float32
             std = float(rin_std(1.0, rin_db_hz=self.rin_db_hz, bandwidth=self.bandwidth))
@@ -115,7 +129,7 @@ class Readout:
 
     def detect(self, current, power_total, key, reads=1):
         """Add receiver noise (one draw per read, variance from :meth:`noise_variance`) to a mean current (A)."""
-        if key is None or not self.noise:
+        if not self.noisy(key):
             return current
         std = jnp.sqrt(self.noise_variance(power_total, reads)).astype(current.dtype)
         return current + std * self.normal(key, current.shape, current.dtype)
@@ -123,7 +137,7 @@ class Readout:
     def balanced(self, p_plus, p_minus, key):
         """Balanced photodiode currents (A) with shot + thermal noise when ``noise`` and ``key``."""
         return detectors.balanced_photodiode(
-            p_plus, p_minus, key=key if self.noise else None, responsivity=self.responsivity,
+            p_plus, p_minus, key=key if self.noisy(key) else None, responsivity=self.responsivity,
             dark_current=self.dark_current, bandwidth=self.bandwidth, temperature=self.temperature,
             load_resistance=self.load_resistance,
         )

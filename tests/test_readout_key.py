@@ -1,0 +1,39 @@
+"""Readout(noise=True) never skips its noise silently: a product without a key raises (issue 13, part 8)."""
+
+import jax
+import numpy as np
+import pytest
+
+from photrain.cores import IDEAL, MZIMesh, Readout
+
+NOISY = Readout(power_per_channel=1e-5)  # no converters: the bank's exact fast path is what skipped the noise
+
+
+@pytest.fixture(scope="module")
+def wx():
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (4, 4)), rng.uniform(-1, 1, (8, 4))
+
+
+@pytest.mark.parametrize("make", [lambda ro: MZIMesh(4, readout=ro)], ids=["mesh"])
+def test_noisy_readout_without_key_raises_and_names_the_fix(make, wx):
+    w, x = wx
+    core = make(NOISY)
+    s = core.program(w)
+    with pytest.raises(ValueError, match=r"noise=True.*need a key.*PRNGKey.*Readout\(noise=False\)"):
+        core.matvec(x, s)
+    noisy = np.asarray(core.matvec(x, s, jax.random.PRNGKey(0)))
+    quiet = make(IDEAL)
+    mean = np.asarray(quiet.matvec(x, quiet.program(w)))  # noise=False: the noiseless mean, no key needed
+    np.testing.assert_allclose(mean, x @ w.T, atol=1e-6)
+    assert np.std(noisy - mean) > 1e-3  # the key's noise is there (1e-5 W per channel)
+
+
+def test_readout_methods_raise_without_key_only_when_noisy():
+    current, power = np.ones(3), np.full(3, 1e-3)
+    with pytest.raises(ValueError, match="key"):
+        NOISY.detect(current, power, None)
+    with pytest.raises(ValueError, match="key"):
+        Readout(rin_db_hz=-150.0).rin(power, None)
+    assert NOISY.noisy(jax.random.PRNGKey(0)) and not IDEAL.noisy(None)
+    np.testing.assert_array_equal(IDEAL.detect(current, power, None), current)
