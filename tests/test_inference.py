@@ -105,3 +105,14 @@ def test_noisy_core_run_resumes_with_the_same_hardware_accuracy(tmp_path):
     assert any(h["hw_test_acc"] != h["test_acc"] for h in full["history"])  # 2 µW per channel: noise shows
     digital = train(TrainConfig(**{**cfg.__dict__, "core": "digital", "epochs": 1}), tmp_path / "d", progress=False)
     assert not any(k.startswith("hw_") for k in digital["history"][0]) and "hw_test_acc_at_best_val" not in digital
+
+
+def test_learning_curve_draws_both_accuracies_when_the_run_has_them():
+    from photrain.train.plots import learning_curve_figure
+
+    base = [{"epoch": e, "loss": 1.0 / e, "val_acc": 0.8, "test_acc": 0.79} for e in (1, 2)]
+    hw = [{**h, "hw_val_acc": 0.75, "hw_test_acc": 0.74} for h in base]
+    labels = [line.get_label() for line in learning_curve_figure(hw).axes[1].get_lines()]
+    assert labels == ["validation, digital", "test, digital", "validation, through the hardware",
+                      "test, through the hardware"]
+    assert [line.get_label() for line in learning_curve_figure(base).axes[1].get_lines()] == ["validation", "test"]

@@ -13,8 +13,9 @@ def learning_curve_figure(history: list[dict], *, title: str = "") -> Figure:
     a1, a2 = fig.subplots(1, 2)
     a1.plot(ep, [h["loss"] for h in history], "o-")
     a1.set(xlabel="epoch", ylabel="training loss")
-    a2.plot(ep, [100 * h["val_acc"] for h in history], "o-", label="validation")
-    a2.plot(ep, [100 * h["test_acc"] for h in history], "s--", label="test")
+    digital = ", digital" if all("hw_val_acc" in h for h in history) else ""  # say which, when both are drawn
+    a2.plot(ep, [100 * h["val_acc"] for h in history], "o-", label=f"validation{digital}")
+    a2.plot(ep, [100 * h["test_acc"] for h in history], "s--", label=f"test{digital}")
     for key, label in (("hw_val_acc", "validation, through the hardware"), ("hw_test_acc", "test, through the hardware")):
         if all(key in h for h in history):
             a2.plot(ep, [100 * h[key] for h in history], "^:", label=label)
