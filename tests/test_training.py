@@ -274,6 +274,14 @@ def test_no_shuffle_trains_the_last_partial_batch_and_counts_it(tmp_path):
     assert r["ledger"]["steps"] == 15  # 14 full batches of 100 + one of 38 (1438 images)
     shuffled = train(TrainConfig(**{**cfg.__dict__, "shuffle": True}), tmp_path / "s", progress=False)
     assert shuffled["ledger"]["steps"] == 14  # a shuffled epoch leaves its (random) remainder for later epochs
+    two = TrainConfig(**{**cfg.__dict__, "epochs": 2, "memory": "fixed",
+                         "memory_params": {"bits": 8, "rounding": "stochastic"}})  # keyed randomness every step
+    full = train(two, tmp_path / "full", progress=False)
+    train(two, tmp_path / "cut", progress=False, stop_after_epoch=1)
+    resumed = train(two, tmp_path / "cut", progress=False, resume=True)
+    for (a, b), (c, d) in zip(full["params"], resumed["params"], strict=True):  # the partial batch's key resumes too
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
 
 
 def test_validation_split_is_seeded_by_the_run_seed():
