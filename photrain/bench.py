@@ -10,6 +10,7 @@ figure; photonic: the ledger of the same network through
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import jax
 import jax.numpy as jnp
@@ -110,6 +111,94 @@ def latency_table(hidden=(800, 800), *, n_in: int = 784, n_out: int = 10, core_r
     for r in rows:
         r["inference_edp_js"] = None if r["inference_s"] is None else r["inference_s"] * r["inference_j"]
     return rows
+
+
+#: core -> (weight memory, what the training-step table says about it). The crossbar computes in its RRAM
+#: (weights stationary, written by pulses); the bank and the digital controller keep float weights in SRAM.
+TRAIN_CORES = {"crossbar": "rram", "bank": "float", "digital": "float"}
+TRAIN_ALGORITHMS = ("eqprop", "backprop")
+#: RRAM weights written with the sign-only rule (one SET/RESET pulse pair per weight and step, the
+#: fixed-pulse update of crossbar hardware): an upper bound on a step's pulses (a weight whose update is
+#: zero gets none). w_max 0.5 as in benchmarks/eqprop.py.
+RRAM_STEP = {"memory_params": {"w_max": 0.5}, "pulse_mode": "sign"}
+
+
+def eqprop_sweeps(ctrl, sizes: list[int], config, seed: int = 0) -> tuple[int, int]:
+    """(free, nudged) sweeps one batch-1 EP step runs on ``ctrl``'s core (read noise on), measured at the
+    initial weights on a seeded random input in [0, 1]; the relaxation stops at its tolerance or its caps."""
+    from photrain.train import eqprop as ep
+
+    key = jax.random.PRNGKey(seed)
+    k_init, k_x, k_step = jax.random.split(key, 3)
+    hs = ctrl.init(ep.init_eqprop(k_init, sizes), k_init)
+    x = jax.random.uniform(k_x, (1, sizes[0]), F32)
+    target = jax.nn.one_hot(jnp.zeros((1,), jnp.int32), sizes[-1], dtype=F32)
+    _, r, _ = ep.controller_step(ctrl, config, hs, x, target, k_step)
+    return int(r.free.sweeps), int(r.nudged.sweeps)
+
+
+def training_step_table(hidden=(800, 800), *, n_in: int = 784, n_out: int = 10, core_rows: int = 64,
+                        preset: str = "reference-paper", eqprop=None, crossbar=None,
+                        measure_sweeps: bool = True) -> list[dict]:
+    """Batch-1 training steps from the ledger and the energy model: EP and backprop on each core.
+
+    Rows: algorithm x core (:data:`TRAIN_CORES`). Counts: the controller's closed-form ledger of one step
+    (:func:`photrain.train.trainer.step_ledger`; EP with the sweeps :func:`eqprop_sweeps` measures on that
+    core), plus, for the RRAM crossbar, one pulse pair per weight (:data:`RRAM_STEP`). Priced by
+    :func:`photrain.controller.energy.energy_report` at ``preset``: a bank's re-programmed tiles each on
+    their own core (n_cores = the step's programmings), a crossbar written row by row with every column of
+    every array at once. ``eqprop``: an :class:`~photrain.train.eqprop.EqPropConfig` (default: TrainConfig's).
+    ``measure_sweeps=False`` counts EP's phases at their sweep caps (an upper bound) instead of measuring.
+    """
+    from photrain.controller import CrossbarConfig
+    from photrain.train.steps import eqprop_ledger
+    from photrain.train.trainer import make_run_controller
+
+    sizes = [n_in, *hidden, n_out]
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    crossbar = crossbar or CrossbarConfig()
+    rows = []
+    for algorithm in TRAIN_ALGORITHMS:
+        for core, memory in TRAIN_CORES.items():
+            extra = RRAM_STEP if memory == "rram" else {}
+            cfg = TrainConfig(hidden=tuple(hidden), algorithm=algorithm, batch_size=1, core=core, memory=memory,
+                              optical=OpticalConfig(core_rows=core_rows), crossbar=crossbar, **extra)
+            if eqprop is not None and algorithm == "eqprop":
+                cfg = replace(cfg, beta=eqprop.beta, free_steps=eqprop.free_steps, nudged_steps=eqprop.nudged_steps)
+            ctrl = make_run_controller(cfg, n_out)
+            sweeps = None
+            if algorithm == "eqprop":
+                sweeps = (eqprop_sweeps(ctrl, sizes, cfg.eqprop) if measure_sweeps
+                          else (cfg.eqprop.free_steps, cfg.eqprop.nudged_steps))
+                led = eqprop_ledger(ctrl, sizes, 1, cfg.eqprop, sweeps)
+            else:
+                led = step_ledger(cfg, sizes, ctrl)
+            parallel = 1
+            if memory == "rram":
+                led.add(memory_pulses=2 * sum(i * o for i, o in pairs))
+                arrays = sum(-(-o // crossbar.rows) * -(-i // crossbar.cols) for i, o in pairs)
+                parallel = crossbar.cols * arrays
+            bank = cfg.optical.bank(n_out)
+            spec = CoreSpec(bank.n_rows, bank.n_channels, max(led.programmings, 1))
+            rep = energy_report(led, preset, spec, memory=memory, write_parallelism=parallel)
+            rows.append({"algorithm": algorithm, "core": core, "memory": memory, "sweeps": sweeps,
+                         "energy_j": rep.total_energy, "latency_s": rep.latency,
+                         "edp_js": rep.total_energy * rep.latency, "energy_by_component_j": rep.energy,
+                         "time_s": {"optical": rep.optical_time, "programming": rep.programming_time,
+                                    "digital": rep.digital_time, "crossbar": rep.crossbar_time,
+                                    "writes": rep.write_time},
+                         "ledger": led.as_dict(), "preset": preset})
+    return rows
+
+
+def format_training_table(rows: list[dict]) -> str:
+    head = f"{'training step, batch 1':46s} {'sweeps':>9s} {'energy/step':>12s} {'latency/step':>13s} {'EDP':>12s}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        name = f"{r['algorithm']} on {r['core']} ({r['memory']} weights)"
+        sweeps = "" if r["sweeps"] is None else f"{r['sweeps'][0]}+{r['sweeps'][1]}"
+        lines.append(f"{name:46s} {sweeps:>9s} {r['energy_j']:11.3g}J {r['latency_s']:12.3g}s {r['edp_js']:10.3g}Js")
+    return "\n".join(lines)
 
 
 def format_table(rows: list[dict]) -> str:

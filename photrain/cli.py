@@ -152,7 +152,9 @@ def _train_config(args):
                       ideal=args.ideal_core)
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
-                            heater_bits=args.heater_bits or None, receiver=args.receiver)
+                            heater_bits=args.heater_bits or None, receiver=args.receiver,
+                            input_modulator=args.input_modulator, predistortion=not args.no_predistortion,
+                            weight_element=args.weight_element, gst_levels=args.gst_levels)
     memory, memory_params = args.memory, _key_values(args.memory_param, "--memory-param")
     if args.memory_bits is not None:  # the 0.1 spelling of a fixed-point memory
         if memory not in ("float", "fixed"):
@@ -207,8 +209,10 @@ def cmd_train(args) -> int:
     config = _train_config(args)
     results = train(config, args.out, resume=args.resume, progress=not args.quiet, overwrite=args.overwrite,
                     on_divergence=args.on_divergence)
+    hw = (f" ({100 * results['hw_test_acc_at_best_val']:.2f}% through the hardware)"
+          if "hw_test_acc_at_best_val" in results else "")
     print(f"best validation {100 * results['best_val_acc']:.2f}% at epoch {results['best_epoch']}; "
-          f"test {100 * results['test_acc_at_best_val']:.2f}%; "
+          f"test {100 * results['test_acc_at_best_val']:.2f}%{hw}; "
           f"{results['mean_epoch_time_s']:.2f} s/epoch")
     print(f"wrote {Path(args.out) / 'results.json'} and {Path(args.out) / 'learning_curve.png'}")
     return 0
@@ -246,6 +250,9 @@ def cmd_energy(args) -> int:
         results = json.loads(path.read_text())
         optical = results["config"]["optical"]
         core = CoreSpec(optical["core_rows"], results["layer_sizes"][-1])
+        if results["config"].get("core") == "mesh":  # B·e (and inference) on n x n mesh tiles
+            n = int(results["config"]["mesh"]["n"])
+            core = CoreSpec(n, n, kind="mesh")
     except (ValueError, KeyError, TypeError, IndexError) as err:
         raise ValueError(f"{path} is not a photrain results.json ({_one_line(err)}); "
                          "pass the --out folder of a finished 'photrain train' run") from err
@@ -254,10 +261,11 @@ def cmd_energy(args) -> int:
     epochs = max(results["epochs_run"], 1)
     summary = {}
     for preset in args.preset:
-        rep = energy_report(results["ledger"], preset, core, memory=results["config"].get("memory", "float"))
+        rep = energy_report(results["ledger"], preset, core, memory=results["config"].get("memory", "float"),
+                            weight_element=optical.get("weight_element", "heater"))
         summary[preset] = rep.as_dict()
         per = rep.per_step()
-        steady = steady_state_core(preset, CoreSpec(core.rows, core.channels)).pj_per_optical_mac
+        steady = steady_state_core(preset, CoreSpec(core.rows, core.channels, kind=core.kind)).pj_per_optical_mac
         print(f"[{preset}] per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; per epoch "
               f"{rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s; {rep.optical_mac_rate:.3g} optical MAC/s\n"
               f"    all work: {rep.pj_per_mac:.3g} pJ/MAC (everything / optical + digital MACs)\n"
@@ -299,13 +307,17 @@ def cmd_bench(args) -> int:
     """Batch-1 latency/energy table: photonic core (model) vs this machine's CPU (and GPU) measured."""
     import json
 
-    from photrain.bench import format_table, latency_table
+    from photrain.bench import format_table, format_training_table, latency_table, training_step_table
 
     rows = latency_table(tuple(args.hidden), core_rows=args.core_rows, cpu_watts=args.cpu_watts,
                          gpu_watts=args.gpu_watts, repeats=args.repeats)
     print(format_table(rows))
+    training = training_step_table(tuple(args.hidden), core_rows=args.core_rows, preset=args.preset,
+                                   measure_sweeps=args.eqprop_sweeps == "measured")
+    print(f"\ntraining steps, batch 1, from the ledger ({args.preset} energy preset; EP sweeps {args.eqprop_sweeps})")
+    print(format_training_table(training))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).write_text(json.dumps({"inference": rows, "training": training}, indent=2))
     return 0
 
 
@@ -405,6 +417,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forward-on-cores", action="store_true", help="shorthand for --core bank")
     p.add_argument("--receiver", default="integrating", choices=("integrating", "per-block"),
                    help="bank core: integrating receiver (one ADC read per row, summed noise) or per-block reads")
+    p.add_argument("--input-modulator", default="ideal", choices=("ideal", "mzm", "ring"),
+                   help="bank core: inputs as linear intensities (ideal), through Mach-Zehnder (mzm, sin^2) or ring "
+                        "modulators (ring, Lorentzian) driven by the input DACs")
+    p.add_argument("--no-predistortion", action="store_true",
+                   help="bank core: send the DAC code linear in the input (the modulator's nonlinearity reaches the "
+                        "rings) instead of the predistortion lookup")
+    p.add_argument("--weight-element", default="heater", choices=("heater", "gst"),
+                   help="bank core: weights on heater-tuned rings (heater) or non-volatile phase-change cell pairs (gst)")
+    p.add_argument("--gst-levels", type=int, default=8, help="bank core, --weight-element gst: levels per GST cell "
+                   "(8: Rios et al. 2015)")
     p.add_argument("--mesh-modes", type=int, default=16, help="mesh core: modes per MZI mesh (the tile size N)")
     p.add_argument("--mesh-topology", default="clements", choices=("clements", "reck"), help="mesh core: topology")
     p.add_argument("--mesh-coupler-sigma", type=float, default=0.0,
@@ -447,6 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu-watts", type=float, default=30.0, help="stated CPU power while busy (W)")
     p.add_argument("--gpu-watts", type=float, default=300.0, help="stated GPU power while busy (W)")
     p.add_argument("--repeats", type=int, default=200, help="timed repetitions per measurement")
+    p.add_argument("--preset", default="reference-paper", choices=sorted(PRESETS),
+                   help="energy parameter set of the training-step table (photrain/controller/energy.py SOURCES)")
+    p.add_argument("--eqprop-sweeps", default="measured", choices=("measured", "caps"),
+                   help="training table: EP's relaxation sweeps as one step runs them on each core, or the caps")
     p.add_argument("--json", help="also write the rows as JSON here")
     p.set_defaults(func=cmd_bench)
 

@@ -12,12 +12,24 @@ Model (one photonic core of ``rows`` x ``channels`` rings, run by a digital cont
   latency t (optics + re-programming + controller), E = n_rings P_ring t; each re-programming writes all heaters of a
   core and waits ``heater_settle_time`` (thermal time constant), E = n_rings P_ring t_settle. P_ring comes from
   the drawn ring heater at the bank's operating point (:mod:`photrain.controller.heater_power`).
+* MZI-mesh cores (``CoreSpec(kind='mesh')``): the same hold and re-programming terms with every heater
+  of a mesh tile (two meshes and an attenuator column) at ``mzi_heater_power``, the drawn mesh heater
+  at the phases SVD programming sets (:mod:`photrain.controller.mesh_heaters`).
 * controller: SRAM accesses (``memory_reads + memory_writes``) and digital MACs.
+* electrical crossbar (``analog_*`` counts) and analog weight-memory pulses: cell reads, converters,
+  read time and write time of :mod:`photrain.controller.crossbar_energy` (its own cited table).
+* GST weights (``weight_element='gst'``, :class:`photrain.cores.gst_bank.GSTWeightBank`): no heater
+  holds anything (non-volatile cells, zero hold power) and no heater settles; each re-programming
+  instead re-writes every cell of a core (two per weight), pulses_per_write pulses of
+  write_energy each, one cell after the other: E = programmings x cells x pulses x E_pulse,
+  t = programmings x cells x pulses x t_pulse (the cell's figures and their sources:
+  :data:`photrain.models.gst.SOURCES`, Ríos et al., Nat. Photonics 9, 725 (2015)).
 
 Latency: optical time = symbol_slots / R (slots run back to back on one core, or
 spread over ``n_cores``), plus programmings x settle time / n_cores, plus digital
-time = digital_macs / digital throughput; the three are taken as sequential (no
-overlap), which is the conservative choice for a batch-1 step.
+time = digital_macs / digital throughput, plus the crossbar's read time and the
+memory's pulse time; all are taken as sequential (no overlap), which is the
+conservative choice for a batch-1 step.
 """
 
 from __future__ import annotations
@@ -25,9 +37,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from photrain.controller import crossbar_energy as xbar
 from photrain.controller.heater_power import RING_HOLD_POWER_MAX, RING_HOLD_POWER_MEAN
 from photrain.controller.heater_power import SOURCE as HEATER_SOURCE
 from photrain.controller.ledger import Ledger
+from photrain.controller.mesh_heaters import MESH_HOLD_POWER_MAX, MESH_HOLD_POWER_MEAN, mesh_heaters
+from photrain.controller.mesh_heaters import SOURCE as MESH_HEATER_SOURCE
+from photrain.cores.gst_bank import CELLS_PER_WEIGHT
+from photrain.models.gst import GSTCell
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class EnergyParams:
     adc_bits: int
     receiver_energy: float  # photodiode + TIA, J per sample
     ring_tuning_power: float  # W per ring held at its set point
+    mzi_heater_power: float  # W per MZI-mesh heater held at its set point
     heater_settle_time: float  # s per re-programming of a core
     sram_energy: float  # J per 32-bit weight read or write
     digital_mac_energy: float  # J per 32-bit floating-point MAC of the controller
@@ -108,6 +126,8 @@ SOURCES: dict[str, tuple[float, float, str]] = {
                         "detectors) / 300 fJ (conservative, a 10 Gb/s optical-link receiver front end)"),
     "ring_tuning_power": (RING_HOLD_POWER_MEAN, RING_HOLD_POWER_MAX,
                           "mean heater power held per ring, " + HEATER_SOURCE),
+    "mzi_heater_power": (MESH_HOLD_POWER_MEAN, MESH_HOLD_POWER_MAX,
+                         "mean heater power held per MZI-mesh heater, " + MESH_HEATER_SOURCE),
     "heater_settle_time": (4e-6, 20e-6,
                            "assumed thermo-optic settling time of a ring heater after a write: 4 us / 20 us "
                            "(microsecond-scale, non-undercut heaters)"),
@@ -145,23 +165,42 @@ def load_preset(preset: str | dict | EnergyParams) -> EnergyParams:
 
 @dataclass(frozen=True)
 class CoreSpec:
-    """The photonic hardware a run uses: ``n_cores`` cores of ``rows`` x ``channels`` rings."""
+    """The photonic hardware a run uses: ``n_cores`` cores of ``rows`` x ``channels`` rings (``kind='bank'``),
+    or of n x n MZI-mesh tiles (``kind='mesh'``, rows = channels = n: two meshes and an attenuator column,
+    :func:`photrain.controller.mesh_heaters.mesh_heaters` heaters each)."""
 
     rows: int
     channels: int
     n_cores: int = 1
+    kind: str = "bank"
 
     def __post_init__(self):
         if min(self.rows, self.channels, self.n_cores) < 1:
             raise ValueError(f"rows, channels and n_cores must be >= 1; got {self}")
+        if self.kind not in ("bank", "mesh"):
+            raise ValueError(f"CoreSpec kind must be 'bank' or 'mesh'; got {self.kind!r}")
+        if self.kind == "mesh" and self.rows != self.channels:
+            raise ValueError(f"a mesh core is n x n (rows = channels = modes); got {self.rows} x {self.channels}")
 
     @property
     def rings(self) -> int:
         return self.rows * self.channels * self.n_cores
 
+    @property
+    def heaters_per_core(self) -> int:
+        """Heaters one core holds: one per ring, or every heater of a mesh tile."""
+        return mesh_heaters(self.rows) if self.kind == "mesh" else self.rows * self.channels
+
+    def heater_power(self, params: EnergyParams) -> float:
+        """W one of this core's heaters holds (``ring_tuning_power`` or ``mzi_heater_power``)."""
+        return params.mzi_heater_power if self.kind == "mesh" else params.ring_tuning_power
+
 
 COMPONENTS = ("laser", "modulators", "dacs", "receivers", "adcs", "heaters (hold)", "heaters (program)", "sram",
-              "digital MACs", "memory writes")
+              "digital MACs", "memory writes", "GST writes", *xbar.COMPONENTS)
+
+#: What sets the bank's weights: heater-tuned rings (held with power) or non-volatile GST cell pairs.
+WEIGHT_ELEMENTS = ("heater", "gst")
 
 
 @dataclass
@@ -175,6 +214,8 @@ class EnergyReport:
     optical_macs: int
     digital_macs: int
     steps: int
+    crossbar_time: float = 0.0  # s the crossbar arrays read
+    write_time: float = 0.0  # s the weight memory is pulsed
 
     @property
     def total_energy(self) -> float:
@@ -182,12 +223,12 @@ class EnergyReport:
 
     @property
     def latency(self) -> float:
-        return self.optical_time + self.programming_time + self.digital_time
+        return self.optical_time + self.programming_time + self.digital_time + self.crossbar_time + self.write_time
 
     @property
     def optical_core_energy(self) -> float:
         """Energy of the photonic core and its converters (what the 'pJ/MAC' of photonic papers counts)."""
-        return sum(v for k, v in self.energy.items() if k not in ("sram", "digital MACs"))
+        return sum(v for k, v in self.energy.items() if k not in ("sram", "digital MACs", *xbar.COMPONENTS))
 
     @property
     def optical_mac_rate(self) -> float:
@@ -211,7 +252,8 @@ class EnergyReport:
     def as_dict(self) -> dict:
         return {"energy_j": dict(self.energy), "total_energy_j": self.total_energy, "latency_s": self.latency,
                 "optical_time_s": self.optical_time, "programming_time_s": self.programming_time,
-                "digital_time_s": self.digital_time, "optical_macs": self.optical_macs,
+                "digital_time_s": self.digital_time, "crossbar_time_s": self.crossbar_time,
+                "write_time_s": self.write_time, "optical_macs": self.optical_macs,
                 "digital_macs": self.digital_macs, "optical_mac_per_s": self.optical_mac_rate,
                 "pj_per_optical_mac": self.pj_per_optical_mac, "pj_per_mac": self.pj_per_mac,
                 "per_step": self.per_step()}
@@ -247,12 +289,22 @@ def memory_write_energy(ledger: Ledger, memory: str) -> float:
 
 
 def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core: CoreSpec,
-                  memory: str = "float") -> EnergyReport:
+                  memory: str = "float", weight_element: str = "heater", gst_cell: GSTCell | None = None,
+                  write_parallelism: int = 1) -> EnergyReport:
     """Turn a ledger's counts into joules and seconds (module docstring: the model).
 
     ``memory``: the weight-memory device the run used; its pulses, transfers and refreshes are
-    priced by :data:`MEMORY_WRITE_ENERGY` ("memory writes").
+    priced by :data:`MEMORY_WRITE_ENERGY` ("memory writes"), its pulse time by
+    :data:`photrain.controller.crossbar_energy.MEMORY_PULSE_TIME` with ``write_parallelism``
+    devices pulsed at once (1: one after the other).
+    ``weight_element``: 'heater' (rings held by heaters: "heaters (hold)" and "heaters (program)")
+    or 'gst' (non-volatile cell pairs: no heater terms; every programming re-writes the core's
+    cells, "GST writes", with ``gst_cell``'s pulses, default :class:`photrain.models.gst.GSTCell`).
     """
+    if weight_element not in WEIGHT_ELEMENTS:
+        raise ValueError(f"unknown weight element {weight_element!r}; choose one of {', '.join(WEIGHT_ELEMENTS)}")
+    gst = weight_element == "gst"
+    cell = gst_cell or GSTCell()
     p = load_preset(params)
     led = ledger if isinstance(ledger, Ledger) else Ledger(**ledger)
     if led.optical_macs and not led.symbol_slots:
@@ -260,9 +312,14 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
                          "re-run the training to price its optical time")
     rate = p.modulation_rate
     optical_time = led.symbol_slots / rate / core.n_cores
-    programming_time = led.programmings * p.heater_settle_time / core.n_cores
-    digital_time = led.digital_macs / p.digital_mac_rate
     rings_per_core = core.rows * core.channels
+    cells_per_core = rings_per_core * CELLS_PER_WEIGHT
+    write_time = cells_per_core * cell.pulses_per_write * cell.pulse_time if gst else p.heater_settle_time
+    programming_time = led.programmings * write_time / core.n_cores
+    digital_time = led.digital_macs / p.digital_mac_rate
+    mem_energy = memory_write_energy(led, memory)  # checks the memory's name first
+    xbar_time, pulse_time = xbar.crossbar_time(led), xbar.write_time(led, memory, write_parallelism)
+    hold_power = 0.0 if gst else core.heater_power(p)  # a GST cell holds its level unpowered
     energy = {
         "laser": led.dac_conversions * p.optical_power_per_channel / (p.laser_wall_plug * rate),
         "modulators": led.dac_conversions * p.modulator_energy,
@@ -271,15 +328,18 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
         "adcs": led.adc_conversions * p.adc_energy,
         # every ring in use holds its set point for the whole run (optics, re-programming and controller time);
         # a run that never used an optical core (digital or crossbar products only) leaves its heaters off
-        "heaters (hold)": (core.rings if led.optical_passes else 0) * p.ring_tuning_power
-        * (optical_time + programming_time + digital_time),
-        "heaters (program)": led.programmings * rings_per_core * p.ring_tuning_power * p.heater_settle_time,
+        "heaters (hold)": (core.heaters_per_core * core.n_cores if led.optical_passes else 0) * hold_power
+        * (optical_time + programming_time + digital_time + xbar_time + pulse_time),
+        "heaters (program)": 0.0 if gst else led.programmings * core.heaters_per_core * core.heater_power(p)
+        * p.heater_settle_time,
         "sram": (led.memory_reads + led.memory_writes) * p.sram_energy,
         "digital MACs": led.digital_macs * p.digital_mac_energy,
-        "memory writes": memory_write_energy(led, memory),
+        "memory writes": mem_energy,
+        "GST writes": led.programmings * cells_per_core * cell.write_cost if gst else 0.0,
+        **xbar.crossbar_energy(led, p),
     }
     return EnergyReport({k: float(v) for k, v in energy.items()}, optical_time, programming_time, digital_time,
-                        led.optical_macs, led.digital_macs, led.steps)
+                        led.optical_macs, led.digital_macs, led.steps, xbar_time, pulse_time)
 
 
 def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec) -> EnergyReport:
@@ -287,7 +347,7 @@ def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec) -> Ener
     slots = 1_000_000
     led = Ledger(optical_macs=core.rows * core.channels * slots, dac_conversions=core.channels * slots,
                  adc_conversions=core.rows * slots, symbol_slots=slots, optical_passes=1)
-    return energy_report(led, params, CoreSpec(core.rows, core.channels, 1))
+    return energy_report(led, params, CoreSpec(core.rows, core.channels, 1, core.kind))
 
 
 def plot_report(report: EnergyReport, path=None, *, title: str = ""):
@@ -313,8 +373,12 @@ def plot_report(report: EnergyReport, path=None, *, title: str = ""):
            xscale="log" if positive and max(positive) > 100 * min(positive) else "linear",
            title=f"energy by component: {report.pj_per_mac:.3g} pJ per MAC in all")
     a1.invert_yaxis()
-    times = {"optical": report.optical_time, "programming": report.programming_time, "digital": report.digital_time}
-    a2.bar(list(times), [1e6 * v / steps for v in times.values()], color=["tab:orange", "tab:red", "tab:gray"])
+    times = {"optical": report.optical_time, "programming": report.programming_time, "digital": report.digital_time,
+             "crossbar": report.crossbar_time, "writes": report.write_time}
+    times = {k: v for k, v in times.items() if v or k in ("optical", "programming", "digital")}
+    colours = {"optical": "tab:orange", "programming": "tab:red", "digital": "tab:gray", "crossbar": "tab:green",
+               "writes": "tab:purple"}
+    a2.bar(list(times), [1e6 * v / steps for v in times.values()], color=[colours[k] for k in times])
     a2.set(ylabel="time per optimiser step (µs)", title=f"latency: {1e6 * report.latency / steps:.3g} µs per step")
     core = (f"optical core in this run {report.pj_per_optical_mac:.3g} pJ per optical MAC (laser, modulators, converters, "
             "receivers, heaters held for the whole run incl. controller time)" if report.optical_macs else

@@ -216,7 +216,7 @@ class Controller:
         if engine.kind == "crossbar":
             led.add(analog_macs=c.optical_macs, analog_dac_conversions=c.dac_conversions,
                     analog_adc_conversions=c.adc_conversions, digital_macs=c.digital_adds,
-                    analog_programmings=c.programmings)
+                    analog_programmings=c.programmings, analog_slots=batch)
             return
         led.add(optical_macs=c.optical_macs, dac_conversions=c.dac_conversions, adc_conversions=c.adc_conversions,
                 optical_passes=c.passes, symbol_slots=c.passes * batch, digital_macs=c.digital_adds,

@@ -60,18 +60,24 @@ def make_step(config, ctrl):
 
 
 
-def eqprop_ledger(ctrl, sizes: list[int], batch: int, config):
-    """Operation counts of one EP step with both phases run to their sweep caps (an upper bound: a phase
-    stops early once the states settle). Per batch: W_1 x once (x is clamped in both phases); per sweep
-    W_l s_{l-1} for l >= 2 and W_{l+1}^T s_{l+1} for every hidden layer; two outer products (digital)."""
+def eqprop_ledger(ctrl, sizes: list[int], batch: int, config, sweeps: tuple[int, int] | None = None):
+    """Operation counts of one EP step. Per batch: W_1 x once (x is clamped in both phases); per sweep
+    W_l s_{l-1} for l >= 2 and W_{l+1}^T s_{l+1} for every hidden layer; two outer products (digital).
+
+    sweeps: (free, nudged) sweeps actually run (``Relaxed.sweeps`` of the two phases); None counts both
+    phases at their caps, an upper bound (a phase stops early once its states settle).
+    """
+    free, nudged = (config.free_steps, config.nudged_steps) if sweeps is None else map(int, sweeps)
+    if free < 1 or nudged < 1:
+        raise ValueError(f"eqprop ledger: a phase runs at least one sweep; got sweeps {sweeps}")
     led = ctrl.step_ledger(sizes, batch, backward="none")  # memory traffic, one pass of every W, one outer product
-    sweeps = config.free_steps + config.nudged_steps
+    n_sweeps = free + nudged
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))[1:]
     for i, o in pairs:
         if ctrl.core.kind == "bank":  # W^T programmed on the rings too, once per batch
             led.add(programmings=ctrl.core.counts((i, o), batch).programmings)
-        for _ in range(sweeps - 1):
+        for _ in range(n_sweeps - 1):
             ctrl.count_core_product(led, (o, i), batch, reprogram=False)  # W_l s_{l-1}
-        for _ in range(sweeps):
+        for _ in range(n_sweeps):
             ctrl.count_core_product(led, (i, o), batch, reprogram=False)  # W_l^T s_l
     return led.add(digital_macs=batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)))
