@@ -86,6 +86,7 @@ def test_run_on_ideal_bank_reports_equal_hardware_accuracy(tmp_path, capsys):
     assert rc == 0
     out = capsys.readouterr().out
     assert out.count("hardware: val") == 2  # the per-epoch line has both
+    assert "% through the hardware)" in out  # and the final line
     saved = json.loads((tmp_path / "results.json").read_text())
     for h in saved["history"]:  # an ideal core computes the same products: the same predictions
         assert h["hw_val_acc"] == h["val_acc"] and h["hw_test_acc"] == h["test_acc"]
