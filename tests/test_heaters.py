@@ -127,3 +127,14 @@ def test_energy_table_holds_the_drawn_ring_heater():
     assert "drawn bank_ring heater" in SOURCES["ring_tuning_power"][2]
     # a bigger P_pi in the drawing would raise the hold power in proportion
     assert hp.RING_HOLD_POWER_MAX == pytest.approx(ring_hold_power(mean_phase=top), rel=1e-12)
+
+
+def test_training_mesh_is_the_drawn_mesh():
+    """The mesh core training builds (MeshConfig) carries the drawn crosstalk, compensated; ideal drops it."""
+    from photrain.circuits.heater_layout import MESH_HEATER_CROSSTALK, mesh_heater_distance
+    from photrain.controller.hardware import MeshConfig
+
+    assert MESH_HEATER_CROSSTALK == pytest.approx(float(thermal_crosstalk(mesh_heater_distance())), rel=1e-12)
+    mesh = MeshConfig(n=4).mesh()
+    assert mesh.crosstalk == MESH_HEATER_CROSSTALK and mesh.compensate_crosstalk
+    assert MeshConfig(n=4, ideal=True).mesh().crosstalk == 0.0
