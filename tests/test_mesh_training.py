@@ -187,3 +187,21 @@ def test_bad_mesh_configuration_is_one_clear_error(tmp_path, capsys):
     assert "--mesh-modes" in err and len(err.strip().splitlines()) == 1
     assert TrainConfig.from_dict({**__import__("dataclasses").asdict(TrainConfig(core="mesh", mesh=MeshConfig(n=8))),
                                   "hidden": [4]}).mesh == MeshConfig(n=8)  # saved with the run, read back
+
+
+def test_mesh_heater_hold_is_priced_per_heater_of_every_tile():
+    from photrain.controller import CoreSpec, Ledger, energy_report, load_preset
+    from photrain.controller.mesh_heaters import MESH_MEAN_PHASE, mesh_heaters, mesh_mean_phase
+
+    assert mesh_heaters(16) == 2 * (16 * 15 + 16) + 16 == 528
+    assert mesh_mean_phase() == pytest.approx(MESH_MEAN_PHASE, rel=1e-9)  # the copied operating point is current
+    p = load_preset("reference-paper")
+    led = Ledger(optical_macs=10**6, dac_conversions=10**5, adc_conversions=10**5, optical_passes=10, symbol_slots=10**4,
+                 programmings=3, steps=1)
+    mesh, bank = energy_report(led, p, CoreSpec(16, 16, kind="mesh")), energy_report(led, p, CoreSpec(16, 16))
+    assert mesh.energy["heaters (hold)"] == pytest.approx(528 * p.mzi_heater_power * mesh.latency, rel=1e-12)
+    assert mesh.energy["heaters (program)"] == pytest.approx(3 * 528 * p.mzi_heater_power * p.heater_settle_time)
+    assert bank.energy["heaters (hold)"] == pytest.approx(256 * p.ring_tuning_power * bank.latency, rel=1e-12)
+    assert mesh.energy["laser"] == bank.energy["laser"]  # the rest of the model does not depend on the core kind
+    with pytest.raises(ValueError, match="n x n"):
+        CoreSpec(16, 10, kind="mesh")
