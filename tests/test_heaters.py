@@ -14,7 +14,7 @@ from photrain.models.heaters import (
     thermal_crosstalk,
     v_pi,
 )
-from photrain.models.phase_shifters import P_PI_THERMAL, thermal_phase
+from photrain.models.phase_shifters import P_PI_THERMAL, power_for_phase, thermal_phase
 
 
 def test_straight_heater_p_pi_is_the_closed_form_and_harris():
@@ -104,8 +104,10 @@ def test_layout_figures_are_the_drawn_cells():
     for name, geometry in hl.DRAWN_HEATERS.items():
         assert drawn[name] == pytest.approx(geometry, rel=1e-12), name
     assert drawn["mesh_heater_distance"] == pytest.approx(hl.MESH_HEATER_DISTANCE, rel=1e-12)
-    assert hl.RING_HEATER == heater_design(bank_ring())
-    assert hl.MESH_HEATER == heater_design(heater_straight(length=50.0))
+    for written, cell, name in ((hl.RING_HEATER, bank_ring(), "bank_ring"),
+                                (hl.MESH_HEATER, heater_straight(length=50.0), "heater_straight")):
+        for design in (heater_design(cell), hl.design_from_geometry(*hl.DRAWN_HEATERS[name])):
+            assert tuple(vars(written).values()) == pytest.approx(tuple(vars(design).values()), rel=1e-12), name
     assert hl.MESH_HEATER_CROSSTALK == pytest.approx(float(thermal_crosstalk(drawn["mesh_heater_distance"])), rel=1e-12)
     # a mesh drawn at another pitch is read as such (the distance comes from the drawing, not a parameter)
     from photrain.circuits.cells import clements_mesh
@@ -125,6 +127,8 @@ def test_energy_table_holds_the_drawn_ring_heater():
     assert PRESETS["reference-paper"].ring_tuning_power == pytest.approx(p_pi * mean / np.pi, rel=1e-3)
     assert PRESETS["conservative"].ring_tuning_power == pytest.approx(p_pi * top / np.pi, rel=1e-12)
     assert "drawn bank_ring heater" in SOURCES["ring_tuning_power"][2]
+    for written, phase in ((hp.RING_HOLD_POWER_MEAN, hp.BANK_MEAN_DETUNING), (hp.RING_HOLD_POWER_MAX, top)):
+        assert written == pytest.approx(float(power_for_phase(phase, p_pi=p_pi)), rel=1e-12)
     # a bigger P_pi in the drawing would raise the hold power in proportion
     assert hp.RING_HOLD_POWER_MAX == pytest.approx(ring_hold_power(mean_phase=top), rel=1e-12)
 

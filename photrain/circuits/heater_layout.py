@@ -11,9 +11,10 @@ The default cells' figures are module constants the cores and the energy table t
 defaults (:data:`RING_HEATER`, :data:`MESH_HEATER`, :data:`MESH_HEATER_CROSSTALK`): the drawn
 geometry they come from (:data:`DRAWN_HEATERS`, :data:`MESH_HEATER_DISTANCE`) is copied here so
 that importing this module needs no gdsfactory (drawing the cells takes seconds), and the
-electrical and thermal numbers are computed from it at import by :mod:`photrain.models.heaters`.
-:func:`drawn_geometry` draws the cells again; tests/test_heaters.py asserts it equals the copy,
-so a layout that drifts fails the tests instead of leaving the simulation on stale numbers.
+electrical and thermal numbers are what :mod:`photrain.models.heaters` gives for it, written out
+so that the import starts no JAX computation. :func:`drawn_geometry` draws the cells again;
+tests/test_heaters.py asserts it equals the copy and recomputes every figure from it, so a layout
+(or heater model) that drifts fails the tests instead of leaving the simulation on stale numbers.
 """
 
 from __future__ import annotations
@@ -126,9 +127,14 @@ DRAWN_HEATERS = {
 }
 #: µm between neighbouring heaters of a drawn Clements-mesh column (two modes at 15 µm pitch); tested.
 MESH_HEATER_DISTANCE = 30.0
-#: The drawn ring heater: resistance, P_pi (per round-trip pi), V_pi.
-RING_HEATER = design_from_geometry(*DRAWN_HEATERS["bank_ring"])
-#: The drawn heater of every mesh phase shifter.
-MESH_HEATER = design_from_geometry(*DRAWN_HEATERS["heater_straight"])
+# The electrical and thermal figures below are design_from_geometry(*DRAWN_HEATERS[...]) and
+# mesh_crosstalk(), written out: evaluating the JAX models at import would start the JAX backend
+# whenever photrain.cores or photrain.controller is imported. tests/test_heaters.py recomputes them.
+#: The drawn ring heater: resistance, P_pi (per round-trip pi), V_pi (``design_from_geometry``).
+RING_HEATER = HeaterDesign(resistance=115.89826719999999, p_pi=0.044698524271005916, v_pi=2.276067114433739,
+                           squares=11.58982672, heated_length=15.557328)
+#: The drawn heater of every mesh phase shifter (``design_from_geometry``).
+MESH_HEATER = HeaterDesign(resistance=188.0, p_pi=0.024521739130434782, v_pi=2.1471113051078046, squares=18.8,
+                           heated_length=46.0)
 #: Thermal crosstalk between neighbouring heaters of a drawn mesh column (:func:`mesh_crosstalk`).
-MESH_HEATER_CROSSTALK = mesh_crosstalk()
+MESH_HEATER_CROSSTALK = 0.013866690324700856

@@ -12,24 +12,26 @@ P_hold = P_pi phi / pi (:func:`photrain.models.phase_shifters.power_for_phase`),
   range (``max_detuning`` x 2 pi spacing / FSR).
 
 The two phases are copied here (programming a bank compiles JAX code, seconds) and
-:func:`bank_detuning` recomputes them; tests/test_energy.py asserts the copies, so a change of
-the bank's defaults fails the tests instead of leaving the energy table stale.
+:func:`bank_detuning` recomputes them; tests/test_heaters.py asserts the copies and the powers, so
+a change of the bank's defaults or of the drawing fails the tests instead of leaving the energy
+table stale.
 """
 
 from __future__ import annotations
 
 from photrain.circuits.heater_layout import RING_HEATER
-from photrain.models.phase_shifters import power_for_phase
 
 #: rad: mean heater phase of the default bank for weights spread evenly over [-1, 1] (:func:`bank_detuning`).
 BANK_MEAN_DETUNING = 0.037956263523216
 #: rad: the default bank's largest heater phase (:func:`bank_detuning`).
 BANK_MAX_DETUNING = 0.2735258910503533
 
+# power_for_phase(BANK_*_DETUNING, p_pi=RING_HEATER.p_pi), written out so that importing the controller
+# starts no JAX computation; tests/test_heaters.py recomputes both.
 #: W per ring: the drawn heater held at the mean detuning (the energy table's reference value).
-RING_HOLD_POWER_MEAN = float(power_for_phase(BANK_MEAN_DETUNING, p_pi=RING_HEATER.p_pi))
+RING_HOLD_POWER_MEAN = 0.0005400410407729123
 #: W per ring: the drawn heater held at the top of its range (the energy table's conservative value).
-RING_HOLD_POWER_MAX = float(power_for_phase(BANK_MAX_DETUNING, p_pi=RING_HEATER.p_pi))
+RING_HOLD_POWER_MAX = 0.0038917215017969507
 
 SOURCE = (f"from the layout: the drawn bank_ring heater (photrain.circuits.heater_layout.RING_HEATER: "
           f"{RING_HEATER.resistance:.0f} ohm, P_pi {1e3 * RING_HEATER.p_pi:.1f} mW per round-trip pi, "
