@@ -10,7 +10,7 @@ from photrain.controller import Ledger, build_controller
 from photrain.controller import crossbar_energy as xbar
 from photrain.controller.energy import MEMORY_WRITE_ENERGY, PRESETS, CoreSpec, energy_report
 from photrain.train.eqprop import EqPropConfig
-from photrain.train.steps import eqprop_ledger
+from photrain.train.steps import eqprop_ledger, eqprop_run_ledger
 
 SIZES = [64, 32, 10]
 
@@ -47,6 +47,14 @@ def test_eqprop_ledger_counts_the_sweeps_run():
     assert eqprop_ledger(ctrl, SIZES, 4, cfg, (cfg.free_steps, cfg.nudged_steps)) == caps
     with pytest.raises(ValueError, match="at least one sweep"):
         eqprop_ledger(ctrl, SIZES, 4, cfg, (0, 3))
+    # a run's ledger from its total sweeps equals the sum of its steps' ledgers (the trainer's accounting)
+    steps = [(5, 3), (20, 8), (1, 1)]
+    total = Ledger()
+    for sw in steps:
+        total.add(eqprop_ledger(ctrl, SIZES, 4, cfg, sw))
+    assert eqprop_run_ledger(ctrl, SIZES, 4, cfg, 3, sum(f + n for f, n in steps)) == total
+    with pytest.raises(ValueError, match="at least 6"):
+        eqprop_run_ledger(ctrl, SIZES, 4, cfg, 3, 5)
 
 
 def test_training_step_table_rows_are_the_ledger_times_the_cited_costs():

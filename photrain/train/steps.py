@@ -9,7 +9,9 @@ in :mod:`photrain.train.algorithms` only see callables.
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
+from photrain.controller.ledger import Ledger
 from photrain.train import algorithms as alg
 from photrain.train import eqprop as ep
 
@@ -19,6 +21,9 @@ BACKWARD = {"backprop": "backprop", "dfa": "dfa", "dfa-reference-noise": "dfa", 
 
 def make_step(config, ctrl):
     """``step((hs, compiled), (x, y, key)) -> ((hs, compiled), (loss, counts))`` for ``lax.scan``.
+
+    For ``eqprop`` the counts are ``(device counts, [free sweeps, nudged sweeps])``: the sweeps the two
+    phases ran, for :func:`eqprop_run_ledger`.
 
     ``compiled``: the feedback matrices B_l as the controller compiled them (digital or on a bank).
     """
@@ -30,8 +35,8 @@ def make_step(config, ctrl):
         x, y, key = batch
         if algorithm == "eqprop":  # every relaxation product on the core, the update written as pulses
             target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
-            hs, loss, counts = ep.controller_update(ctrl, config.eqprop, hs, x, target, key)
-            return (hs, compiled), (loss, counts)
+            hs, r, counts = ep.controller_step(ctrl, config.eqprop, hs, x, target, key)
+            return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged.sweeps])))
         k_grad, k_mem, k_fwd = jax.random.split(key, 3)
         n = len(hs.mem)
         prog = ctrl.program(hs, jax.random.fold_in(k_mem, 7), transpose=on_core and algorithm == "backprop")
@@ -81,3 +86,17 @@ def eqprop_ledger(ctrl, sizes: list[int], batch: int, config, sweeps: tuple[int,
         for _ in range(n_sweeps):
             ctrl.count_core_product(led, (i, o), batch, reprogram=False)  # W_l^T s_l
     return led.add(digital_macs=batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:], strict=True)))
+
+
+def eqprop_run_ledger(ctrl, sizes: list[int], batch: int, config, steps: int, sweeps: int):
+    """Counts of ``steps`` EP steps that ran ``sweeps`` relaxation sweeps in all (both phases, every step).
+
+    A step's ledger is linear in its sweeps: (the counts of a 1 + 1 sweep step) + (sweeps - 2) x (one sweep's
+    products), so the sum over steps needs only the total.
+    """
+    if steps < 0 or sweeps < 2 * steps:
+        raise ValueError(f"eqprop run ledger: {steps} steps run at least {2 * steps} sweeps; got {sweeps}")
+    one = eqprop_ledger(ctrl, sizes, batch, config, (1, 1)).as_dict()
+    two = eqprop_ledger(ctrl, sizes, batch, config, (2, 1)).as_dict()
+    return Ledger(**{k: steps * one[k] + (sweeps - 2 * steps) * (two[k] - one[k]) for k in one})
+

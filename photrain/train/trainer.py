@@ -23,7 +23,7 @@ from photrain.train.network import accuracy as mlp_accuracy
 from photrain.train.network import init_mlp
 from photrain.train.plots import plot_learning_curve
 from photrain.train.run_folder import claim_run_folder, write_json_atomic
-from photrain.train.steps import BACKWARD, eqprop_ledger, make_step
+from photrain.train.steps import BACKWARD, eqprop_ledger, eqprop_run_ledger, make_step
 
 __all__ = ["OpticalConfig", "TrainConfig", "TrainingDiverged", "train", "make_run_controller"]
 
@@ -111,6 +111,11 @@ def step_ledger(config: TrainConfig, sizes: list[int], ctrl=None) -> Ledger:
     if config.algorithm == "eqprop":
         return eqprop_ledger(ctrl, sizes, config.batch_size, config.eqprop)
     return ctrl.step_ledger(sizes, config.batch_size, backward=BACKWARD[config.algorithm])
+
+
+def last_sweeps(chunk_sweeps) -> int:
+    """Sweeps (both phases) of the last EP step of a chunk."""
+    return int(np.asarray(chunk_sweeps, dtype=np.int64)[-1].sum())
 
 
 def run_accuracy(config: TrainConfig):
@@ -211,7 +216,7 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
                            jax.random.fold_in(epoch_key, n_batches)[None]))
         n_samples = len(order)
         t0 = time.perf_counter()
-        losses, events = [], np.zeros(3, dtype=np.int64)
+        losses, events, sweeps = [], np.zeros(3, dtype=np.int64), 0
         bar = tqdm(total=n_samples, desc=f"epoch {epoch + 1}/{config.epochs}", unit="sample",
                    disable=not progress, leave=False)
         c0 = 0
@@ -235,6 +240,9 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
                     tqdm.write(f"photrain: warning: {message}", file=sys.stderr)
                     warned = True
             hs = new_hs
+            if config.algorithm == "eqprop":  # (device counts, sweeps of both phases per step)
+                counts, chunk_sweeps = counts
+                sweeps += int(np.asarray(chunk_sweeps, dtype=np.int64).sum())
             events += np.array([np.asarray(c, dtype=np.int64).sum() for c in counts])
             losses.extend(chunk_losses.tolist())
             c0 += len(chunk_losses)
@@ -253,9 +261,15 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
             evals.update(hw_val_acc=hw_val, hw_test_acc=hw_test, hw_eval_time_s=time.perf_counter() - t_eval)
         if val_acc > best_val:
             best_val, best = val_acc, weights
-        ledger.add(per_step.scaled(n_batches))
-        if rest.size:
-            ledger.add(step_ledger(replace(config, batch_size=int(rest.size)), sizes, ctrl))
+        if config.algorithm == "eqprop":  # the sweeps the relaxations ran, not their caps
+            full_sweeps = sweeps if not rest.size else sweeps - last_sweeps(chunk_sweeps)
+            ledger.add(eqprop_run_ledger(ctrl, sizes, config.batch_size, config.eqprop, n_batches, full_sweeps))
+            if rest.size:
+                ledger.add(eqprop_run_ledger(ctrl, sizes, int(rest.size), config.eqprop, 1, last_sweeps(chunk_sweeps)))
+        else:
+            ledger.add(per_step.scaled(n_batches))
+            if rest.size:
+                ledger.add(step_ledger(replace(config, batch_size=int(rest.size)), sizes, ctrl))
         ledger.add(memory_pulses=int(events[0]), memory_transfers=int(events[1]), memory_refreshes=int(events[2]))
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_acc": val_acc, "test_acc": test_acc,
                         "train_time_s": train_time, "epoch_time_s": time.perf_counter() - t0,
