@@ -247,3 +247,27 @@ def test_every_weight_within_one_percent_at_50ghz_q20000():
             assert err < bound, err
         else:
             assert err > 0.02, err  # crosstalk at 50 GHz uncorrected
+
+
+def test_heater_table_programming_equals_the_closed_form_at_the_quantised_phase():
+    """program_blocks looks each ring's (T_drop, T_thru) up in its channel's heater-DAC table: it must equal the
+    single-ring closed form evaluated at the quantised detuning, ring by ring (channels differ in loss)."""
+    from photrain.models.converters import quantize, quantize_code
+
+    bank = MRRWeightBank(10, 8, signed="offset", heater_bits=10, loss_db_per_cm=20.0)
+    rng = np.random.default_rng(5)
+    w = rng.uniform(-1, 1, (7, 23)).astype(np.float32)
+    blocks = jax.jit(bank.program_blocks)(jax.numpy.asarray(w))
+    u = np.pad(w, ((0, 0), (0, 7))).reshape(7, 3, 10) / np.asarray(blocks.scale)[..., None]
+    phase = np.asarray(bank.invert_weight(jax.numpy.asarray(u, dtype=jax.numpy.float64)))  # float64 inverse + DAC
+    drop, thru = bank.single_ring_transmissions(jax.numpy.asarray(phase))
+    np.testing.assert_allclose(blocks.t_drop, drop, atol=2e-6)
+    np.testing.assert_allclose(blocks.t_thru, thru, atol=2e-6)
+    assert np.ptp(np.asarray(bank._ring()[1])) > 0  # the channels' round-trip losses differ: per-channel tables
+    # the code is the one quantize picks: quantize(x) == code * LSB, ties included
+    x = np.concatenate([rng.uniform(-0.1, 1.1, 1000), np.arange(16) / 15.0, (np.arange(15) + 0.5) / 15.0])
+    codes = np.asarray(quantize_code(x, bits=4, full_scale=1.0, signed=False))
+    np.testing.assert_array_equal(codes * (1 / 15), np.asarray(quantize(x, bits=4, full_scale=1.0, signed=False)))
+    assert codes.min() == 0 and codes.max() == 15 and codes.dtype == np.int32
+    with pytest.raises(ValueError, match="heater_bits is None"):
+        MRRWeightBank(10, 8).heater_table()

@@ -25,7 +25,7 @@ from photrain.circuits.bank_solver import bank_response
 from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models.checks import check_wavelengths
-from photrain.models.converters import quantize
+from photrain.models.converters import quantize, quantize_code
 from photrain.models.optics import LOSS_DB_PER_CM, NG, WL0
 from photrain.models.rings import (
     ring_balanced_detuning,
@@ -346,13 +346,51 @@ class MRRWeightBank:
         half_max = self.max_phase / 2
         if self.heater_bits is None:
             s = jnp.minimum(s, np.sin(half_max) ** 2)
-        else:  # the heater DAC quantises the phase (heater power); short series on [0, max_phase / 2]
-            phase = jnp.minimum(2 * _asin_sqrt(s, np.sin(half_max) ** 2), self.max_phase)
-            phase = quantize(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
-            s = _sin2_half(phase, self.max_phase)
-        # materialise s once: XLA would otherwise recompute the chain above for each of the two outputs
-        t_drop, t_thru = ring_powers_from_sin2(jax.lax.optimization_barrier(s), r1=r, r2=r, a=a)
-        return CompiledBank(t_drop, t_thru, scale)
+            # materialise s once: XLA would otherwise recompute the chain above for each of the two outputs
+            t_drop, t_thru = ring_powers_from_sin2(jax.lax.optimization_barrier(s), r1=r, r2=r, a=a)
+            return CompiledBank(t_drop, t_thru, scale)
+        # the heater DAC quantises the phase (heater power): each ring sits at one of 2^bits codes, so its
+        # (T_drop, T_thru) is one entry of its channel's transfer table (short series on [0, max_phase / 2])
+        phase = jnp.minimum(2 * _asin_sqrt(s, np.sin(half_max) ** 2), self.max_phase)
+        code = quantize_code(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
+        # one gather of both transmissions (two gathers, or the index chain fused into the gather, run slower)
+        t = self.heater_table(w.dtype)[_materialise(code + self._code_base)]  # (R, blocks, n_channels, 2)
+        return CompiledBank(t[..., 0], t[..., 1], scale)
+
+    @property
+    def _code_base(self):
+        """Offset of each channel's transfer table in :meth:`heater_table`'s flat code axis (n_channels,)."""
+        return jnp.arange(self.n_channels, dtype=jnp.int32) * 2**self.heater_bits
+
+    def heater_table(self, dtype=jnp.float32):
+        """(T_drop, T_thru) of every ring channel at every heater-DAC code: shape (n_channels * 2^bits, 2).
+
+        Code k sets the detuning k LSB (:func:`photrain.models.converters.quantize` over [0, max_phase]);
+        row c 2^bits + k is channel c's single-ring closed form
+        (:func:`photrain.models.rings.ring_powers_from_sin2`) there. Evaluated in ``dtype`` with the same
+        series as the closed-form path, so a tabulated bank equals the per-ring evaluation exactly.
+        """
+        if self.heater_bits is None:
+            raise ValueError("heater_table needs a heater DAC: heater_bits is None (ideal heaters)")
+        levels = 2**self.heater_bits
+        lsb = self.max_phase / (levels - 1)
+        phase = jnp.arange(levels, dtype=dtype) * jnp.asarray(lsb, dtype)
+        r, a = self._ring(dtype)
+        s = _sin2_half(phase, self.max_phase)[None, :]  # (1, levels)
+        r, a = (jnp.broadcast_to(v, (self.n_channels,))[:, None] for v in (r, a))  # per channel (n_channels, 1)
+        t_drop, t_thru = ring_powers_from_sin2(s, r1=r, r2=r, a=a)
+        return jnp.stack([jnp.broadcast_to(t_drop, (self.n_channels, levels)).reshape(-1),
+                          jnp.broadcast_to(t_thru, (self.n_channels, levels)).reshape(-1)], axis=-1)
+
+
+def _materialise(x):
+    """``x``, computed into memory before its consumer runs.
+
+    A table lookup whose index chain XLA fuses into the gather is evaluated as a scalar loop (4x slower
+    on CPU than the vectorised index fusion plus a plain gather); XLA does not fuse across a
+    conditional, and ``optimization_barrier`` is dropped by the CPU compiler. Both branches return ``x``.
+    """
+    return jax.lax.cond(x.ravel()[0] >= 0, lambda v: v, lambda v: v + 0, x)
 
 
 def _asin_sqrt(s, s_max: float):
@@ -454,14 +492,18 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
     if integrating:  # one DAC full scale and one read per row: dense products over all channels
         xin = xb.reshape(batch, n_blk * n_ch)
         xmax = jnp.max(jnp.abs(xin), axis=-1, keepdims=True)
-        weights = flat(diff)
-        if noisy:  # P+ + P- of the two diodes (shot noise): the same product with T_drop + T_thru
-            weights = jnp.concatenate([weights, flat((t_drop + t_thru).astype(dtype))])
         fs_channels = ro.integrator_full_scale or n_ch * float(np.sqrt(n_blk))
+        if noisy:  # each diode's power P T_drop and P T_thru: their difference is the signal, their sum the shot
+            w_drop, w_thru = flat(t_drop).astype(dtype), flat(t_thru).astype(dtype)  # noise; two products of R rows
 
-        def products(power):
-            out = power @ weights.T
-            return out[:, :rows], out[:, rows:]
+            def products(power):  # run faster on CPUs than one product with the 2R rows stacked
+                p_drop, p_thru = power @ w_drop.T, power @ w_thru.T
+                return p_drop - p_thru, p_drop + p_thru
+        else:
+            weights = flat(diff)
+
+            def products(power):
+                return power @ weights.T, None
     else:  # per-block reads: a batched product, blocks leading
         xin = jnp.transpose(xb, (1, 0, 2))  # (blocks, batch, n_ch)
         xmax = jnp.max(jnp.abs(xin), axis=-1, keepdims=True)

@@ -27,6 +27,19 @@ def quantize(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
     return lo + jnp.round((x - lo) / lsb) * lsb
 
 
+def quantize_code(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
+    """The integer code (int32, 0 … 2^bits - 1) that :func:`quantize` selects for ``x``:
+    ``quantize(x) == lo + quantize_code(x) * lsb`` with lo = -FS (signed) or 0 (unsigned).
+    A converter's transfer curve tabulated per code (a lookup table) is then one gather."""
+    bits = _check_bits(bits)
+    if not full_scale > 0:
+        raise ValueError(f"full_scale must be > 0; got {full_scale}")
+    lo = -full_scale if signed else 0.0
+    step = (full_scale - lo) / (2**bits - 1)
+    x = jnp.clip(jnp.asarray(x), lo, full_scale)
+    return jnp.round((x - lo) / step).astype(jnp.int32)
+
+
 def quantize_phase(phase, *, bits: int):
     """Phase DAC of a heater driven over one full period: ``phase`` (rad) to 2^bits levels k 2 pi / 2^bits.
 
