@@ -124,8 +124,14 @@ def load_idx_dataset(name: str, root: str | Path | None = None, *, download: boo
         path = folder / f"{f}.gz" if (folder / f"{f}.gz").exists() else folder / f
         arrays.append(read_idx(path))
     xtr, ytr, xte, yte = arrays
-    return Dataset(name, (xtr.reshape(len(xtr), -1) / np.float32(255)).astype(np.float32), ytr.astype(np.int32),
-                   (xte.reshape(len(xte), -1) / np.float32(255)).astype(np.float32), yte.astype(np.int32), 10)
+    return Dataset(name, _unit_float(xtr), ytr.astype(np.int32), _unit_float(xte), yte.astype(np.int32), 10)
+
+
+def _unit_float(pixels):
+    """uint8 images (n, ...) as float32 (n, features) in [0, 1], scaled in place (one float32 copy, no temporaries)."""
+    x = pixels.reshape(len(pixels), -1).astype(np.float32)
+    x /= np.float32(255)
+    return x
 
 
 def load_digits(seed: int = 0, test_fraction: float = 0.2) -> Dataset:

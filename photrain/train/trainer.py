@@ -68,9 +68,18 @@ def _diverged_message(what: str, epoch: int, batch: int, config, ckpt: Path) -> 
 
 def standardized(data: Dataset) -> Dataset:
     """Inputs shifted and scaled by the training set's pixel mean and std (MNIST: 0.1307, 0.3081)."""
-    mean, std = float(data.x_train.mean()), float(data.x_train.std())
-    return replace(data, x_train=((data.x_train - mean) / std).astype(np.float32),
-                   x_test=((data.x_test - mean) / std).astype(np.float32))
+    x = data.x_train
+    mean = float(x.mean(dtype=np.float64))
+    rows = range(0, len(x), 4096)  # the variance in float64 over row blocks: no dataset-sized temporary
+    std = float(np.sqrt(sum(float(np.square(x[i : i + 4096] - mean, dtype=np.float64).sum()) for i in rows) / x.size))
+
+    def scaled(x):  # one float32 copy, scaled in place (no float64 or second temporary)
+        x = x.astype(np.float32)  # a copy: the caller's dataset is left as it was
+        x -= np.float32(mean)
+        x /= np.float32(std)
+        return x
+
+    return replace(data, x_train=scaled(data.x_train), x_test=scaled(data.x_test))
 
 
 def evaluation_split(config: TrainConfig, data: Dataset):
@@ -204,23 +213,24 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
     for epoch in range(start_epoch, last_epoch):
         order, n_batches = epoch_batches(config, len(data.x_train), epoch)
         n_full = n_batches * config.batch_size
-        xs = data.x_train[order[:n_full]].reshape(n_batches, config.batch_size, data.n_features)
-        ys = data.y_train[order[:n_full]].reshape(n_batches, config.batch_size)
         epoch_key = jax.random.fold_in(k_run, epoch)
         keys = jax.random.split(epoch_key, n_batches)
-        chunks = [(xs[c0 : c0 + config.chunk], ys[c0 : c0 + config.chunk], keys[c0 : c0 + config.chunk])
-                  for c0 in range(0, n_batches, config.chunk)]
+        # each chunk's samples are gathered only when it runs: no epoch-sized copy of the training set
+        chunks = [(order[c0 * config.batch_size : min(c0 + config.chunk, n_batches) * config.batch_size],
+                   keys[c0 : c0 + config.chunk]) for c0 in range(0, n_batches, config.chunk)]
         rest = order[n_full:]  # the last partial batch (no-shuffle runs): one more step of its own size
         if rest.size:
-            chunks.append((data.x_train[rest][None], data.y_train[rest][None],
-                           jax.random.fold_in(epoch_key, n_batches)[None]))
+            chunks.append((rest, jax.random.fold_in(epoch_key, n_batches)[None]))
         n_samples = len(order)
         t0 = time.perf_counter()
         losses, events, sweeps = [], np.zeros(3, dtype=np.int64), 0
         bar = tqdm(total=n_samples, desc=f"epoch {epoch + 1}/{config.epochs}", unit="sample",
                    disable=not progress, leave=False)
         c0 = 0
-        for chunk_x, chunk_y, chunk_keys in chunks:
+        for chunk_order, chunk_keys in chunks:
+            shape = (len(chunk_keys), len(chunk_order) // len(chunk_keys))
+            chunk_x = data.x_train[chunk_order].reshape(*shape, data.n_features)
+            chunk_y = data.y_train[chunk_order].reshape(shape)
             new_hs, chunk_losses, counts = run(hs, compiled, jnp.asarray(chunk_x), jnp.asarray(chunk_y), chunk_keys)
             chunk_losses = np.asarray(chunk_losses)
             if not np.all(np.isfinite(chunk_losses)):
