@@ -74,7 +74,7 @@ def trial_metrics(results: dict) -> dict:
                    "optical_power_per_channel": optical.get("power_per_channel")}
         preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
         core = CoreSpec(int(optical.get("core_rows", 64)), int(results["layer_sizes"][-1]))
-        rep = energy_report(results["ledger"], preset, core)
+        rep = energy_report(results["ledger"], preset, core, weight_element=optical.get("weight_element", "heater"))
         out["energy_per_step_j"] = rep.per_step()["energy_j"]
         if rep.optical_macs:
             out["pj_per_optical_mac"] = rep.pj_per_optical_mac
