@@ -59,6 +59,8 @@ def test_tiling_a_matrix_larger_than_the_mesh():
     y = mesh_tiles_matvec(jnp.asarray(x), tiles, None, readout=mesh.readout, lo_power=mesh.lo_power)
     assert y.dtype == jnp.float32 and y.shape == (5, 10)
     np.testing.assert_allclose(np.asarray(y), x @ w.T, atol=1e-5 * np.abs(x @ w.T).max())
+    reck = MZIMesh(4, topology="reck").compile(w)  # Reck (2N - 3 columns) tiles too
+    np.testing.assert_allclose(np.asarray(reck.effective_matrix()), w, atol=2e-6 * np.abs(w).max())
     # with static errors the tiled compile realises what program_tiles + tiled_effective_matrix realise
     noisy = MZIMesh(4, coupler_sigma=0.03, phase_sigma=0.02, crosstalk=0.02, phase_bits=8, chip_seed=2)
     realised = np.asarray(noisy.compile(w).effective_matrix())
