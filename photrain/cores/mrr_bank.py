@@ -126,7 +126,8 @@ class MRRWeightBank:
         # heater phase per unit wavelength shift: d(phi)/d(wl) = 2 pi n_g L / wl^2
         self.phase_per_spacing = 2 * np.pi * spacing / fsr
         self.max_phase = max_detuning * self.phase_per_spacing
-        self.floor = 10 ** (-extinction_ratio_db / 10)
+        # the input modulators' extinction floor (the readout's modulator model when it has one)
+        self.floor = readout.modulator.floor if readout.modulator is not None else 10 ** (-extinction_ratio_db / 10)
         key = jax.random.PRNGKey(chip_seed)
         self.offset = resonance_sigma * jax.random.normal(key, (self.n_rows, self.n_channels))
         r = np.sqrt(1 - coupling)
@@ -460,7 +461,7 @@ def bank_matvec(x, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_ban
     Signed inputs: 'differential' sends x+ and x- in two passes and
     subtracts; 'offset' sends (x/|x|max + 1)/2 and removes the known row sums.
     Results are rescaled digitally to matrix units (``scale``: scalar or (R,)).
-    With no noise (``key`` None or ``readout.noise`` False) and ideal converters
+    With no noise (``readout.noise`` False; with it on, ``key`` None raises) and ideal converters
     the passes reduce exactly to one dense product x (scale (T_drop - T_thru))^T.
     """
     scale = jnp.broadcast_to(jnp.asarray(scale, t_drop.dtype), t_drop.shape[:1])
@@ -482,8 +483,11 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
     def flat(t):  # (R, blocks, n_ch) -> (R, blocks * n_ch): one dense matrix over all channels
         return t.reshape(rows, n_blk * n_ch)
 
-    noisy = key is not None and ro.noise
-    if not noisy and ro.dac_bits is None and ro.adc_bits is None:
+    noisy = ro.noisy(key)  # noise=True without a key raises
+    mod = ro.modulator  # input DAC + modulator model (None: linear intensities)
+    if mod is not None:
+        floor = mod.floor
+    if not noisy and ro.dac_bits is None and ro.adc_bits is None and (mod is None or mod.exact_without_dac):
         # exact: the floor and offset terms cancel and every per-block scale is linear
         return xb.reshape(batch, -1) @ flat(diff * scale[..., None].astype(dtype)).T
     integrating = ro.integrating
@@ -518,7 +522,7 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
     keys = [None] * 4 if not noisy else list(jax.random.split(key, 4))
 
     def optical_pass(u, k_rin, k_det):
-        u = ro.encode(u, signed=False)
+        u = ro.encode(u, signed=False) if mod is None else mod.modulate(u, bits=ro.dac_bits)
         power = ro.rin(p_row * (floor + (1 - floor) * u), k_rin)
         mean, total = products(power)
         current = ro.detect(resp * mean, total, k_det, reads=n_blk if integrating else 1)
