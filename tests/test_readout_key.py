@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from photrain.cores import IDEAL, MZIMesh, Readout
+from photrain.cores import IDEAL, MRRWeightBank, MZIMesh, Readout
 
 NOISY = Readout(power_per_channel=1e-5)  # no converters: the bank's exact fast path is what skipped the noise
 
@@ -15,7 +15,8 @@ def wx():
     return rng.uniform(-1, 1, (4, 4)), rng.uniform(-1, 1, (8, 4))
 
 
-@pytest.mark.parametrize("make", [lambda ro: MZIMesh(4, readout=ro)], ids=["mesh"])
+@pytest.mark.parametrize("make", [lambda ro: MRRWeightBank(4, 4, readout=ro, crosstalk=False),
+                                  lambda ro: MZIMesh(4, readout=ro)], ids=["bank", "mesh"])
 def test_noisy_readout_without_key_raises_and_names_the_fix(make, wx):
     w, x = wx
     core = make(NOISY)
