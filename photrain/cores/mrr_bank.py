@@ -354,9 +354,11 @@ class MRRWeightBank:
         # (T_drop, T_thru) is one entry of its channel's transfer table (short series on [0, max_phase / 2])
         phase = jnp.minimum(2 * _asin_sqrt(s, np.sin(half_max) ** 2), self.max_phase)
         code = quantize_code(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
-        # one gather of both transmissions (two gathers, or the index chain fused into the gather, run slower)
-        t = self.heater_table(w.dtype)[_materialise(code + self._code_base)]  # (R, blocks, n_channels, 2)
-        return CompiledBank(t[..., 0], t[..., 1], scale)
+        # one gather of both transmissions into two planes (two gathers, an interleaved pair, or the index chain
+        # fused into the gather run slower on CPUs)
+        t = jnp.take(self.heater_table(w.dtype).T, _materialise(code + self._code_base), axis=1,
+                     mode="clip")  # (2, R, blocks, n_channels); codes are in range by construction
+        return CompiledBank(t[0], t[1], scale)
 
     @property
     def _code_base(self):
@@ -501,13 +503,17 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
             w_drop, w_thru = flat(t_drop).astype(dtype), flat(t_thru).astype(dtype)  # noise; two products of R rows
 
             def products(power):  # run faster on CPUs than one product with the 2R rows stacked
-                p_drop, p_thru = power @ w_drop.T, power @ w_thru.T
-                return p_drop - p_thru, p_drop + p_thru
+                p_drop, p_thru = ones_row(power) @ w_drop.T, ones_row(power) @ w_thru.T
+                return p_drop[:-1] - p_thru[:-1], p_drop[:-1] + p_thru[:-1], p_drop[-1] - p_thru[-1]
         else:
             weights = flat(diff)
 
             def products(power):
-                return power @ weights.T, None
+                out = ones_row(power) @ weights.T
+                return out[:-1], None, out[-1]
+
+        def ones_row(power):  # one more row of ones: the same product gives each row's sum_j (T_drop - T_thru),
+            return jnp.concatenate([power, jnp.ones((1, power.shape[1]), power.dtype)])  # which offset removes
     else:  # per-block reads: a batched product, blocks leading
         xin = jnp.transpose(xb, (1, 0, 2))  # (blocks, batch, n_ch)
         xmax = jnp.max(jnp.abs(xin), axis=-1, keepdims=True)
@@ -516,7 +522,7 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
 
         def products(power):
             out = jnp.einsum("kbn,rkn->kbr", power, weights)
-            return out[..., :rows], out[..., rows:]
+            return out[..., :rows], out[..., rows:], None
 
     xmax = jnp.maximum(xmax, jnp.finfo(dtype).tiny)  # the input DAC's full scale
     keys = [None] * 4 if not noisy else list(jax.random.split(key, 4))
@@ -524,18 +530,18 @@ def _passes(xb, t_drop, t_thru, scale, key, *, readout: Readout, rows_per_bank: 
     def optical_pass(u, k_rin, k_det):
         u = ro.encode(u, signed=False) if mod is None else mod.modulate(u, bits=ro.dac_bits)
         power = ro.rin(p_row * (floor + (1 - floor) * u), k_rin)
-        mean, total = products(power)
+        mean, total, row_sum = products(power)
         current = ro.detect(resp * mean, total, k_det, reads=n_blk if integrating else 1)
         current = ro.digitise(current, resp * p_row * fs_channels)
-        return current / (resp * p_row * (1 - floor))
+        return current / (resp * p_row * (1 - floor)), row_sum
 
     if signed == "differential":
         u_plus, u_minus = jnp.clip(xin, 0, None) / xmax, jnp.clip(-xin, 0, None) / xmax
-        y = optical_pass(u_plus, keys[0], keys[1]) - optical_pass(u_minus, keys[2], keys[3])
+        y = optical_pass(u_plus, keys[0], keys[1])[0] - optical_pass(u_minus, keys[2], keys[3])[0]
     else:
-        row_sum = diff.sum(axis=-1)  # (R, blocks)
-        row_sum = row_sum.sum(axis=1) if integrating else row_sum.T[:, None, :]
-        y_opt = optical_pass((xin / xmax + 1) / 2, keys[0], keys[1])
+        y_opt, row_sum = optical_pass((xin / xmax + 1) / 2, keys[0], keys[1])
+        if row_sum is None:  # per-block reads: (1, blocks, R)
+            row_sum = diff.sum(axis=-1).T[:, None, :]
         y = 2 * (y_opt - floor / (1 - floor) * row_sum) - row_sum
     if integrating:
         return y * xmax * scale[:, 0]
