@@ -18,26 +18,26 @@ def quantize(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
     LSB = span / (2^bits - 1). Inside the range |error| <= LSB/2; outside, the
     value clips to the nearest end (IEEE Std 1241-2010, §4.1).
     """
-    bits = _check_bits(bits)
-    if not full_scale > 0:
-        raise ValueError(f"full_scale must be > 0; got {full_scale}")
-    lo = -full_scale if signed else 0.0
-    lsb = (full_scale - lo) / (2**bits - 1)
-    x = jnp.clip(jnp.asarray(x), lo, full_scale)
-    return lo + jnp.round((x - lo) / lsb) * lsb
+    lo, lsb, code = _rounded_code(x, bits, full_scale, signed)
+    return lo + code * lsb
 
 
 def quantize_code(x, *, bits: int, full_scale: float = 1.0, signed: bool = True):
     """The integer code (int32, 0 … 2^bits - 1) that :func:`quantize` selects for ``x``:
     ``quantize(x) == lo + quantize_code(x) * lsb`` with lo = -FS (signed) or 0 (unsigned).
     A converter's transfer curve tabulated per code (a lookup table) is then one gather."""
+    return _rounded_code(x, bits, full_scale, signed)[2].astype(jnp.int32)
+
+
+def _rounded_code(x, bits, full_scale, signed):
+    """(lo, LSB, code as a float in x's dtype) of :func:`quantize`: clip to the range, round to the nearest step."""
     bits = _check_bits(bits)
     if not full_scale > 0:
         raise ValueError(f"full_scale must be > 0; got {full_scale}")
     lo = -full_scale if signed else 0.0
-    step = (full_scale - lo) / (2**bits - 1)
+    lsb = (full_scale - lo) / (2**bits - 1)
     x = jnp.clip(jnp.asarray(x), lo, full_scale)
-    return jnp.round((x - lo) / step).astype(jnp.int32)
+    return lo, lsb, jnp.round((x - lo) / lsb)
 
 
 def quantize_phase(phase, *, bits: int):
