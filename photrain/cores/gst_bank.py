@@ -142,19 +142,7 @@ class GSTWeightBank(MRRWeightBank):
         Each (row, block) -- or each row with ``shared_scale`` -- is scaled so its max |w| reaches
         the top cell level; every weight goes to the nearest of the pair's 2 levels - 1 values.
         """
-        w = jnp.asarray(w)
-        if w.ndim != 2 or w.size == 0:
-            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {w.shape}")
-        if not jnp.issubdtype(w.dtype, jnp.floating):
-            w = w.astype(jnp.float32)
-        shared = self.readout.integrating if shared_scale is None else shared_scale
-        rows, cols = w.shape
-        n_blk = -(-cols // self.n_channels)
-        wb = jnp.pad(w, ((0, 0), (0, n_blk * self.n_channels - cols))).reshape(rows, n_blk, self.n_channels)
-        peak = jnp.max(jnp.abs(wb), axis=-1)
-        if shared:
-            peak = jnp.broadcast_to(jnp.max(peak, axis=1, keepdims=True), peak.shape)
-        scale = jnp.where(peak > 0, peak / self.w_range, 1.0).astype(w.dtype)
+        wb, scale = self._column_blocks(w, shared_scale)
         plus, minus = self.pair_levels(wb / (scale[..., None] * self.w_range))
-        t_drop, t_thru = self.pair_transmissions(plus, minus, w.dtype)
+        t_drop, t_thru = self.pair_transmissions(plus, minus, wb.dtype)
         return CompiledBank(t_drop, t_thru, scale)

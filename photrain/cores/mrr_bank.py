@@ -329,20 +329,8 @@ class MRRWeightBank:
         (R, blocks, n_channels) and scale (R, blocks), for :func:`blocked_matvec`
         (row-major like ``w``: no transposition on the way to the products).
         """
-        w = jnp.asarray(w)
-        if w.ndim != 2 or w.size == 0:
-            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {w.shape}")
-        if not jnp.issubdtype(w.dtype, jnp.floating):
-            w = w.astype(jnp.float32)
-        shared = self.readout.integrating if shared_scale is None else shared_scale
-        rows, cols = w.shape
-        n_blk = -(-cols // self.n_channels)
-        wb = jnp.pad(w, ((0, 0), (0, n_blk * self.n_channels - cols))).reshape(rows, n_blk, self.n_channels)
-        peak = jnp.max(jnp.abs(wb), axis=-1)  # (R, blocks)
-        if shared:
-            peak = jnp.broadcast_to(jnp.max(peak, axis=1, keepdims=True), peak.shape)
-        scale = jnp.where(peak > 0, peak / self.w_range, 1.0).astype(w.dtype)
-        r, a = self._ring(w.dtype)
+        wb, scale = self._column_blocks(w, shared_scale)
+        r, a = self._ring(wb.dtype)
         s = ring_balanced_sin2(wb / scale[..., None], r1=r, r2=r, a=a)  # sin^2(phase / 2): no trigonometry
         half_max = self.max_phase / 2
         if self.heater_bits is None:
@@ -356,9 +344,27 @@ class MRRWeightBank:
         code = quantize_code(phase, bits=self.heater_bits, full_scale=self.max_phase, signed=False)
         # one gather of both transmissions into two planes (two gathers, an interleaved pair, or the index chain
         # fused into the gather run slower on CPUs)
-        t = jnp.take(self.heater_table(w.dtype).T, _materialise(code + self._code_base), axis=1,
+        t = jnp.take(self.heater_table(wb.dtype).T, _materialise(code + self._code_base), axis=1,
                      mode="clip")  # (2, R, blocks, n_channels); codes are in range by construction
         return CompiledBank(t[0], t[1], scale)
+
+    def _column_blocks(self, w, shared_scale: bool | None):
+        """``w`` (R, C) as column blocks (R, blocks, n_channels), zero-padded, and each block's scale (R, blocks):
+        max |w| over the block (over the row with ``shared_scale``; default: whether the readout integrates)
+        mapped to the usable weight range ``w_range``. Shared by every bank's :meth:`program_blocks`."""
+        w = jnp.asarray(w)
+        if w.ndim != 2 or w.size == 0:
+            raise ValueError(f"w must be a non-empty 2-D matrix; got shape {w.shape}")
+        if not jnp.issubdtype(w.dtype, jnp.floating):
+            w = w.astype(jnp.float32)
+        shared = self.readout.integrating if shared_scale is None else shared_scale
+        rows, cols = w.shape
+        n_blk = -(-cols // self.n_channels)
+        wb = jnp.pad(w, ((0, 0), (0, n_blk * self.n_channels - cols))).reshape(rows, n_blk, self.n_channels)
+        peak = jnp.max(jnp.abs(wb), axis=-1)  # (R, blocks)
+        if shared:
+            peak = jnp.broadcast_to(jnp.max(peak, axis=1, keepdims=True), peak.shape)
+        return wb, jnp.where(peak > 0, peak / self.w_range, 1.0).astype(w.dtype)
 
     @property
     def _code_base(self):
