@@ -35,9 +35,15 @@ def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys)
     a = threading.Thread(target=first)
     a.start()
     t0 = time.perf_counter()
-    while not (out / LOCK_NAME).exists() and a.is_alive() and time.perf_counter() - t0 < 60:
+    def claimed():  # the lock exists and names its run (it is created first, then filled in)
+        try:
+            return "run_id" in json.loads((out / LOCK_NAME).read_text())
+        except (OSError, ValueError):
+            return False
+
+    while not claimed() and a.is_alive() and time.perf_counter() - t0 < 60:
         time.sleep(0.005)
-    assert (out / LOCK_NAME).exists(), box
+    assert claimed(), box
     with pytest.raises(RunFolderBusy, match=rf"in use by run \w+ \(pid {os.getpid()} on "):
         train(TrainConfig(epochs=1, **TINY), out, progress=False)
     rc = main(["train", "--dataset", "digits", "--hidden", "8", "--epochs", "1", "--out", str(out), "--quiet"])
