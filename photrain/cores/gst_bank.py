@@ -26,7 +26,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.cores.checks import check_matrix
 from photrain.cores.mrr_bank import CompiledBank, MRRWeightBank
 from photrain.models.gst import GSTCell
 
@@ -119,22 +118,6 @@ class GSTWeightBank(MRRWeightBank):
     def spectrum(self, settings, wl):
         raise NotImplementedError("GST cells are broadband (no resonances): the bank's transmission does not "
                                   "depend on the probe wavelength; see transmissions(settings)")
-
-    def compile(self, w, *, calibrate: bool = True) -> CompiledBank:
-        """Program a (rows x cols <= n_channels) matrix once: t_drop, t_thru (R, C) and per-row-block scales (R,)."""
-        check_matrix(w, "w")
-        w = np.asarray(w, dtype=float)
-        if w.ndim != 2 or w.shape[1] > self.n_channels:
-            raise ValueError(f"matrix shape {w.shape}: columns must be <= {self.n_channels} channels")
-        drops, thrus, scales = [], [], []
-        for r0 in range(0, w.shape[0], self.n_rows):
-            block = w[r0 : r0 + self.n_rows]
-            settings = self.program(block)
-            t_drop, t_thru = self.transmissions(settings)
-            drops.append(t_drop[: block.shape[0], : w.shape[1]])
-            thrus.append(t_thru[: block.shape[0], : w.shape[1]])
-            scales.append(jnp.full((block.shape[0],), settings.scale))
-        return CompiledBank(jnp.concatenate(drops), jnp.concatenate(thrus), jnp.concatenate(scales))
 
     def program_blocks(self, w, *, shared_scale: bool | None = None) -> CompiledBank:
         """Jittable re-programming of a whole matrix (R, C) onto column blocks (see :meth:`MRRWeightBank.program_blocks`).
