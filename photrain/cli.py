@@ -398,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "mesh (MZI meshes programmed by SVD: optical DFA's B e on meshes, training W x digital, the "
                         "trained network evaluated through meshes)")
     p.add_argument("--pulse-mode", default="analog", choices=PULSE_MODES,
-                   help="memory writes: analog (the pulses each change needs, default) or sign (one fixed pulse)")
+                   help="memory writes: analog (the pulses each change needs, default), sign (one fixed pulse) or "
+                        "accumulate (mixed precision: changes add up in a digital accumulator per weight and are "
+                        "written in whole device granules, e.g. RRAM levels)")
     p.add_argument("--beta", type=float, default=0.5, help="eqprop: nudging strength of the second phase")
     p.add_argument("--free-steps", type=int, default=20, help="eqprop: sweep cap of the free phase")
     p.add_argument("--nudged-steps", type=int, default=8, help="eqprop: sweep cap of the nudged phase")

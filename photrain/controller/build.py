@@ -17,7 +17,10 @@ def check_hardware(*, memory: str, memory_params: dict, core: str, pulse_mode: s
         raise ValueError(f"unknown pulse mode {pulse_mode!r} (--pulse-mode); choose one of {', '.join(PULSE_MODES)}")
     if memory not in MEMORIES:
         raise ValueError(f"unknown memory {memory!r} (--memory); choose one of {', '.join(MEMORIES)}")
-    make_memory(memory, **memory_params)
+    device = make_memory(memory, **memory_params)
+    if pulse_mode == "accumulate" and not device.write_granularity > 0:
+        raise ValueError(f"--pulse-mode accumulate writes whole device granules, and --memory {memory} has none "
+                         "(it stores any change exactly); use it with fixed, pcm, pcm-3t1c, rram or cbram")
 
 
 def make_engine(core: str, *, optical: OpticalConfig, crossbar: CrossbarConfig, n_channels: int, memory=None,

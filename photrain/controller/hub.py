@@ -10,6 +10,7 @@ touch a core or a memory.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -22,7 +23,7 @@ from photrain.controller.optimizer import SGD
 from photrain.controller.synapses import SynapseArray, spike_ledger, synapse_array
 from photrain.memory import Counts, FloatMemory, reset_counts, zero_counts
 
-PULSE_MODES = ("analog", "sign")
+PULSE_MODES = ("analog", "sign", "accumulate")
 
 
 class HubState(NamedTuple):
@@ -31,6 +32,29 @@ class HubState(NamedTuple):
     mem: tuple  # weight-memory state of each layer
     bias: tuple  # biases, float32 registers
     vel: tuple  # optimiser velocity ((v_w, v_b), ...) in float32 registers
+    acc: tuple = ()  # pulse_mode 'accumulate': each layer's not-yet-written weight change chi (float32); else empty
+
+
+def accumulate_granules(chi, granularity, max_granules=None):
+    """Split an accumulated weight change into whole write granules and a residual (mixed-precision update).
+
+    Nandakumar et al., "Mixed-precision deep learning based on computational memory", Front. Neurosci. 14,
+    406 (2020): the digital unit keeps chi per weight (chi += requested change every step); when
+    |chi| >= epsilon, the device's programming granularity, it applies p = floor(|chi| / epsilon) granules in
+    the direction of chi and keeps chi - sign(chi) p epsilon. Here p is capped at ``max_granules`` (None: no cap)
+    and whatever the cap holds back stays in chi, so written + residual = requested exactly (up to float32
+    rounding), and |residual| < epsilon whenever the cap does not bind.
+
+    chi, granularity (epsilon > 0): weight units. Returns (written, residual), both shaped like chi.
+    """
+    eps = jnp.asarray(granularity, chi.dtype)
+    mag = jnp.abs(chi)
+    p = jnp.floor(mag / eps)
+    p = p + (mag - p * eps >= eps)  # the quotient can round just below an integer: keep |residual| < epsilon
+    if max_granules is not None:
+        p = jnp.minimum(p, max_granules)
+    written = jnp.sign(chi) * p * eps
+    return written, chi - written
 
 
 class Programmed(NamedTuple):
@@ -49,7 +73,11 @@ class Controller:
     feedback: engine for B·e (optical DFA), None for digital;
     pulse_mode: 'analog' writes each requested change as the pulses it needs;
     'sign' writes one fixed pulse in the direction of every non-zero request
-    (the sign-only, "Manhattan" update of crossbar hardware).
+    (the sign-only, "Manhattan" update of crossbar hardware); 'accumulate' is the
+    mixed-precision update (:func:`accumulate_granules`): requests add up in a
+    float32 accumulator chi per weight (``HubState.acc``, SRAM of the controller,
+    counted in the ledger), and only whole granules of the memory's
+    ``write_granularity`` are written, at most the weight range (2 w_max) per step.
     """
 
     memory: Any = field(default_factory=FloatMemory)
@@ -64,6 +92,20 @@ class Controller:
         if self.pulse_mode == "sign" and not self.memory.nominal_step > 0:
             raise ValueError(f"pulse_mode 'sign' needs a memory with a finite pulse step; "
                              f"{self.memory.name!r} has none (use a fixed or analog memory)")
+        if self.pulse_mode == "accumulate" and not self.memory.write_granularity > 0:
+            raise ValueError(f"pulse_mode 'accumulate' needs a memory with a write granularity; "
+                             f"{self.memory.name!r} stores any change exactly (use a fixed or analog memory)")
+
+    @property
+    def accumulates(self) -> bool:
+        """Whether updates go through the digital accumulator (pulse_mode 'accumulate')."""
+        return self.pulse_mode == "accumulate"
+
+    @property
+    def max_granules(self) -> float:
+        """Cap on the granules written per weight and step in 'accumulate' mode: the whole weight range,
+        2 w_max / write_granularity (rounded up; more could not move a weight further)."""
+        return float(math.ceil(2 * self.memory.w_max / self.memory.write_granularity - 1e-9))
 
     @property
     def forward_on_core(self) -> bool:
@@ -81,7 +123,8 @@ class Controller:
         keys = jax.random.split(key, len(params))
         mem = tuple(self.memory.init(w, k) for (w, _), k in zip(params, keys, strict=True))
         vel = tuple((jnp.zeros_like(w), jnp.zeros_like(b)) for w, b in params)
-        return HubState(mem, tuple(b for _, b in params), vel)
+        acc = tuple(jnp.zeros(jnp.shape(w), jnp.float32) for w, _ in params) if self.accumulates else ()
+        return HubState(mem, tuple(b for _, b in params), vel, acc)
 
     def weights(self, hs: HubState, key=None) -> list:
         """[(W, b)] as read from memory (noise-free without a key): for evaluation and checkpoints."""
@@ -146,19 +189,24 @@ class Controller:
 
         ``images``: images seen in this step (drives periodic transfers and leakage).
         ``counts`` sums every layer's device events in this step (the states' counters are reset).
+        In 'accumulate' mode the memory is asked only for whole granules; the rest stays in ``hs.acc``.
         """
         vel, deltas = self.optimizer.step(hs.vel, tuple(tuple(g) for g in grads))
         keys = jax.random.split(key, len(hs.mem))
-        mem, bias, counts = [], [], zero_counts()
-        for state, b, (dw, db), k in zip(hs.mem, hs.bias, deltas, keys, strict=True):
+        mem, bias, acc, counts = [], [], [], zero_counts()
+        chis = hs.acc if self.accumulates else (None,) * len(hs.mem)
+        for state, b, (dw, db), chi, k in zip(hs.mem, hs.bias, deltas, chis, keys, strict=True):
             if self.pulse_mode == "sign":
                 dw = jnp.sign(dw) * jnp.asarray(self.memory.nominal_step, dw.dtype)
+            elif self.accumulates:
+                dw, chi = accumulate_granules(chi + dw, self.memory.write_granularity, self.max_granules)
+                acc.append(chi)
             state = self.memory.update(state, dw, k)
             state = self.memory.maintain(state, images, jax.random.fold_in(k, 1))
             counts = Counts(*(a + c for a, c in zip(counts, state.counts, strict=True)))
             mem.append(reset_counts(state))
             bias.append(b + db)
-        return HubState(tuple(mem), tuple(bias), tuple(vel)), counts
+        return HubState(tuple(mem), tuple(bias), tuple(vel), tuple(acc)), counts
 
     # ------------------------------------------------------------------ the ledger
     def step_ledger(self, sizes: list[int], batch: int, *, backward: str) -> Ledger:
@@ -166,10 +214,14 @@ class Controller:
 
         backward: 'backprop' (Wᵀ·δ through layers 2..L on the core), 'dfa' (B_l e on the
         feedback core, digital without one) or 'none'. Weight gradients δᵀh are digital.
+        In 'accumulate' pulse mode every weight's accumulator chi is read and written once per step
+        (SRAM: ``memory_reads`` / ``memory_writes``, priced by the energy model's ``sram_energy``).
         """
         pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
         n_weights = sum(i * o for i, o in pairs)
         led = Ledger(steps=1, memory_reads=n_weights, memory_writes=n_weights if self.digital_memory else 0)
+        if self.accumulates:  # chi += request, then chi -= written: one SRAM read and write of every chi per step
+            led.add(memory_reads=n_weights, memory_writes=n_weights)
         led.add(digital_macs=sum(batch * i * o for i, o in pairs))  # delta^T h
         in_memory = not self.digital_memory and self.core.kind == "crossbar"
         forward = self.core if self.forward_on_core else DigitalEngine()

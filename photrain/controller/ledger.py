@@ -11,7 +11,8 @@ class Ledger:
 
     optical_macs: multiply-accumulates done in optics; digital_macs: done by the
     controller/CPU; dac_conversions / adc_conversions: converter samples;
-    memory_writes / memory_reads: weight-memory accesses; programmings: core
+    memory_writes / memory_reads: weight-memory accesses, priced as SRAM words (they include the
+    mixed-precision accumulator's reads and writes in pulse mode 'accumulate'); programmings: core
     (re)programming events (one event writes every heater of one core); optical_passes:
     core passes; symbol_slots: time slots the optical cores are busy (a pass of a
     batch of b vectors takes b slots, one symbol each); steps: optimiser steps.

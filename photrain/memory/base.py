@@ -11,6 +11,12 @@ the weight array, with a ``counts`` field of :class:`Counts`. Methods are pure:
     elapse(state, seconds) -> state     wall time passes (drift, leakage)
     conductances(state)                 (g_pos, g_neg, weight_per_siemens) or None for digital memories
 
+and two step sizes, in weight units: ``nominal_step`` (one programming pulse, or pulse pair, at
+the device's reference point) and ``write_granularity`` (the smallest change one write makes
+reliably: a level of a device with discrete levels, a pulse otherwise; 0 for float). The
+controller's mixed-precision update (``pulse_mode='accumulate'``) writes in granules of
+``write_granularity`` and keeps the rest in a digital accumulator.
+
 The controller (``photrain.controller``) is the only caller. It emits
 ``state.counts`` after every step and resets them, so the int32 counters never
 overflow; the ledger accumulates them as Python integers.
@@ -55,7 +61,8 @@ class WeightMemory(Protocol):
 
     name: ClassVar[str]
     w_max: float
-    nominal_step: float
+    nominal_step: float  # weight change of one programming pulse (pair) at the device's reference point
+    write_granularity: float  # smallest weight change one write makes reliably (weight units; 0 = any change)
 
     def init(self, w: jax.Array, key: jax.Array | None) -> Any: ...
     def read(self, state: Any, key: jax.Array | None = None) -> jax.Array: ...

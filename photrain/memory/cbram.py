@@ -150,6 +150,11 @@ class CBRAMMemory:
         return self.level_step
 
     @property
+    def write_granularity(self) -> float:
+        """One level, :attr:`level_step` (weight units)."""
+        return self.level_step
+
+    @property
     def level_weights(self):
         """Nominal weight of each level, float32 (n_levels,), from -w_max to w_max."""
         return jnp.linspace(-self.w_max, self.w_max, self.n_levels, dtype=jnp.float32)

@@ -28,6 +28,11 @@ class FloatMemory:
     def nominal_step(self) -> float:
         return 0.0
 
+    @property
+    def write_granularity(self) -> float:
+        """0: a float register stores any change (no granularity to accumulate towards)."""
+        return 0.0
+
     def init(self, w, key=None) -> DigitalState:
         return DigitalState(jnp.asarray(w), zero_counts())
 
@@ -76,6 +81,11 @@ class FixedPointMemory(FloatMemory):
 
     @property
     def nominal_step(self) -> float:
+        return self.step
+
+    @property
+    def write_granularity(self) -> float:
+        """One code step, 2 w_max / (2^bits - 1) (weight units): the grid every stored value is on."""
         return self.step
 
     def init(self, w, key=None) -> DigitalState:

@@ -241,6 +241,12 @@ class PCMMemory:
         """Weight change of one SET pulse right after a RESET (the largest step)."""
         return self.set_step * self.weight_per_siemens
 
+    @property
+    def write_granularity(self) -> float:
+        """Weight units: one SET pulse, :attr:`nominal_step` (PCM conductance is continuous; a pulse is the unit
+        of a write). A 3T1C pair's is one capacitor event (its ``nominal_step``)."""
+        return self.nominal_step
+
     def _tune_kw(self):
         return dict(g_min=self.g_min, g_max=self.g_max, set_step=self.set_step, c2c=self.c2c,
                     tolerance=self.tune_tolerance, iterations=self.tune_iterations, max_pulses=self.tune_max_pulses)

@@ -222,6 +222,20 @@ class RRAMMemory:
         a, b = self.a_set, self.a_reset
         return self.w_per_siemens * 2 * a * b * (self.g_max - self.g_min) / (a + b)
 
+    @property
+    def write_granularity(self) -> float:
+        """Smallest weight change a write makes reliably (weight units).
+
+        With discrete levels: both devices of the pair one level, in opposite directions (G+ up and G- down, or
+        the reverse), 2 w_per_siemens level_spacing = 2 w_max / (n_levels - 1); a smaller request only moves
+        levels by chance (the stochastic level rounding of :meth:`update`). About that many pulse pairs:
+        write_granularity / nominal_step (~15.9 at the defaults, at G+ = G- = G*). Continuous conductance:
+        one pulse pair, :attr:`nominal_step`.
+        """
+        if self.n_levels is None:
+            return self.nominal_step
+        return 2 * self.w_per_siemens * self.level_spacing
+
     # ------------------------------------------------------------------ protocol
 
     def init(self, w, key=None) -> RRAMState:

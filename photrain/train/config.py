@@ -19,7 +19,9 @@ class TrainConfig:
     by SVD, :class:`photrain.controller.MeshConfig`: programmed on the host, so training's forward
     products stay digital and the trained network is evaluated through meshes). Optical DFA runs B·e
     on a bank, or on meshes with ``core='mesh'``.
-    pulse_mode: 'analog' (as many pulses as a change needs) or 'sign' (one fixed pulse per change).
+    pulse_mode: 'analog' (as many pulses as a change needs), 'sign' (one fixed pulse per change) or
+    'accumulate' (mixed precision: changes add up in the controller's accumulator and are written in whole
+    granules of the memory's ``write_granularity``; ``photrain.controller.hub.accumulate_granules``).
     beta, free_steps, nudged_steps, eqprop_variant, random_sign_beta: equilibrium propagation
     (``algorithm='eqprop'``, :class:`photrain.train.eqprop.EqPropConfig`).
     """
