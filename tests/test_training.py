@@ -111,7 +111,8 @@ def test_ledger_add_and_errors():
 def test_mnist_loader_reads_idx(tmp_path):
     d = load_dataset("mnist")  # PHOTRAIN_DATA_DIR points at ../shared/datasets
     assert d.x_train.shape == (60000, 784) and d.x_test.shape == (10000, 784)
-    assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() <= 1
+    x = np.asarray(d.x_train)
+    assert x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
     assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     bad = tmp_path / "bad-idx3-ubyte"
     bad.write_bytes(b"\x01\x02\x08\x01" + b"\x00" * 8)

@@ -16,8 +16,9 @@ from photrain.controller import Ledger, build_controller
 from photrain.train import algorithms as alg
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
-from photrain.train.data import Dataset, load_dataset, split_validation
+from photrain.train.data import Dataset, Uint8Images, load_dataset, split_validation
 from photrain.train.eqprop import eqprop_accuracy, init_eqprop
+from photrain.train.host_memory import pin_mmap_threshold, release_free_memory
 from photrain.train.inference import eval_key, hardware_accuracy, make_hardware_predict
 from photrain.train.network import accuracy as mlp_accuracy
 from photrain.train.network import init_mlp
@@ -67,11 +68,18 @@ def _diverged_message(what: str, epoch: int, batch: int, config, ckpt: Path) -> 
 
 
 def standardized(data: Dataset) -> Dataset:
-    """Inputs shifted and scaled by the training set's pixel mean and std (MNIST: 0.1307, 0.3081)."""
+    """Inputs shifted and scaled by the training set's pixel mean and std (MNIST: 0.1307, 0.3081).
+
+    8-bit training images (:class:`~photrain.train.data.Uint8Images`) stay 8-bit and are scaled where read.
+    """
     x = data.x_train
-    mean = float(x.mean(dtype=np.float64))
-    rows = range(0, len(x), 4096)  # the variance in float64 over row blocks: no dataset-sized temporary
-    std = float(np.sqrt(sum(float(np.square(x[i : i + 4096] - mean, dtype=np.float64).sum()) for i in rows) / x.size))
+    if isinstance(x, Uint8Images):
+        mean, std = x.moments()
+    else:
+        mean = float(x.mean(dtype=np.float64))
+        rows = range(0, len(x), 4096)  # the variance in float64 over row blocks: no dataset-sized temporary
+        std = float(np.sqrt(sum(float(np.square(x[i : i + 4096] - mean, dtype=np.float64).sum()) for i in rows)
+                            / x.size))
 
     def scaled(x):  # one float32 copy, scaled in place (no float64 or second temporary)
         x = x.astype(np.float32)  # a copy: the caller's dataset is left as it was
@@ -79,7 +87,8 @@ def standardized(data: Dataset) -> Dataset:
         x /= np.float32(std)
         return x
 
-    return replace(data, x_train=scaled(data.x_train), x_test=scaled(data.x_test))
+    x_train = x.standardized(mean, std) if isinstance(x, Uint8Images) else scaled(x)
+    return replace(data, x_train=x_train, x_test=scaled(data.x_test))
 
 
 def evaluation_split(config: TrainConfig, data: Dataset):
@@ -174,6 +183,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
 def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: bool, progress: bool,
          stop_after_epoch: int | None, on_divergence: str, divergence_factor: float) -> dict:
     from tqdm.auto import tqdm
+    pin_mmap_threshold()  # large temporaries go back to the system when freed (host_memory)
     data = load_dataset(config.dataset, config.data_dir)
     if config.standardize:
         data = standardized(data)
@@ -233,6 +243,7 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
             chunk_y = data.y_train[chunk_order].reshape(shape)
             new_hs, chunk_losses, counts = run(hs, compiled, jnp.asarray(chunk_x), jnp.asarray(chunk_y), chunk_keys)
             chunk_losses = np.asarray(chunk_losses)
+            release_free_memory()  # the chunk's (and, the first time, the compiler's) freed pages
             if not np.all(np.isfinite(chunk_losses)):
                 bar.close()
                 bad = c0 + int(np.argmin(np.isfinite(chunk_losses)))
@@ -269,6 +280,7 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
             hw_val, hw_test = hardware_accuracy(hw_predict, hs, [(x_val, y_val), (x_test, y_test)],
                                                 eval_key(config.seed, epoch))
             evals.update(hw_val_acc=hw_val, hw_test_acc=hw_test, hw_eval_time_s=time.perf_counter() - t_eval)
+            release_free_memory()
         if val_acc > best_val:
             best_val, best = val_acc, weights
         if config.algorithm == "eqprop":  # the sweeps the relaxations ran, not their caps
