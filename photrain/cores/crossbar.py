@@ -80,7 +80,7 @@ class CrossbarReadout:
             G+ - G- = g_max - g_min; None: the whole tile (the largest possible current, a worst-case design
             that leaves typical outputs a few LSBs). aihwkit's calibrated choice is 20
             (``PresetIOParameters.out_bound``: "how many fully-on inputs would saturate the output ADC").
-        noise: master switch for read and TIA noise (with a key).
+        noise: master switch for read and TIA noise; with it on, every product needs a key (:meth:`noisy`).
         tia_noise: TIA thermal and line shot noise on/off (conductance read noise stays).
         bandwidth: TIA noise bandwidth (Hz) = 1 / read time.
         load_resistance: TIA feedback resistance (Ohm), sets the thermal noise.
@@ -111,6 +111,20 @@ class CrossbarReadout:
             raise ValueError(f"CrossbarReadout.temperature must be >= 0 K; got {self.temperature}")
         if self.power_per_channel != 0:
             raise ValueError("CrossbarReadout.power_per_channel must be 0: a crossbar uses no light")
+
+    def noisy(self, key) -> bool:
+        """Whether a product with this ``key`` draws noise: False with ``noise`` off, True with a key.
+
+        Raises ``ValueError`` for ``noise=True`` without a key, as :meth:`photrain.cores.Readout.noisy` does
+        (a product asked for noise it cannot draw is never silently noiseless).
+        """
+        if not self.noise:
+            return False
+        if key is None:
+            raise ValueError("this crossbar's CrossbarReadout has noise=True, so its products need a key: pass "
+                             "key=jax.random.PRNGKey(...) to matvec/matvec_t, or build the core with "
+                             "CrossbarReadout(noise=False) for the noiseless mean")
+        return True
 
     def encode(self, u):
         """Signed DAC on normalised inputs u in [-1, 1] (ideal clip when dac_bits is None)."""
@@ -250,7 +264,7 @@ class CrossbarCore:
         ro = self.readout
         vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=tile)
         current = jnp.einsum("btn,otn->tbo", vt, self._tiled(gp - gn, pad, n_t, tile))  # Kirchhoff sums per tile
-        if key is not None and ro.noise and (self.read_noise > 0 or ro.tia_noise):
+        if (self.read_noise > 0 or ro.tia_noise) and ro.noisy(key):  # noise=True without a key raises
             var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
             current = current + jnp.sqrt(var) * jax.random.normal(key, current.shape, current.dtype)
         full_scale = self.read_voltage * (tile if ro.adc_range is None else ro.adc_range) * (self.g_max - self.g_min)
