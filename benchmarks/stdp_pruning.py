@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from photrain.train.spiking import STDPConfig
+
 BRIAN2_DIEHL_COOK = r'''
 import sys, time, json
 import numpy as np
@@ -97,9 +99,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--neurons", type=int, default=500)
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5, 0.75, 0.9])
     ap.add_argument("--modes", nargs="+", default=["soft", "hard"], choices=("soft", "hard"))
-    ap.add_argument("--mature-spikes", type=int, default=300, help="output spikes before a neuron is pruned")
+    ap.add_argument("--mature-spikes", type=int, default=STDPConfig.mature_spikes,
+                    help="output spikes before a neuron matures (its pruning starts)")
+    ap.add_argument("--prune-ramp", type=int, default=STDPConfig.prune_ramp,
+                    help="output spikes after maturity over which the pruned fraction grows (cubic; 0: all at once)")
     ap.add_argument("--test-images", type=int, default=10000)
-    ap.add_argument("--assign-images", type=int, default=10000, help="training images used for label assignment")
+    ap.add_argument("--assign-images", type=int, default=None,
+                    help="training images used for label assignment (default all, as Diehl & Cook 2015)")
     ap.add_argument("--memory", default="float", help="weight memory of the synapses (float, cbram, ...)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-dir", default=os.environ.get("PHOTRAIN_DATA_DIR", "../shared/datasets"))
@@ -108,7 +114,6 @@ def main(argv=None) -> dict:
     ap.add_argument("--brian2-images", type=int, default=20)
     args = ap.parse_args(argv)
 
-    from photrain.train.spiking import STDPConfig
     from photrain.train.spiking_run import plot_prune_sweep, run_stdp
 
     out = Path(args.out)
@@ -116,12 +121,13 @@ def main(argv=None) -> dict:
     runs = [("none", 0.0)] + [(m, f) for f in args.fractions for m in args.modes]
     rows = []
     print(f"STDP on MNIST: {args.neurons} neurons, {args.images} images x {args.epochs} epochs, "
-          f"mature after {args.mature_spikes} output spikes, memory {args.memory}")
+          f"mature after {args.mature_spikes} output spikes, pruned over the next {args.prune_ramp}, memory {args.memory}")
     print(f"{'prune':>6} {'frac':>5} {'pruned':>7} {'acc %':>6} {'writes':>12} {'saved':>12} {'saved %':>7} "
           f"{'img/s':>7}")
     for mode, frac in runs:
         cfg = STDPConfig(neurons=args.neurons, epochs=args.epochs, prune=mode, prune_fraction=frac,
-                         mature_spikes=args.mature_spikes, assign_images=args.assign_images, seed=args.seed)
+                         mature_spikes=args.mature_spikes, prune_ramp=args.prune_ramp,
+                         assign_images=args.assign_images, seed=args.seed)
         r = run_stdp(cfg, out / f"{mode}_{frac:.2f}", dataset="mnist", data_dir=args.data_dir, memory=args.memory,
                      progress=False, max_images=args.images, test_images=args.test_images)
         row = {"prune": mode, "prune_fraction": frac, "pruned_fraction": r["pruned_fraction"],
@@ -135,7 +141,8 @@ def main(argv=None) -> dict:
                      title=f"STDP, {args.neurons} neurons, MNIST {args.images} x {args.epochs} epochs")
     sps = rows[0]["samples_per_s"]
     summary = {"benchmark": "stdp_pruning", "neurons": args.neurons, "images_per_epoch": args.images,
-               "epochs": args.epochs, "mature_spikes": args.mature_spikes, "memory": args.memory,
+               "epochs": args.epochs, "mature_spikes": args.mature_spikes, "prune_ramp": args.prune_ramp,
+               "assign_images": args.assign_images, "memory": args.memory,
                "unpruned_accuracy": rows[0]["accuracy"], "photrain_images_per_s": sps, "runs": rows}
     if args.brian2_python:
         b = run_brian2(args.brian2_python, args.brian2_images, args.neurons, Path(args.data_dir))

@@ -21,7 +21,7 @@ from photrain.train.spiking import (
     stdp_dw,
     train_stdp,
 )
-from photrain.train.spiking_prune import n_pruned, prune_row
+from photrain.train.spiking_prune import n_pruned, prune_row, pruned_due
 
 ETA, LTD = 0.1, 1.0
 
@@ -113,7 +113,8 @@ def digits():
 
 def test_small_digits_run_learns(digits):
     """100 neurons, 3 epochs on the 1437 training digits (8x8, all 64 pixels), homeostasis rate 2 (the small set
-    wants a weaker one than the MNIST default 5): >= 75 % (measured 0.833; seeds 1 and 2: 0.791, 0.794)."""
+    wants a weaker one than the MNIST default 5): >= 75 % (measured 0.802; seeds 1 and 2: 0.788, 0.808; with the
+    earlier eta_final = 0.01: 0.833, 0.791, 0.794)."""
     cfg = STDPConfig(neurons=100, epochs=3, n_pixels=None, eta_theta=2.0, seed=0)
     r = train_stdp(cfg, digits.x_train, digits.y_train, digits.x_test, digits.y_test)
     assert r.accuracy >= 0.75, r.accuracy
@@ -122,10 +123,10 @@ def test_small_digits_run_learns(digits):
     assert len(set(r.labels[r.labels >= 0])) == 10  # every class got neurons
 
 
-@pytest.mark.parametrize("mode, value", [("soft", -1.0), ("hard", 0.0)])
-def test_pruned_weights_are_frozen_at_their_constant(digits, mode, value):
+@pytest.mark.parametrize("mode, value, ramp", [("soft", -1.0, 0), ("hard", 0.0, 0), ("soft", -1.0, 100)])
+def test_pruned_weights_are_frozen_at_their_constant(digits, mode, value, ramp):
     cfg = STDPConfig(neurons=20, epochs=1, n_pixels=None, prune=mode, prune_fraction=0.5, mature_spikes=15,
-                     chunk=50, eval_batch=100, assign_images=200, soft_value=-1.0)
+                     chunk=50, eval_batch=100, assign_images=200, soft_value=-1.0, prune_ramp=ramp)
     snaps = []
     r = train_stdp(cfg, digits.x_train[:300], digits.y_train[:300], digits.x_test[:100], digits.y_test[:100],
                    on_chunk=lambda done, net: snaps.append((np.asarray(net.frozen), np.asarray(net.syn))))
@@ -139,8 +140,13 @@ def test_pruned_weights_are_frozen_at_their_constant(digits, mode, value):
         first = (frozen, w)
     n_prunable = r.weights.shape[1] - 1
     assert r.frozen[:, -1].sum() == 0  # the bias is never pruned
-    np.testing.assert_array_equal(r.frozen[:, :-1].sum(axis=1), np.where(r.matured, 32, 0))
-    assert r.pruned_fraction == pytest.approx(0.5 * r.matured.mean())
+    # a matured row holds the count its schedule makes due by its last spike (all 32 at once when ramp = 0)
+    due = np.asarray(pruned_due(32, r.spikes - 15 + 1, ramp))
+    np.testing.assert_array_equal(r.frozen[:, :-1].sum(axis=1), np.where(r.matured, due, 0))
+    if ramp == 0:
+        assert r.pruned_fraction == pytest.approx(0.5 * r.matured.mean())
+    else:
+        assert 0 < r.pruned_fraction < 0.5 * r.matured.mean()  # ~75 spikes a neuron: rows still inside their ramp
     # every STDP update of a row writes its unfrozen synapses; pruning writes each pruned synapse once
     n_pruned = int(r.frozen.sum())
     assert r.writes_saved > 0
@@ -161,6 +167,7 @@ def test_prune_row_threshold_is_the_quantile():
     (dict(prune="sometimes", prune_fraction=0.5), "prune must be one of none, soft, hard"),
     (dict(prune="soft", prune_fraction=0.5, soft_value=0.0), "soft_value must be non-zero"),
     (dict(rate_max=2000.0), "rate_max x dt must be <= 1"),
+    (dict(prune="soft", prune_fraction=0.5, prune_ramp=-1), "prune_ramp must be an integer >= 0"),
 ])
 def test_bad_inputs_give_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -279,3 +286,36 @@ def test_running_weight_sums_stay_equal_to_the_weights_through_stdp_and_pruning(
                                          jnp.ones(40, bool))
     assert int(net.spikes.sum()) > 50 and bool(net.matured.any())
     np.testing.assert_allclose(net.wsum, np.asarray(net.syn)[:, :64].sum(1), atol=1e-3)
+
+
+def test_gradual_pruning_schedule_is_cubic():
+    """Zhu & Gupta (2017): n(s) = floor(n_f (1 - (1 - s / ramp)^3)) synapses frozen s spikes into the ramp; all n_f
+    at once when ramp = 0."""
+    s = np.arange(15)
+    got = np.asarray(pruned_due(100, s, 10))
+    np.testing.assert_array_equal(got, np.floor(100 * (1 - (1 - np.clip(s / 10, 0, 1)) ** 3) + 1e-4))
+    assert (got[1], got[5], got[10], got[14]) == (27, 87, 100, 100) and np.all(np.diff(got) >= 0)
+    assert int(pruned_due(100, 1, 0)) == 100 and int(pruned_due(100, 0, 10)) == 0
+
+
+def test_gradual_pruning_freezes_the_lowest_weights_spike_by_spike():
+    """One neuron, 8 inputs, half to be pruned over a 2-spike ramp after maturing at its first spike: no input spikes,
+    so STDP depresses every input synapse by the same eta (order kept). Spike 1 freezes the 3 lowest
+    (floor(4 x 7/8)) at -1, spike 2 the 4th lowest; frozen synapses are not written again."""
+    cfg = STDPConfig(neurons=1, n_pixels=None, eta=ETA, prune="soft", prune_fraction=0.5, mature_spikes=1,
+                     prune_ramp=2)
+    w0 = np.array([[0.5, -0.2, 0.9, -0.6, 0.1, 0.3, -0.4, 0.7, 0.0]], np.float32)
+    T, n_in = 5, 8
+    fire = np.zeros(T, bool)
+    fire[[1, 3]] = True
+    step = _step_factory(cfg, digital_synapses(), n_in)
+    since = jnp.full((n_in,), 1 << 20, jnp.int32)
+    (net, _), _ = jax.lax.scan(step, (_net(w0), since), (jnp.zeros((T, n_in), bool), jnp.asarray(fire),
+                                                         jax.random.split(jax.random.PRNGKey(0), T)))
+    w, frozen = np.asarray(net.syn)[0], np.asarray(net.frozen)[0]
+    np.testing.assert_array_equal(np.flatnonzero(frozen), [1, 3, 4, 6])  # -0.2, -0.6, 0.1, -0.4: the 4 lowest
+    assert np.all(w[frozen] == -1.0)
+    # unfrozen inputs: two depressions; index 4 was depressed once more before it froze (no effect: it is -1 now)
+    np.testing.assert_allclose(w[[0, 2, 5, 7]], w0[0, [0, 2, 5, 7]] - 2 * ETA * LTD, rtol=1e-6)
+    # writes: spike 1 writes all 9 synapses then prunes 3; spike 2 writes the 6 unfrozen then prunes 1
+    assert int(net.writes) == 9 + 3 + 6 + 1 and int(net.saved) == 3
