@@ -149,7 +149,8 @@ def _train_config(args):
     mesh = MeshConfig(n=args.mesh_modes, topology=args.mesh_topology, coupler_sigma=args.mesh_coupler_sigma,
                       phase_sigma=args.mesh_phase_sigma, phase_bits=args.mesh_phase_bits or None,
                       adc_bits=args.adc_bits, dac_bits=args.dac_bits, power_per_channel=args.power * 1e-3,
-                      ideal=args.ideal_core)
+                      ideal=args.ideal_core, attenuator=args.mesh_attenuator, gst_cells=args.mesh_gst_cells,
+                      gst_levels=args.gst_levels)
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None, receiver=args.receiver,
@@ -251,8 +252,10 @@ def cmd_energy(args) -> int:
         optical = results["config"]["optical"]
         core = CoreSpec(optical["core_rows"], results["layer_sizes"][-1])
         if results["config"].get("core") == "mesh":  # B·e (and inference) on n x n mesh tiles
-            n = int(results["config"]["mesh"]["n"])
-            core = CoreSpec(n, n, kind="mesh")
+            mesh = results["config"]["mesh"]
+            n = int(mesh["n"])
+            core = CoreSpec(n, n, kind="mesh", attenuator=mesh.get("attenuator", "mzi"),
+                            gst_cells=int(mesh.get("gst_cells", 6)))
     except (ValueError, KeyError, TypeError, IndexError) as err:
         raise ValueError(f"{path} is not a photrain results.json ({_one_line(err)}); "
                          "pass the --out folder of a finished 'photrain train' run") from err
@@ -265,7 +268,7 @@ def cmd_energy(args) -> int:
                             weight_element=optical.get("weight_element", "heater"))
         summary[preset] = rep.as_dict()
         per = rep.per_step()
-        steady = steady_state_core(preset, CoreSpec(core.rows, core.channels, kind=core.kind)).pj_per_optical_mac
+        steady = steady_state_core(preset, core).pj_per_optical_mac
         print(f"[{preset}] per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; per epoch "
               f"{rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s; {rep.optical_mac_rate:.3g} optical MAC/s\n"
               f"    all work: {rep.pj_per_mac:.3g} pJ/MAC (everything / optical + digital MACs)\n"
@@ -436,6 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mesh-phase-sigma", type=float, default=0.0,
                    help="mesh core: static phase error of every heater (rad, per chip; default 0: calibrated)")
     p.add_argument("--mesh-phase-bits", type=int, default=12, help="mesh core: heater DAC bits (0 = ideal)")
+    p.add_argument("--mesh-attenuator", default="mzi", choices=("mzi", "gst"),
+                   help="mesh core: the SVD attenuator column on heater-tuned MZIs (mzi) or on non-volatile GST "
+                        "cells (gst, --mesh-gst-cells in series per mode, --gst-levels levels each)")
+    p.add_argument("--mesh-gst-cells", type=int, default=6, help="mesh core, --mesh-attenuator gst: GST cells in "
+                   "series per mode (6: 16-mode tiles programmed to 1 %%)")
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")

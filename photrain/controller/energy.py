@@ -35,7 +35,7 @@ conservative choice for a batch-1 step.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 from photrain.controller import crossbar_energy as xbar
 from photrain.controller.heater_power import RING_HOLD_POWER_MAX, RING_HOLD_POWER_MEAN
@@ -167,12 +167,16 @@ def load_preset(preset: str | dict | EnergyParams) -> EnergyParams:
 class CoreSpec:
     """The photonic hardware a run uses: ``n_cores`` cores of ``rows`` x ``channels`` rings (``kind='bank'``),
     or of n x n MZI-mesh tiles (``kind='mesh'``, rows = channels = n: two meshes and an attenuator column,
-    :func:`photrain.controller.mesh_heaters.mesh_heaters` heaters each)."""
+    :func:`photrain.controller.mesh_heaters.mesh_heaters` heaters each). A mesh's ``attenuator`` column is
+    'mzi' (heaters) or 'gst' (``gst_cells`` GST cells per mode, :class:`photrain.cores.GSTAttenuator`: its n
+    attenuator heaters are gone, and every programming re-writes n x gst_cells cells instead)."""
 
     rows: int
     channels: int
     n_cores: int = 1
     kind: str = "bank"
+    attenuator: str = "mzi"
+    gst_cells: int = 6
 
     def __post_init__(self):
         if min(self.rows, self.channels, self.n_cores) < 1:
@@ -181,6 +185,10 @@ class CoreSpec:
             raise ValueError(f"CoreSpec kind must be 'bank' or 'mesh'; got {self.kind!r}")
         if self.kind == "mesh" and self.rows != self.channels:
             raise ValueError(f"a mesh core is n x n (rows = channels = modes); got {self.rows} x {self.channels}")
+        if self.attenuator not in ("mzi", "gst") or (self.attenuator == "gst" and self.kind != "mesh"):
+            raise ValueError(f"CoreSpec attenuator must be 'mzi' or 'gst' (mesh cores only); got {self.attenuator!r}")
+        if self.gst_cells < 1:
+            raise ValueError(f"CoreSpec gst_cells must be >= 1; got {self.gst_cells}")
 
     @property
     def rings(self) -> int:
@@ -188,8 +196,16 @@ class CoreSpec:
 
     @property
     def heaters_per_core(self) -> int:
-        """Heaters one core holds: one per ring, or every heater of a mesh tile."""
-        return mesh_heaters(self.rows) if self.kind == "mesh" else self.rows * self.channels
+        """Heaters one core holds: one per ring, or every heater of a mesh tile (less its n attenuator
+        heaters when GST cells attenuate)."""
+        if self.kind == "mesh":
+            return mesh_heaters(self.rows) - (self.rows if self.attenuator == "gst" else 0)
+        return self.rows * self.channels
+
+    @property
+    def gst_attenuator_cells(self) -> int:
+        """GST cells of one mesh tile's attenuator column (0 with MZI attenuators or on a bank)."""
+        return self.rows * self.gst_cells if self.attenuator == "gst" else 0
 
     def heater_power(self, params: EnergyParams) -> float:
         """W one of this core's heaters holds (``ring_tuning_power`` or ``mzi_heater_power``)."""
@@ -315,6 +331,8 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
     rings_per_core = core.rows * core.channels
     cells_per_core = rings_per_core * CELLS_PER_WEIGHT
     write_time = cells_per_core * cell.pulses_per_write * cell.pulse_time if gst else p.heater_settle_time
+    mesh_cells = core.gst_attenuator_cells  # a mesh's GST attenuators, written one after the other
+    write_time += mesh_cells * cell.pulses_per_write * cell.pulse_time
     programming_time = led.programmings * write_time / core.n_cores
     digital_time = led.digital_macs / p.digital_mac_rate
     mem_energy = memory_write_energy(led, memory)  # checks the memory's name first
@@ -335,7 +353,7 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
         "sram": (led.memory_reads + led.memory_writes) * p.sram_energy,
         "digital MACs": led.digital_macs * p.digital_mac_energy,
         "memory writes": mem_energy,
-        "GST writes": led.programmings * cells_per_core * cell.write_cost if gst else 0.0,
+        "GST writes": led.programmings * (cells_per_core if gst else mesh_cells) * cell.write_cost,
         **xbar.crossbar_energy(led, p),
     }
     return EnergyReport({k: float(v) for k, v in energy.items()}, optical_time, programming_time, digital_time,
@@ -347,7 +365,7 @@ def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec) -> Ener
     slots = 1_000_000
     led = Ledger(optical_macs=core.rows * core.channels * slots, dac_conversions=core.channels * slots,
                  adc_conversions=core.rows * slots, symbol_slots=slots, optical_passes=1)
-    return energy_report(led, params, CoreSpec(core.rows, core.channels, 1, core.kind))
+    return energy_report(led, params, replace(core, n_cores=1))
 
 
 def plot_report(report: EnergyReport, path=None, *, title: str = ""):

@@ -133,6 +133,10 @@ class CrossbarConfig:
                             read_noise=0.0 if self.ideal else self.read_noise, readout=readout, **window)
 
 
+#: What realises a mesh tile's singular values: heater-tuned MZIs or non-volatile GST cascades.
+MESH_ATTENUATORS = ("mzi", "gst")
+
+
 @dataclass(frozen=True)
 class MeshConfig:
     """The coherent MZI-mesh cores (``core='mesh'``, :class:`photrain.cores.MZIMesh`).
@@ -156,6 +160,9 @@ class MeshConfig:
     rate (Hz); adc_bits / dac_bits: converters (None = ideal); rin_db_hz: laser RIN (dB/Hz, None = none);
     chip_seed: seed of the chip's static errors; ideal: no detector noise, ideal converters and
     heaters, no static errors.
+    attenuator: the SVD attenuator column, 'mzi' (heater-tuned MZIs, held with power) or 'gst'
+    (``gst_cells`` non-volatile GST cells of ``gst_levels`` levels in series on each mode, no hold
+    power: :class:`photrain.cores.GSTAttenuator`).
     """
 
     n: int = 16
@@ -174,6 +181,9 @@ class MeshConfig:
     rin_db_hz: float | None = -150.0
     chip_seed: int = 0
     ideal: bool = False
+    attenuator: str = "mzi"
+    gst_cells: int = 6
+    gst_levels: int = 8
 
     def __post_init__(self):
         if isinstance(self.n, bool) or int(self.n) != self.n or self.n < 2:
@@ -190,6 +200,22 @@ class MeshConfig:
             v = getattr(self, name)
             if v is not None and (int(v) != v or v < 1):
                 raise ValueError(f"mesh {name} must be an integer >= 1 or None (ideal); got {v!r}")
+        if self.attenuator not in MESH_ATTENUATORS:
+            raise ValueError(f"mesh attenuator must be one of {', '.join(MESH_ATTENUATORS)} (--mesh-attenuator); "
+                             f"got {self.attenuator!r}")
+        if isinstance(self.gst_cells, bool) or int(self.gst_cells) != self.gst_cells or self.gst_cells < 1:
+            raise ValueError(f"mesh gst_cells must be an integer >= 1 (--mesh-gst-cells); got {self.gst_cells!r}")
+        if isinstance(self.gst_levels, bool) or int(self.gst_levels) != self.gst_levels or self.gst_levels < 2:
+            raise ValueError(f"mesh gst_levels must be an integer >= 2 (--gst-levels); got {self.gst_levels!r}")
+
+    def gst_attenuator(self):
+        """The :class:`photrain.cores.GSTAttenuator` of ``attenuator='gst'`` (None for MZIs)."""
+        if self.attenuator != "gst":
+            return None
+        from photrain.cores import GSTAttenuator
+        from photrain.models.gst import GSTCell
+
+        return GSTAttenuator(GSTCell(levels=int(self.gst_levels)), cells=int(self.gst_cells))
 
     def mesh(self):
         """The :class:`photrain.cores.MZIMesh` this configuration describes."""
@@ -198,11 +224,11 @@ class MeshConfig:
         if self.ideal:
             readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, noise=False)
             return MZIMesh(int(self.n), topology=self.topology, readout=readout, lo_power=self.lo_power,
-                           chip_seed=self.chip_seed)
+                           chip_seed=self.chip_seed, attenuator=self.gst_attenuator())
         readout = Readout(power_per_channel=self.power_per_channel, bandwidth=self.bandwidth, adc_bits=self.adc_bits,
                           dac_bits=self.dac_bits, rin_db_hz=self.rin_db_hz)
         return MZIMesh(int(self.n), topology=self.topology, coupler_sigma=self.coupler_sigma,
                        phase_sigma=self.phase_sigma, crosstalk=self.crosstalk,
                        compensate_crosstalk=self.compensate_crosstalk, mzi_loss_db=self.mzi_loss_db,
                        phase_bits=None if self.phase_bits is None else int(self.phase_bits), readout=readout,
-                       lo_power=self.lo_power, chip_seed=self.chip_seed)
+                       lo_power=self.lo_power, chip_seed=self.chip_seed, attenuator=self.gst_attenuator())

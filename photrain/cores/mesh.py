@@ -22,6 +22,7 @@ from photrain.circuits import mesh_solver
 from photrain.circuits.mesh_solver import mesh_grid, mesh_transfer
 from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, clements_batch, reck
+from photrain.cores.gst_attenuator import GSTAttenuator
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize_phase
@@ -85,6 +86,7 @@ class _MeshSpec(NamedTuple):
     column_length: float
     loss_db_per_cm: float
     compensate_crosstalk: bool = False
+    gst: GSTAttenuator | None = None  # GST-cell attenuators (None: heater-tuned MZIs)
 
 
 def _heater_drive(phases, bits):
@@ -126,9 +128,19 @@ def _realised_transfer(settings: MeshSettings, chip: MeshChip, spec: _MeshSpec, 
 
 
 def _attenuation(att, spec: _MeshSpec):
-    """Amplitude transmission of the attenuator column: MZIs whose theta heater (on the mesh's DAC) sets sin(theta/2)."""
+    """Amplitude transmission of the attenuator column for requested relative amplitudes ``att``: MZIs whose theta
+    heater (on the mesh's DAC) sets sin(theta/2), or the nearest reachable amplitude of a GST cascade
+    (:meth:`GSTAttenuator.realise`, its insertion loss included: :func:`_attenuator_gain` takes it back)."""
+    if spec.gst is not None:
+        return spec.gst.realise(att)
     theta = _heater_drive(2 * jnp.arcsin(jnp.clip(att, 0.0, 1.0)), spec.phase_bits)
     return jnp.sin(theta / 2) * 10 ** (-spec.mzi_loss_db / 20)
+
+
+def _attenuator_gain(spec: _MeshSpec) -> float:
+    """The attenuator column's known insertion amplitude, divided out digitally: 1 for MZIs (their loss is a
+    static error), T_a^(cells/2) for a GST cascade (a design constant of the cells)."""
+    return 1.0 if spec.gst is None else spec.gst.insertion_amplitude
 
 
 @partial(jax.jit, static_argnames=("spec",))
@@ -168,6 +180,8 @@ class MZIMesh:
             Clements cell's: :data:`photrain.circuits.heater_layout.MESH_HEATER_CROSSTALK`).
         compensate_crosstalk: pre-compensate the heater drives for that crosstalk (a calibrated chip,
             :func:`_column_drive`); False leaves it an uncorrected static error.
+        attenuator: the SVD attenuator column: None for heater-tuned MZIs, or a
+            :class:`~photrain.cores.gst_attenuator.GSTAttenuator` (non-volatile GST cells, no hold power).
         mzi_loss_db: insertion loss per MZI (dB).
         phase_bits: heater DAC resolution over [0, 2 pi) (None = ideal).
         column_length: waveguide length per column (µm), sets dispersion and propagation loss.
@@ -180,7 +194,10 @@ class MZIMesh:
                  crosstalk: float = 0.0, mzi_loss_db: float = 0.0, phase_bits: int | None = None,
                  column_length: float = 0.0, loss_db_per_cm: float = 0.0, wl0: float = WL0,
                  readout: Readout = IDEAL, lo_power: float = 10e-3, chip_seed: int = 0,
-                 compensate_crosstalk: bool = False):
+                 compensate_crosstalk: bool = False, attenuator: GSTAttenuator | None = None):
+        if attenuator is not None and not isinstance(attenuator, GSTAttenuator):
+            raise ValueError(f"attenuator must be None (heater-tuned MZIs) or a photrain.cores.GSTAttenuator; "
+                             f"got {attenuator!r}")
         if topology not in TOPOLOGIES:
             raise ValueError(f"unknown topology {topology!r}; choose one of {sorted(TOPOLOGIES)}")
         if int(n) < 2:
@@ -200,6 +217,7 @@ class MZIMesh:
         self.mzi_loss_db, self.phase_bits, self.wl0 = mzi_loss_db, phase_bits, wl0
         self.column_length, self.loss_db_per_cm = column_length, loss_db_per_cm
         self.readout, self.lo_power = readout, lo_power
+        self.attenuator = attenuator
         self.chip = self.sample_chip(jax.random.PRNGKey(chip_seed))
 
     @property
@@ -239,7 +257,7 @@ class MZIMesh:
     def _spec(self) -> _MeshSpec:
         return _MeshSpec(self.n, self.n_columns, self.phase_bits, float(self.crosstalk), float(self.wl0),
                          float(self.mzi_loss_db), float(self.column_length), float(self.loss_db_per_cm),
-                         self.compensate_crosstalk)
+                         self.compensate_crosstalk, self.attenuator)
 
     def _drive(self, phases):
         """What the heaters are set to: wrapped to [0, 2 pi) and DAC-quantised (crosstalk is applied later)."""
@@ -302,6 +320,7 @@ class MZIMesh:
             m = u
         else:
             m = (u * self._attenuate(settings.attenuation)[None, :]) @ self.transfer(settings.v_mesh, wl)
+            m = m / _attenuator_gain(self._spec)
         rows, cols = settings.shape
         return settings.scale * m[..., :rows, :cols]
 
@@ -331,8 +350,10 @@ class MZIMesh:
         rows, cols = settings.shape
         if x.shape[-1] != cols:
             raise ValueError(f"input has {x.shape[-1]} features but the programmed matrix has {cols} columns")
-        m = jnp.zeros((self.n, self.n), complex).at[:rows, :cols].set(self.complex_matrix(settings) / settings.scale)
-        tiles = MeshTiles(m[None, None], jnp.reshape(settings.scale, (1, 1)), (rows, cols))
+        gain = _attenuator_gain(self._spec) if settings.v_mesh is not None else 1.0  # the field keeps the GST loss
+        m = jnp.zeros((self.n, self.n), complex).at[:rows, :cols].set(self.complex_matrix(settings)
+                                                                      * (gain / settings.scale))
+        tiles = MeshTiles(m[None, None], jnp.reshape(settings.scale / gain, (1, 1)), (rows, cols))
         return mesh_tiles_matvec(x, tiles, key, readout=self.readout, lo_power=self.lo_power)
 
     # ------------------------------------------------------------ tiled matrices, programmed at once
@@ -381,6 +402,7 @@ class MZIMesh:
         v_set, u_set = self._grid_settings(vh), self._grid_settings(u)
 
         m = _realise_tiles(v_set, u_set, att, self.chip, self._spec)
+        scale = scale / _attenuator_gain(self._spec)  # the GST cascade's known insertion loss, taken back digitally
         return MeshTiles(m.reshape(n_r, n_c, n, n).astype(jnp.complex64),
                          jnp.asarray(scale.reshape(n_r, n_c), jnp.float32), (rows, cols))
 
