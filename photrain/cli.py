@@ -268,7 +268,7 @@ def cmd_energy(args) -> int:
                             weight_element=optical.get("weight_element", "heater"))
         summary[preset] = rep.as_dict()
         per = rep.per_step()
-        steady = steady_state_core(preset, core).pj_per_optical_mac
+        steady = steady_state_core(preset, core, optical.get("weight_element", "heater")).pj_per_optical_mac
         print(f"[{preset}] per step {per['energy_j']:.3g} J, {per['latency_s']:.3g} s; per epoch "
               f"{rep.total_energy / epochs:.3g} J, {rep.latency / epochs:.3g} s; {rep.optical_mac_rate:.3g} optical MAC/s\n"
               f"    all work: {rep.pj_per_mac:.3g} pJ/MAC (everything / optical + digital MACs)\n"

@@ -82,3 +82,12 @@ def test_mesh_config_builds_gst_attenuators_and_rejects_bad_ones():
         GSTAttenuator(cells=0)
     with pytest.raises(ValueError, match="GSTAttenuator"):
         MZIMesh(4, attenuator="gst")
+
+
+def test_steady_state_core_of_a_gst_bank_holds_no_heater_power():
+    from photrain.controller.energy import steady_state_core
+
+    heater = steady_state_core("reference-paper", CoreSpec(64, 10))
+    gst = steady_state_core("reference-paper", CoreSpec(64, 10), weight_element="gst")
+    assert heater.energy["heaters (hold)"] > 0 and gst.energy["heaters (hold)"] == 0
+    assert gst.energy["laser"] == heater.energy["laser"] and gst.pj_per_optical_mac < heater.pj_per_optical_mac

@@ -360,12 +360,15 @@ def energy_report(ledger: Ledger | dict, params: str | dict | EnergyParams, core
                         led.optical_macs, led.digital_macs, led.steps, xbar_time, pulse_time)
 
 
-def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec) -> EnergyReport:
-    """One symbol slot of a fully used core: the best case a photonic paper quotes (no re-programming, no controller)."""
+def steady_state_core(params: str | dict | EnergyParams, core: CoreSpec, weight_element: str = "heater") -> EnergyReport:
+    """One symbol slot of a fully used core: the best case a photonic paper quotes (no re-programming, no controller).
+
+    ``weight_element`` as in :func:`energy_report`: with 'gst' the bank's weights hold unpowered.
+    """
     slots = 1_000_000
     led = Ledger(optical_macs=core.rows * core.channels * slots, dac_conversions=core.channels * slots,
                  adc_conversions=core.rows * slots, symbol_slots=slots, optical_passes=1)
-    return energy_report(led, params, replace(core, n_cores=1))
+    return energy_report(led, params, replace(core, n_cores=1), weight_element=weight_element)
 
 
 def plot_report(report: EnergyReport, path=None, *, title: str = ""):
