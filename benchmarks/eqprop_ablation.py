@@ -14,9 +14,11 @@ The issue-11 diagnosis (4000 images, 1 epoch, batch 20, lr 0.03, beta 1, 30 + 15
     --memory-params '{"w_max": 0.5, "n_levels": null}'              ... with continuous conductance
     --crossbar '{"adc_bits": null}'                                 ... with ideal ADCs
     --batch 100 --lr 0.15                                           ... batch 100
+    --batch 100 --lr 0.3 --pulse-mode accumulate                    ... with the controller's mixed-precision update
 
 Usage: nice -n 10 python benchmarks/eqprop_ablation.py [--n-train 4000] [--n-test 1000] [--memory rram]
-           [--memory-params JSON] [--core crossbar] [--crossbar JSON] [--batch 20] [--lr 0.03] [--data-dir DIR]
+           [--memory-params JSON] [--core crossbar] [--crossbar JSON] [--batch 20] [--lr 0.03]
+           [--pulse-mode analog|sign|accumulate] [--data-dir DIR]
 The last printed line is one JSON object (every epoch's figures and the arguments).
 """
 
@@ -48,6 +50,8 @@ def main():
     ap.add_argument("--memory-params", default='{"w_max": 0.5}', help="JSON")
     ap.add_argument("--core", default="crossbar")
     ap.add_argument("--crossbar", default="{}", help="JSON of CrossbarConfig fields")
+    ap.add_argument("--pulse-mode", default="analog", choices=("analog", "sign", "accumulate"),
+                    help="how the controller writes updates (accumulate: mixed precision, whole device granules)")
     ap.add_argument("--dataset", default="mnist")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data-dir", default=None)
@@ -62,7 +66,7 @@ def main():
     xte, yte = data.x_test[: a.n_test], data.y_test[: a.n_test]
     ctrl = build_controller(memory=a.memory, memory_params=json.loads(a.memory_params), core=a.core,
                             crossbar=CrossbarConfig(**json.loads(a.crossbar)), lr=a.lr, momentum=0.0,
-                            n_channels=data.n_classes)
+                            n_channels=data.n_classes, pulse_mode=a.pulse_mode)
     key = jax.random.PRNGKey(a.seed)
     hs = ctrl.init(ep.init_eqprop(key, [data.n_features, a.hidden, data.n_classes]), jax.random.fold_in(key, 1))
     cfg = ep.EqPropConfig(beta=a.beta, free_steps=a.free, nudged_steps=a.nudged, layer_scale=tuple(a.layer_scale),

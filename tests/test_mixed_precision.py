@@ -144,3 +144,14 @@ def test_bad_pulse_mode_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "invalid choice: 'chi'" in err and "accumulate" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_float_path_stays_plain_sgd():
+    """The analog mode on a float memory is w + (-lr g) in float32, bit for bit, and keeps no accumulator."""
+    ctrl = build_controller(lr=0.05, momentum=0.0)
+    w = jax.random.normal(jax.random.PRNGKey(2), (7, 5), jnp.float32)
+    g = jax.random.normal(jax.random.PRNGKey(3), (7, 5), jnp.float32)
+    hs = ctrl.init([(w, _zero_bias(7))], jax.random.PRNGKey(0))
+    hs, _ = ctrl.apply(hs, [(g, _zero_bias(7))], jax.random.PRNGKey(1), 1)
+    np.testing.assert_array_equal(ctrl.weights(hs)[0][0], w + (-(jnp.float32(0.05) * g)))
+    assert hs.acc == () and len(jax.tree_util.tree_leaves(hs)) == 7  # W, 3 counters, b, v_w, v_b: the old layout
