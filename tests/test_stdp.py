@@ -199,6 +199,7 @@ def test_cbram_synapses_through_the_controller(digits):
     (["--prune", "soft", "--prune-fraction", "-0.25"], "prune_fraction must be in [0, 1)"),
     (["--prune", "hard", "--prune-fraction", "1"], "prune_fraction must be in [0, 1)"),
     (["--neurons", "0"], "neurons must be a positive integer"),
+    (["--prune", "soft", "--prune-fraction", "0.5", "--prune-ramp", "-3"], "prune_ramp must be an integer >= 0"),
 ])
 def test_cli_stdp_bad_inputs_exit_2_with_one_line(argv, match, capsys):
     from photrain.cli import main
