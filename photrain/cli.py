@@ -374,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_drc)
 
     from photrain.controller import CORES, MEMORIES, PULSE_MODES
+    from photrain.controller.hardware import MESH_ATTENUATORS
     from photrain.train.algorithms import ALGORITHMS
     from photrain.train.data import DATASETS
 
@@ -440,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mesh-phase-sigma", type=float, default=0.0,
                    help="mesh core: static phase error of every heater (rad, per chip; default 0: calibrated)")
     p.add_argument("--mesh-phase-bits", type=int, default=12, help="mesh core: heater DAC bits (0 = ideal)")
-    p.add_argument("--mesh-attenuator", default="mzi", choices=("mzi", "gst"),
+    p.add_argument("--mesh-attenuator", default="mzi", choices=MESH_ATTENUATORS,
                    help="mesh core: the SVD attenuator column on heater-tuned MZIs (mzi) or on non-volatile GST "
                         "cells (gst, --mesh-gst-cells in series per mode, --gst-levels levels each)")
     p.add_argument("--mesh-gst-cells", type=int, default=6, help="mesh core, --mesh-attenuator gst: GST cells in "

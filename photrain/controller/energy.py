@@ -38,6 +38,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from photrain.controller import crossbar_energy as xbar
+from photrain.controller.hardware import MESH_ATTENUATORS
 from photrain.controller.heater_power import RING_HOLD_POWER_MAX, RING_HOLD_POWER_MEAN
 from photrain.controller.heater_power import SOURCE as HEATER_SOURCE
 from photrain.controller.ledger import Ledger
@@ -185,7 +186,7 @@ class CoreSpec:
             raise ValueError(f"CoreSpec kind must be 'bank' or 'mesh'; got {self.kind!r}")
         if self.kind == "mesh" and self.rows != self.channels:
             raise ValueError(f"a mesh core is n x n (rows = channels = modes); got {self.rows} x {self.channels}")
-        if self.attenuator not in ("mzi", "gst") or (self.attenuator == "gst" and self.kind != "mesh"):
+        if self.attenuator not in MESH_ATTENUATORS or (self.attenuator == "gst" and self.kind != "mesh"):
             raise ValueError(f"CoreSpec attenuator must be 'mzi' or 'gst' (mesh cores only); got {self.attenuator!r}")
         if self.gst_cells < 1:
             raise ValueError(f"CoreSpec gst_cells must be >= 1; got {self.gst_cells}")

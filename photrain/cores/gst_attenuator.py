@@ -67,19 +67,12 @@ class GSTAttenuator:
         products = {float(np.prod(np.sqrt(c))) for c in itertools.combinations_with_replacement(t, self.cells)}
         return np.array(sorted(products))
 
-    def realise(self, relative, table=None):
+    def realise(self, relative):
         """Field amplitude (absolute) the cascade writes for requested relative amplitudes in [0, 1]:
-        the reachable amplitude nearest to ``relative`` x :attr:`insertion_amplitude` (jittable).
-
-        ``table``: :meth:`amplitudes`, when the caller has it already (a static tuple or array).
-        """
-        table = jnp.asarray(self.amplitudes() if table is None else table)
+        the reachable amplitude nearest to ``relative`` x :attr:`insertion_amplitude` (jittable)."""
+        table = jnp.asarray(self.amplitudes())
         target = jnp.clip(jnp.asarray(relative), 0.0, 1.0) * self.insertion_amplitude
         hi = jnp.clip(jnp.searchsorted(table, target), 1, table.shape[0] - 1)
         lo = hi - 1
         nearer_lo = jnp.abs(target - table[lo]) <= jnp.abs(table[hi] - target)
         return jnp.where(nearer_lo, table[lo], table[hi]).astype(jnp.result_type(target, jnp.float32))
-
-    def cells_per_tile(self, n: int) -> int:
-        """GST cells of one n-mode tile's attenuator column."""
-        return int(n) * int(self.cells)
