@@ -186,7 +186,7 @@ def _cmd_train_stdp(args) -> int:
 
     cfg = STDPConfig(neurons=args.neurons, epochs=3 if args.epochs is None else args.epochs, prune=args.prune,
                      prune_fraction=args.prune_fraction, mature_spikes=args.mature_spikes, prune_ramp=args.prune_ramp,
-                     seed=args.seed)
+                     seed=args.seed, **({"readout": args.readout} if args.readout else {}))
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None)
@@ -458,6 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prune-ramp", type=int, default=1000, help="stdp: output spikes after maturity over which the "
                    "pruned share grows to --prune-fraction (Zhu & Gupta 2017's cubic schedule; 0 = all at once)")
     p.add_argument("--max-images", type=int, help="stdp: training images per epoch (default all)")
+    p.add_argument("--readout", help="stdp: how test responses become classes: mean (Diehl & Cook 2015), proportion "
+                   "(BindsNET's proportion weighting) or likelihood (Bayesian decoder of the spike counts; default)")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
     p.add_argument("--resume", action="store_true",
                    help="continue from --out/checkpoint.npz (a larger --epochs extends a finished run)")

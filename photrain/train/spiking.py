@@ -70,6 +70,7 @@ import numpy as np
 from photrain.train.spiking_prune import check_pruning, n_pruned, prune_row, pruned_due
 
 F32 = jnp.float32
+READOUTS = ("mean", "proportion", "likelihood")  # classify(): how test responses become classes
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,18 @@ class STDPConfig:
     STDP writes. The decay is still geometric, so the learning rate drops below the old final 0.01
     only in the second half of the run. prune, prune_fraction, mature_spikes, soft_value, prune_ramp: see
     :mod:`photrain.train.spiking_prune`. assign_images: training images used for label assignment (None: all;
-    Diehl & Cook 2015 assign on one presentation of the whole training set). chunk: images per jitted call.
+    Diehl & Cook 2015 assign on one presentation of the whole training set). readout: how test responses become
+    classes (:func:`classify`: ``mean``, Diehl & Cook 2015's classification by the assigned labels; ``proportion``,
+    BindsNET's proportion weighting, Hazan et al. 2018; ``likelihood``, the Bayesian decoder of the spike counts,
+    Zhang et al. 1998); every run reports all three (``STDPResult.accuracies``). ``likelihood`` was chosen on the
+    validation split (500 neurons, first 50k training images x 3 epochs, labels from them, scored on the last 10k;
+    mean / proportion / likelihood): unpruned seed 0: 93.94 / 94.12 / 94.59 %, seed 1: 93.67 / 93.88 / 94.41 %;
+    soft-pruned 75 % seeds 0, 1, 2: 92.23 / 92.55 / 93.10, 92.52 / 92.69 / 93.02, 92.48 / 92.76 / 93.46 %
+    (mean readout 92.41 +- 0.16 % over the seeds, likelihood 93.19 +- 0.23 %); conventional 75 % seed 0:
+    91.68 / 91.93 / 92.75 %. It was best in every run, by 0.5-0.9 points over ``mean``; reading the trained network
+    longer (eval_rate 1000 Hz) or without its thresholds did not help (soft 75 %: 92.17 / 92.28 % with ``mean``).
+    On the digits set (100 neurons, 3 epochs, seeds 0-2): 80.2 / 78.3 / 83.6, 78.8 / 78.3 / 81.6, 80.8 / 77.7 / 82.5 %.
+    chunk: images per jitted call.
     """
 
     neurons: int = 500
@@ -135,6 +147,7 @@ class STDPConfig:
     soft_value: float = -1.0
     prune_ramp: int = 1000
     assign_images: int | None = None
+    readout: str = "likelihood"
     eval_batch: int = 500
     chunk: int = 250
     seed: int = 0
@@ -163,6 +176,9 @@ class STDPConfig:
         if self.ltd < 0 or self.eta_theta < 0:
             raise ValueError(f"ltd and eta_theta must be >= 0; got {self.ltd}, {self.eta_theta}")
         check_pruning(self.prune, self.prune_fraction, self.mature_spikes, self.soft_value, self.w_min, self.w_max)
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {', '.join(READOUTS)} (how test responses become classes); "
+                             f"got {self.readout!r}")
         if not isinstance(self.prune_ramp, int) or self.prune_ramp < 0:
             raise ValueError(f"prune_ramp must be an integer >= 0 (output spikes over which a matured neuron's pruned "
                              f"fraction grows; 0: all at maturity); got {self.prune_ramp!r}")
@@ -402,7 +418,7 @@ def _static(cfg: STDPConfig) -> STDPConfig:
     (the pruning mode stays: it decides which code runs)."""
     soft = cfg.w_min if cfg.w_min != 0 else cfg.w_max
     return replace(cfg, prune_fraction=0.5 if cfg.prune != "none" else 0.0, soft_value=soft, seed=0, epochs=1,
-                   assign_images=None, eval_batch=1, chunk=1, eta_final=None)
+                   assign_images=None, readout="mean", eval_batch=1, chunk=1, eta_final=None)
 
 
 def make_train_chunk(cfg: STDPConfig, syn: Synapses, n_in: int):
@@ -518,25 +534,75 @@ def raster(cfg: STDPConfig, syn: Synapses, state, theta, image, key, *, rate: fl
     return np.asarray(spk), np.asarray(winner), np.asarray(u)
 
 
-def assign_labels(counts, labels, n_classes: int):
-    """Each neuron's class: the one it responds to most on average (Diehl & Cook 2015); -1 if silent."""
+class LabelStats(NamedTuple):
+    """What label assignment measures on the training set: rates (K, C), each neuron's mean spike count over the
+    assignment images of each class (0 where a class has no image); images (C,), assignment images per class."""
+
+    rates: np.ndarray
+    images: np.ndarray
+
+    @property
+    def assigned(self) -> np.ndarray:
+        """Each neuron's class: the one it responds to most on average (Diehl & Cook 2015); -1 if silent."""
+        assigned = self.rates.argmax(axis=1)
+        assigned[self.rates.sum(axis=1) == 0] = -1
+        return assigned
+
+
+def label_stats(counts, labels, n_classes: int) -> LabelStats:
+    """:class:`LabelStats` of spike counts (images, K) of images with the given classes."""
     counts = np.asarray(counts, np.float64)
     labels = np.asarray(labels)
-    mean = np.stack([counts[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(counts.shape[1])
-                     for c in range(n_classes)])
-    assigned = mean.argmax(axis=0)
-    assigned[mean.sum(axis=0) == 0] = -1
-    return assigned
+    images = np.array([np.sum(labels == c) for c in range(n_classes)])
+    rates = np.stack([counts[labels == c].mean(axis=0) if images[c] else np.zeros(counts.shape[1])
+                      for c in range(n_classes)], axis=1)
+    return LabelStats(rates=rates, images=images)
 
 
-def classify(counts, assigned, n_classes: int):
-    """Predicted class: the one whose assigned neurons respond most on average (Diehl & Cook 2015)."""
+def assign_labels(counts, labels, n_classes: int):
+    """Each neuron's class: the one it responds to most on average (Diehl & Cook 2015); -1 if silent."""
+    return label_stats(counts, labels, n_classes).assigned
+
+
+def classify(counts, assigned, n_classes: int, *, readout: str = "mean", stats: LabelStats | None = None):
+    """Predicted class of each row of spike counts (images, K), by ``readout``:
+
+    * ``mean`` (Diehl & Cook 2015): the class whose assigned neurons respond most on average,
+      score_c = mean_{k: a_k = c} n_k.
+    * ``proportion`` (H. Hazan et al., "BindsNET: a machine learning-oriented spiking neural networks library in
+      Python", Front. Neuroinform. 12, 89 (2018): ``bindsnet.evaluation.proportion_weighting``): each assigned
+      neuron's spikes are weighted by the share of its training responses that came from its class,
+      score_c = sum_{k: a_k = c} n_k p_kc / #{k: a_k = c}, p_kc = r_kc / sum_c' r_kc' (``stats.rates`` r). A
+      neuron that fires for its class only counts fully; one that also fires for others counts less.
+    * ``likelihood``: the Bayesian decoder of independent spike counts (K. Zhang, I. Ginzburg, B. McNaughton,
+      T. Sejnowski, J. Neurophysiol. 79, 1017 (1998), Eq. 36 with Poisson counts): log P(c | n) = log P(c) +
+      sum_k n_k log r_kc - sum_k r_kc + const; the WTA fires at one total rate whatever the image (Nessler 2013),
+      so sum_k r_kc is the same for every class and each spike is a draw from p(k | c) = r_kc / sum_k' r_k'c
+      (add-one smoothed on the spike totals). Uses every neuron for every class, not only the assigned labels.
+
+    ``assigned``: (K,) classes from :func:`assign_labels` (-1: silent); ``stats``: the :class:`LabelStats` they
+    came from (needed by ``proportion`` and ``likelihood``).
+    """
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {', '.join(READOUTS)}; got {readout!r}")
+    if readout != "mean" and stats is None:
+        raise ValueError(f"readout {readout!r} needs the label statistics: pass stats=label_stats(...)")
     counts = np.asarray(counts, np.float64)
+    if readout == "likelihood":
+        totals = stats.rates * stats.images  # (K, C) spikes of neuron k over the class-c images
+        log_p = np.log((totals + 1.0) / (totals.sum(axis=0, keepdims=True) + totals.shape[0]))
+        log_prior = np.log(np.maximum(stats.images, 1) / max(stats.images.sum(), 1))
+        return (counts @ log_p + log_prior).argmax(axis=1)
     scores = np.full((counts.shape[0], n_classes), -1.0)
     for c in range(n_classes):
         sel = assigned == c
         if sel.any():
-            scores[:, c] = counts[:, sel].mean(axis=1)
+            if readout == "proportion":
+                r = stats.rates[sel]
+                weight = r[:, c] / np.maximum(r.sum(axis=1), 1e-300)
+                scores[:, c] = counts[:, sel] @ weight / sel.sum()
+            else:
+                scores[:, c] = counts[:, sel].mean(axis=1)
     return scores.argmax(axis=1)
 
 
@@ -560,6 +626,8 @@ class STDPResult:
     images_trained: int
     history: list = field(default_factory=list)
     device_counts: dict = field(default_factory=dict)
+    accuracies: dict = field(default_factory=dict)  # test accuracy of every readout (READOUTS); accuracy: cfg's
+    stats: LabelStats | None = None
 
     @property
     def pruned_fraction(self) -> float:
@@ -571,7 +639,8 @@ class STDPResult:
         return self.images_trained / self.train_seconds if self.train_seconds > 0 else float("nan")
 
     def summary(self) -> dict:
-        return {"accuracy": self.accuracy, "pruned_fraction": self.pruned_fraction, "writes": self.writes,
+        return {"accuracy": self.accuracy, "accuracies": self.accuracies, "readout": self.config.readout,
+                "pruned_fraction": self.pruned_fraction, "writes": self.writes,
                 "writes_saved": self.writes_saved, "matured": int(self.matured.sum()),
                 "images_trained": self.images_trained, "train_seconds": self.train_seconds,
                 "samples_per_s": self.samples_per_s, "config": asdict(self.config)}
@@ -673,11 +742,14 @@ def train_stdp(cfg: STDPConfig, x_train, y_train, x_test, y_test, *, n_classes: 
     k_a, k_t = jax.random.split(k_eval)
     resp = make_responses(cfg, syn, n_in)
     c_train = evaluate(cfg, syn, net.syn, net.theta, xtr[:n_assign], k_a, n_in=n_in, responses=resp)
-    assigned = assign_labels(c_train, np.asarray(y_train)[:n_assign], n_classes)
+    stats = label_stats(c_train, np.asarray(y_train)[:n_assign], n_classes)
+    assigned = stats.assigned
     c_test = evaluate(cfg, syn, net.syn, net.theta, xte, k_t, n_in=n_in, responses=resp)
-    acc = float(np.mean(classify(c_test, assigned, n_classes) == np.asarray(y_test))) if len(xte) else float("nan")
+    accs = {name: float(np.mean(classify(c_test, assigned, n_classes, readout=name, stats=stats) == np.asarray(y_test)))
+            if len(xte) else float("nan") for name in READOUTS}
+    acc = accs[cfg.readout]
     return STDPResult(config=cfg, weights=np.asarray(syn.read(net.syn)), theta=np.asarray(net.theta), pixels=pixels,
                       labels=assigned, spikes=np.asarray(net.spikes), frozen=np.asarray(net.frozen),
                       matured=np.asarray(net.matured), accuracy=acc, writes=writes, writes_saved=saved,
                       train_seconds=train_s, images_trained=done, history=history,
-                      device_counts=device_counts)
+                      device_counts=device_counts, accuracies=accs, stats=stats)

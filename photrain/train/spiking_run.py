@@ -84,7 +84,8 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
         out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps(results, indent=2, default=_json))
         np.savez_compressed(out / "weights.npz", weights=result.weights, pixels=result.pixels, labels=result.labels,
-                            frozen=result.frozen, theta=result.theta)
+                            frozen=result.frozen, theta=result.theta, class_rates=result.stats.rates,
+                            class_images=result.stats.images)
         if plots:
             side = int(round(math.sqrt(data.n_features)))
             plot_receptive_fields(result, side=side, path=out / "receptive_fields.png",
