@@ -174,6 +174,7 @@ def _train_config(args):
                        data_dir=args.data_dir, shuffle=not args.no_shuffle, standardize=args.standardize,
                        beta=args.beta, free_steps=args.free_steps, nudged_steps=args.nudged_steps,
                        eqprop_variant=args.eqprop_variant, random_sign_beta=args.random_sign_beta,
+                       symmetric_beta=args.symmetric_beta,
                        layer_scale=None if args.layer_scale is None else tuple(args.layer_scale),
                        relax_step=args.relax_step)
 
@@ -412,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eqprop-variant", default="ep", choices=("ep", "chl"),
                    help="eqprop: ep (nudged outputs, Scellier & Bengio) or chl (outputs clamped to the target)")
     p.add_argument("--random-sign-beta", action="store_true", help="eqprop: draw beta's sign at random every batch")
+    p.add_argument("--symmetric-beta", action="store_true",
+                   help="eqprop: nudge with +beta and -beta, centred difference (Laborieux et al. 2021)")
     p.add_argument("--relax-step", type=float, default=1.0,
                    help="eqprop: step towards each layer's minimiser per sweep (1 exact; 0.5 damps read noise)")
     p.add_argument("--layer-scale", type=float, nargs="+",

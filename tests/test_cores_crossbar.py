@@ -110,6 +110,29 @@ def test_adc_and_dac_quantisation():
     np.testing.assert_allclose(dac.matvec(x, s), (uq * xmax) @ np.asarray(w).T, rtol=1e-4, atol=1e-4)
 
 
+def test_transposed_read_has_its_own_adc_range_capped_at_the_lines_driven():
+    w, _ = _wx(rows=10, cols=40)
+    d = jax.random.normal(jax.random.PRNGKey(3), (6, 10))
+    core = CrossbarCore(16, 64, readout=CrossbarReadout(adc_bits=6, adc_range=20.0, adc_range_t=2.0, noise=False))
+    assert core.adc_inputs(40) == 20.0 and core.adc_inputs(10, transpose=True) == 2.0
+    assert CrossbarCore(16, 64, readout=CrossbarReadout(adc_range=20.0)).adc_inputs(10, transpose=True) == 10.0
+    assert CrossbarCore(16, 64, readout=CrossbarReadout()).adc_inputs(300) == 64.0  # whole tile
+    s = core.program(w)
+    dmax = np.max(np.abs(np.asarray(d)), axis=1, keepdims=True)
+    i_t = np.asarray(core.matvec_t(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
+    fs = 2.0 * core.read_voltage * (core.g_max - core.g_min)  # 2 fully-on inputs, not the forward 20
+    steps = (i_t + fs) / (2 * fs / 63)
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
+    # 10 driven lines can never draw 20 inputs' current: without adc_range_t the full scale is 10 lines
+    capped = CrossbarCore(16, 64, readout=CrossbarReadout(adc_bits=6, adc_range=20.0, noise=False))
+    i_c = np.asarray(capped.matvec_t(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
+    fs = 10.0 * core.read_voltage * (core.g_max - core.g_min)
+    steps = (i_c + fs) / (2 * fs / 63)
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
+    with pytest.raises(ValueError, match="adc_range_t"):
+        CrossbarReadout(adc_range_t=-1.0)
+
+
 def test_jittable_and_same_key_same_result():
     w, x = _wx()
     core = CrossbarCore(16, 16)

@@ -1,6 +1,7 @@
 """Equilibrium propagation / contrastive Hebbian learning and the Braille task."""
 
 import math
+import re
 
 import jax
 import jax.numpy as jnp
@@ -121,6 +122,28 @@ def test_random_sign_beta(small, rbp):
     err_one = float(jnp.linalg.norm(_flat(pos.grads) - ref))
     err_sym = float(jnp.linalg.norm((_flat(pos.grads) + _flat(neg.grads)) / 2 - ref))
     assert err_sym < 0.5 * err_one
+
+
+def test_symmetric_beta_is_the_centred_difference(small, rbp):
+    params, x, t = small
+    mm, mt = ep.digital_products(params)
+    biases = [b for _, b in params]
+    kw = dict(free_steps=400, nudged_steps=400, tol=0.0)
+    sym = ep.eqprop_step(biases, x, t, mm, mt, ep.EqPropConfig(beta=0.2, symmetric=True, **kw))
+    pos = ep.eqprop_step(biases, x, t, mm, mt, ep.EqPropConfig(beta=0.2, **kw))
+    neg = ep.eqprop_step(biases, x, t, mm, mt, ep.EqPropConfig(beta=-0.2, **kw))
+    # (P(+b) - P(-b)) / 2b = mean of the one-sided +b and -b estimates taken from the same free state
+    np.testing.assert_allclose(np.asarray(_flat(sym.grads)), np.asarray((_flat(pos.grads) + _flat(neg.grads)) / 2),
+                               atol=1e-5)
+    np.testing.assert_allclose(np.asarray(sym.nudged_neg.states[-1]), np.asarray(neg.nudged.states[-1]), atol=1e-6)
+    assert pos.nudged_neg is None
+    err_one = float(jnp.linalg.norm(_flat(pos.grads) - rbp))
+    assert float(jnp.linalg.norm(_flat(sym.grads) - rbp)) < 0.5 * err_one  # O(beta^2) bias, not O(beta)
+    for bad, word in ((dict(beta=1.0, symmetric=True), "|beta| < 1"),
+                      (dict(beta=0.5, symmetric=True, random_sign=True), "random-sign"),
+                      (dict(beta=0.5, symmetric=True, variant="chl"), "chl")):
+        with pytest.raises(ValueError, match=re.escape(word)):
+            ep.EqPropConfig(**bad)
 
 
 def test_products_go_through_the_callables(small):

@@ -109,6 +109,7 @@ class CrossbarConfig:
     out_bound = 20; None: the worst case of a whole tile, which leaves typical outputs a few LSBs);
     ideal: no read or amplifier noise and ideal converters. The conductance window (ADC full scale
     and the mapping of digital weights) is the memory device's when it has one (g_min, g_max).
+    adc_range_t: full scale of the transposed read (W^T products; None = adc_range).
     """
 
     rows: int = 128
@@ -118,6 +119,7 @@ class CrossbarConfig:
     dac_bits: int | None = 8
     adc_bits: int | None = 8
     adc_range: float | None = 20.0
+    adc_range_t: float | None = None
     ideal: bool = False
 
     def crossbar(self, memory=None):
@@ -128,7 +130,8 @@ class CrossbarConfig:
         if self.ideal:
             readout = CrossbarReadout(noise=False)
         else:
-            readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits, adc_range=self.adc_range)
+            readout = CrossbarReadout(dac_bits=self.dac_bits, adc_bits=self.adc_bits, adc_range=self.adc_range,
+                                      adc_range_t=self.adc_range_t)
         return CrossbarCore(self.rows, self.cols, read_voltage=self.read_voltage,
                             read_noise=0.0 if self.ideal else self.read_noise, readout=readout, **window)
 

@@ -29,7 +29,8 @@ Signal chain of one read (conventions of :class:`photrain.cores.readout.Readout`
   Agrawal eqs. 4.4.5 and 4.4.8, with no dark current).
 * ADC: each tile's output current is quantised by a signed ``adc_bits`` ADC of
   full scale adc_headroom x read_voltage x (g_max - g_min) x (lines of a tile, the
-  largest possible current; or ``adc_range`` inputs, e.g. aihwkit's calibrated 20),
+  largest possible current; or ``adc_range`` inputs, e.g. aihwkit's calibrated 20,
+  ``adc_range_t`` for the transposed read; never more lines than the product drives),
   then tiles' partial sums are added
   digitally and scaled back to weight units: y = I / read_voltage x max|x| x w_per_siemens.
 
@@ -80,6 +81,11 @@ class CrossbarReadout:
             G+ - G- = g_max - g_min; None: the whole tile (the largest possible current, a worst-case design
             that leaves typical outputs a few LSBs). aihwkit's calibrated choice is 20
             (``PresetIOParameters.out_bound``: "how many fully-on inputs would saturate the output ADC").
+            Never above the lines a product drives: a matrix narrower than the tile cannot draw more current.
+        adc_range_t: the same for the transposed read (:meth:`CrossbarCore.matvec_t`, read on the word
+            lines by their own converters); None = ``adc_range``. aihwkit keeps separate forward and
+            backward converter settings (``forward`` / ``backward`` IOParameters) for the same reason: the
+            two directions sum different numbers of lines of different activity.
         noise: master switch for read and TIA noise; with it on, every product needs a key (:meth:`noisy`).
         tia_noise: TIA thermal and line shot noise on/off (conductance read noise stays).
         bandwidth: TIA noise bandwidth (Hz) = 1 / read time.
@@ -93,6 +99,7 @@ class CrossbarReadout:
     adc_bits: int | None = None
     adc_headroom: float = 1.0
     adc_range: float | None = None
+    adc_range_t: float | None = None
     noise: bool = True
     tia_noise: bool = True
     bandwidth: float = 10e6
@@ -104,9 +111,10 @@ class CrossbarReadout:
         for name in ("adc_headroom", "bandwidth", "load_resistance"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"CrossbarReadout.{name} must be > 0; got {getattr(self, name)}")
-        if self.adc_range is not None and not self.adc_range > 0:
-            raise ValueError(f"CrossbarReadout.adc_range must be > 0 inputs (or None for the whole tile); "
-                             f"got {self.adc_range}")
+        for name in ("adc_range", "adc_range_t"):
+            v = getattr(self, name)
+            if v is not None and not v > 0:
+                raise ValueError(f"CrossbarReadout.{name} must be > 0 inputs (or None for the whole tile); got {v}")
         if self.temperature < 0:
             raise ValueError(f"CrossbarReadout.temperature must be >= 0 K; got {self.temperature}")
         if self.power_per_channel != 0:
@@ -220,7 +228,7 @@ class CrossbarCore:
     def matvec_t(self, x, settings: CrossbarSettings, key=None):
         """y = x @ W for a batch x (batch, rows): drive the bit-line pairs, read the word lines."""
         return self._product(x, settings.g_pos.T, settings.g_neg.T, settings.w_per_siemens, key,
-                             tile=self.n_rows, amplifiers=1)
+                             tile=self.n_rows, amplifiers=1, transpose=True)
 
     def noise_std(self, x, settings: CrossbarSettings, *, transpose: bool = False):
         """Predicted std of each output (weight units, (batch, outputs)) from read and TIA noise, before the ADC."""
@@ -259,7 +267,16 @@ class CrossbarCore:
             var = var + self.readout.tia_variance(cells, amplifiers)
         return var
 
-    def _product(self, x, gp, gn, k, key, *, tile, amplifiers):
+    def adc_inputs(self, n_inputs: int, *, transpose: bool = False) -> float:
+        """ADC full scale of a product over ``n_inputs`` lines, in fully-on inputs: the readout's range for
+        the direction (the whole tile if None), never above the lines one tile of this product drives."""
+        ro = self.readout
+        tile = self.n_rows if transpose else self.n_cols
+        rng = ro.adc_range_t if transpose and ro.adc_range_t is not None else ro.adc_range
+        lines = min(tile, int(n_inputs))
+        return float(lines if rng is None else min(rng, lines))
+
+    def _product(self, x, gp, gn, k, key, *, tile, amplifiers, transpose=False):
         """Batch product through DAC, Ohm/Kirchhoff, read and TIA noise, per-tile ADC; gp, gn: (outputs, inputs)."""
         ro = self.readout
         vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=tile)
@@ -267,6 +284,6 @@ class CrossbarCore:
         if (self.read_noise > 0 or ro.tia_noise) and ro.noisy(key):  # noise=True without a key raises
             var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
             current = current + jnp.sqrt(var) * jax.random.normal(key, current.shape, current.dtype)
-        full_scale = self.read_voltage * (tile if ro.adc_range is None else ro.adc_range) * (self.g_max - self.g_min)
+        full_scale = self.read_voltage * self.adc_inputs(gp.shape[1], transpose=transpose) * (self.g_max - self.g_min)
         current = ro.digitise(current, full_scale).sum(axis=0)  # ADC per tile, partial sums added digitally
         return current / self.read_voltage * xmax * k

@@ -22,7 +22,7 @@ class TrainConfig:
     pulse_mode: 'analog' (as many pulses as a change needs), 'sign' (one fixed pulse per change) or
     'accumulate' (mixed precision: changes add up in the controller's accumulator and are written in whole
     granules of the memory's ``write_granularity``; ``photrain.controller.hub.accumulate_granules``).
-    beta, free_steps, nudged_steps, eqprop_variant, random_sign_beta: equilibrium propagation
+    beta, free_steps, nudged_steps, eqprop_variant, random_sign_beta, symmetric_beta: equilibrium propagation
     (``algorithm='eqprop'``, :class:`photrain.train.eqprop.EqPropConfig`).
     """
 
@@ -53,6 +53,7 @@ class TrainConfig:
     nudged_steps: int = 8
     eqprop_variant: str = "ep"
     random_sign_beta: bool = False
+    symmetric_beta: bool = False  # eqprop: nudge with +beta and -beta (Laborieux et al. 2021)
     layer_scale: tuple[float, ...] | None = None  # eqprop: per-layer factors on the update (layer-wise rates)
     relax_step: float = 1.0  # eqprop: relaxation step (1 = exact block minimisation, < 1 damps read noise)
 
@@ -78,7 +79,7 @@ class TrainConfig:
         from photrain.train.eqprop import EqPropConfig
 
         return EqPropConfig(beta=self.beta, free_steps=self.free_steps, nudged_steps=self.nudged_steps,
-                            variant=self.eqprop_variant, random_sign=self.random_sign_beta,
+                            variant=self.eqprop_variant, random_sign=self.random_sign_beta, symmetric=self.symmetric_beta,
                             layer_scale=None if self.layer_scale is None else tuple(map(float, self.layer_scale)),
                             eps=self.relax_step)
 

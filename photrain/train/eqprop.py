@@ -37,7 +37,14 @@ Kendall, Kumar et al. (Nature Electronics 6, 45 (2023)) run on memristor
 crossbars; it is EP's beta -> infinity limit (times beta). ``random_sign``
 draws beta's sign per batch (Scellier & Bengio's code; Laborieux et al.,
 Front. Neurosci. 15, 633674 (2021)), which cancels the first-order bias of a
-one-sided nudge on average.
+one-sided nudge on average. ``symmetric`` nudges twice from s0, with +beta and
+with -beta, and uses the centred difference
+
+    dW_l = (rho(s^+b_l) rho(s^+b_{l-1})^T - rho(s^-b_l) rho(s^-b_{l-1})^T) / (2 beta)
+
+(Laborieux et al. 2021, Sec. 2.3, eq. 6), whose bias is O(beta^2) instead of
+O(beta): a beta large enough for the difference to stand above a core's read
+noise then still gives the gradient (one more nudged phase per step).
 
 Hardware: every product in the relaxation goes through two callables,
 
@@ -79,6 +86,7 @@ class EqPropConfig:
     tol: a phase stops once no state changes by more than tol in a sweep (0 = always run the cap).
     variant: "ep" (nudged, divided by beta) or "chl" (outputs clamped to the target).
     random_sign: draw the sign of beta at random every step (needs a key).
+    symmetric: nudge with +beta and -beta and take the centred difference (Laborieux et al. 2021, eq. 6).
     layer_scale: per-layer factors on the update (None = 1): layer-wise learning rates, as Scellier &
         Bengio's code uses (0.1 and 0.05 for 784-500-10, i.e. (1, 0.5)).
     eps: relaxation step (1 = exact block minimisation; < 1 damps, averaging read noise: :func:`relax`).
@@ -92,14 +100,18 @@ class EqPropConfig:
     random_sign: bool = False
     layer_scale: tuple[float, ...] | None = None
     eps: float = 1.0
+    symmetric: bool = False
 
     def __post_init__(self):
         b = float(self.beta)
         if not math.isfinite(b) or b == 0.0:
             raise ValueError(f"--beta must be a finite non-zero nudging strength (e.g. 0.5); got {self.beta}")
-        if (b < 0 or self.random_sign) and abs(b) >= 1.0:
-            raise ValueError(f"--beta {self.beta}: a negative or random-sign beta needs |beta| < 1 "
+        if (b < 0 or self.random_sign or self.symmetric) and abs(b) >= 1.0:
+            raise ValueError(f"--beta {self.beta}: a negative, random-sign or symmetric beta needs |beta| < 1 "
                              "(the nudged output energy (1 + beta)/2 |s|^2 must stay convex); use e.g. 0.5")
+        if self.symmetric and (self.random_sign or self.variant != "ep"):
+            raise ValueError("--symmetric-beta already nudges both ways: it cannot be combined with "
+                             "--random-sign-beta or --eqprop-variant chl; drop one")
         for name, v in (("free_steps", self.free_steps), ("nudged_steps", self.nudged_steps)):
             if int(v) != v or int(v) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be an integer >= 1 relaxation sweeps; got {v}")
@@ -125,6 +137,7 @@ class EqPropResult(NamedTuple):
     free: Relaxed
     nudged: Relaxed
     beta: jax.Array  # the (signed) beta used
+    nudged_neg: Relaxed | None = None  # the -beta phase of a symmetric step, else None
 
 
 def digital_products(params):
@@ -256,7 +269,13 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
     nudged = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=beta, target=target,
                    clamp=clamp, init=free.states, key=k_nudge, drive0=drive0, eps=config.eps)
     scale = 1.0 if clamp else beta
-    pos, neg = activity_products(x, nudged.states, n), activity_products(x, free.states, n)
+    anchor, nudged_neg = free, None
+    if config.symmetric:
+        nudged_neg = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=-beta,
+                           target=target, init=free.states, key=None if k_nudge is None
+                           else jax.random.fold_in(k_nudge, 1), drive0=drive0, eps=config.eps)
+        anchor, scale = nudged_neg, 2.0 * beta
+    pos, neg = activity_products(x, nudged.states, n), activity_products(x, anchor.states, n)
     grads = [(-(wp - wn) / scale, -(bp - bn) / scale) for (wp, bp), (wn, bn) in zip(pos, neg, strict=True)]
     if config.layer_scale is not None:
         if len(config.layer_scale) != len(grads):
@@ -264,7 +283,7 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
                              "weight layers; give one per layer")
         grads = [(f * gw, f * gb) for (gw, gb), f in zip(grads, config.layer_scale, strict=True)]
     loss = 0.5 * jnp.mean(jnp.sum((free.states[-1] - target) ** 2, -1))
-    return EqPropResult(loss, grads, free, nudged, beta)
+    return EqPropResult(loss, grads, free, nudged, beta, nudged_neg)
 
 
 def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None, eps: float = 1.0):
