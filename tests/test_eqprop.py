@@ -301,7 +301,8 @@ def test_eqprop_cli_flags(tmp_path, capsys):
     from photrain.cli import main
 
     for flags, word in ((["--beta", "0"], "--beta"), (["--free-steps", "0"], "--free-steps"),
-                        (["--beta", "nan"], "--beta"), (["--layer-scale", "1"], "--layer-scale")):
+                        (["--beta", "nan"], "--beta"), (["--layer-scale", "1"], "--layer-scale"),
+                        (["--symmetric-beta", "--random-sign-beta"], "--symmetric-beta")):
         assert main(["train", "--algorithm", "eqprop", "--dataset", "braille", "--hidden", "16", *flags,
                      "--out", str(tmp_path)]) == 2
         err = capsys.readouterr().err.strip()
