@@ -121,7 +121,7 @@ class STDPConfig:
     mean / proportion / likelihood): unpruned seed 0: 93.94 / 94.12 / 94.59 %, seed 1: 93.67 / 93.88 / 94.41 %;
     soft-pruned 75 % seeds 0, 1, 2: 92.23 / 92.55 / 93.10, 92.52 / 92.69 / 93.02, 92.48 / 92.76 / 93.46 %
     (mean readout 92.41 +- 0.16 % over the seeds, likelihood 93.19 +- 0.23 %); conventional 75 % seed 0:
-    91.68 / 91.93 / 92.75 %. It was best in every run, by 0.5-0.9 points over ``mean``; reading the trained network
+    91.68 / 91.93 / 92.75 %. It was best in every run, by 0.5-1.1 points over ``mean``; reading the trained network
     longer (eval_rate 1000 Hz) or without its thresholds did not help (soft 75 %: 92.17 / 92.28 % with ``mean``).
     On the digits set (100 neurons, 3 epochs, seeds 0-2): 80.2 / 78.3 / 83.6, 78.8 / 78.3 / 81.6, 80.8 / 77.7 / 82.5 %.
     chunk: images per jitted call.
