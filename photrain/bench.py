@@ -134,7 +134,7 @@ def eqprop_sweeps(ctrl, sizes: list[int], config, seed: int = 0) -> tuple[int, i
     x = jax.random.uniform(k_x, (1, sizes[0]), F32)
     target = jax.nn.one_hot(jnp.zeros((1,), jnp.int32), sizes[-1], dtype=F32)
     _, r, _ = ep.controller_step(ctrl, config, hs, x, target, k_step)
-    return int(r.free.sweeps), int(r.nudged.sweeps)
+    return int(r.free.sweeps), int(r.nudged_sweeps)
 
 
 def training_step_table(hidden=(800, 800), *, n_in: int = 784, n_out: int = 10, core_rows: int = 64,

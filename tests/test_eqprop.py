@@ -136,7 +136,8 @@ def test_symmetric_beta_is_the_centred_difference(small, rbp):
     np.testing.assert_allclose(np.asarray(_flat(sym.grads)), np.asarray((_flat(pos.grads) + _flat(neg.grads)) / 2),
                                atol=1e-5)
     np.testing.assert_allclose(np.asarray(sym.nudged_neg.states[-1]), np.asarray(neg.nudged.states[-1]), atol=1e-6)
-    assert pos.nudged_neg is None
+    assert pos.nudged_neg is None and int(pos.nudged_sweeps) == int(pos.nudged.sweeps)
+    assert int(sym.nudged_sweeps) == int(pos.nudged.sweeps) + int(neg.nudged.sweeps)  # the ledger counts both phases
     err_one = float(jnp.linalg.norm(_flat(pos.grads) - rbp))
     assert float(jnp.linalg.norm(_flat(sym.grads) - rbp)) < 0.5 * err_one  # O(beta^2) bias, not O(beta)
     for bad, word in ((dict(beta=1.0, symmetric=True), "|beta| < 1"),

@@ -36,7 +36,7 @@ def make_step(config, ctrl):
         if algorithm == "eqprop":  # every relaxation product on the core, the update written as pulses
             target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
             hs, r, counts = ep.controller_step(ctrl, config.eqprop, hs, x, target, key)
-            return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged.sweeps])))
+            return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged_sweeps])))
         k_grad, k_mem, k_fwd = jax.random.split(key, 3)
         n = len(hs.mem)
         prog = ctrl.program(hs, jax.random.fold_in(k_mem, 7), transpose=on_core and algorithm == "backprop")
