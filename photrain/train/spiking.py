@@ -578,7 +578,7 @@ def classify(counts, assigned, n_classes: int, *, readout: str = "mean", stats: 
       score_c = sum_{k: a_k = c} n_k p_kc / #{k: a_k = c}, p_kc = r_kc / sum_c' r_kc' (``stats.rates`` r). A
       neuron that fires for its class only counts fully; one that also fires for others counts less.
     * ``likelihood``: the Bayesian decoder of independent spike counts (K. Zhang, I. Ginzburg, B. McNaughton,
-      T. Sejnowski, J. Neurophysiol. 79, 1017 (1998), Eq. 36 with Poisson counts): log P(c | n) = log P(c) +
+      T. Sejnowski, J. Neurophysiol. 79, 1017 (1998), their Poisson Bayesian decoder): log P(c | n) = log P(c) +
       sum_k n_k log r_kc - sum_k r_kc + const; the WTA fires at one total rate whatever the image (Nessler 2013),
       so sum_k r_kc is the same for every class and each spike is a draw from p(k | c) = r_kc / sum_k' r_k'c
       (add-one smoothed on the spike totals). Uses every neuron for every class, not only the assigned labels.
