@@ -142,8 +142,8 @@ BP_BRAILLE_ACC = {**BP_B100, **ACC}
 #: Harsher crossbars (the paper's claim is that EP tolerates what breaks backprop; run() of this file, 1 epoch, the same
 #: two rows, only the named CrossbarConfig field changed; /tmp scratch, 2026-11-22): default EP 94.18 % / backprop
 #: 96.54 %; read noise 5 % (from 1 %) EP 84.16 % / backprop 96.14 %; a 6-bit ADC (adc_bits 6, DAC kept at 8) EP 81.70 %
-#: / backprop 95.28 %. On these models EP is the more fragile: its update is a difference of two noisy relaxed states,
-#: while backprop's noisy products only perturb a gradient that the accumulator then averages.
+#: / backprop 95.28 %. On these models EP is the more fragile: its update is a difference of two relaxed states, which
+#: the converters and the noise of every product in both relaxations corrupt (the gradient check above).
 EP_MNIST_ACC = {f"ep-rram-xbar-acc-lr{lr:g}": {**EP_MNIST, **ACC, "lr": lr} for lr in (0.05, 0.1)}
 BP_MNIST_ACC = {f"bp-rram-xbar-acc-lr{lr:g}": {**BP, **ACC, "lr": lr} for lr in (0.2, 0.5)}
 #: Measured (this script, --mnist-epochs 2 --braille-epochs 15 --skip-batch20, 445 s in all): Braille EP on the
