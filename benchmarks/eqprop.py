@@ -98,8 +98,8 @@ EP_BRAILLE_HW_B100 = {**EP_BRAILLE_HW, "lr": EP_BRAILLE_HW["lr"] * 10 / 3, "batc
 #: validation epoch, and the learning rate of the comparison is picked by validation accuracy, not test.
 ACC = {"pulse_mode": "accumulate"}
 EP_ACC_LRS, BP_ACC_LRS = (0.2, 0.3), (0.5, 1.0)
-EP_MNIST_HW_ACC = {f"ep-rram-xbar-acc-lr{lr:g}": {**EP_MNIST_HW_B100, **ACC, "lr": lr} for lr in EP_ACC_LRS}
-BP_ACC = {f"bp-rram-xbar-acc-lr{lr:g}": {**BP_B100, **ACC, "lr": lr} for lr in BP_ACC_LRS}
+EP_MNIST_HW_ACC = {f"ep-rram-xbar-b100-acc-lr{lr:g}": {**EP_MNIST_HW_B100, **ACC, "lr": lr} for lr in EP_ACC_LRS}
+BP_ACC = {f"bp-rram-xbar-b100-acc-lr{lr:g}": {**BP_B100, **ACC, "lr": lr} for lr in BP_ACC_LRS}
 EP_BRAILLE_HW_ACC = {**EP_BRAILLE_HW_B100, **ACC}
 #: The same hardware EP set-up (beta 1 one-sided, damped sweeps, batch 100) in float, digital products, at each of
 #: the accumulator rows' learning rates: what the devices cost at equal hyper-parameters. (On the subset above the
@@ -316,8 +316,7 @@ def main():
                         **{k: (RRAM, v) for k, v in {**EP_MNIST_ACC, **BP_MNIST_ACC}.items()}}
         if args.history:
             mnist_setups.update({"ep-rram-xbar-b100": (RRAM, EP_MNIST_HW_B100), "bp-rram-xbar-b100": (RRAM, BP_B100),
-                                 **{k.replace("-acc-", "-b100-acc-"): (RRAM, v)
-                                    for k, v in {**EP_MNIST_HW_ACC, **BP_ACC}.items()},
+                                 **{k: (RRAM, v) for k, v in {**EP_MNIST_HW_ACC, **BP_ACC}.items()},
                                  **{k: (FLOAT, v) for k, v in EP_FLOAT_HW.items()},
                                  "ep-rram-xbar": (RRAM, EP_MNIST_HW), "bp-rram-xbar": (RRAM, BP)})
         epochs = dict.fromkeys(mnist_setups, args.mnist_epochs)
@@ -338,14 +337,12 @@ def main():
             "ep_epoch_over_bp_epoch_float": ep_f["train_time_s_per_epoch"] / bp_f["train_time_s_per_epoch"],
         }
         # the accumulator rows: each algorithm's learning rate picked by validation accuracy
-        for algo_name, rows in (("ep", EP_MNIST_ACC), ("bp", BP_MNIST_ACC)):
-            pick = max(rows, key=lambda k: mnist[k]["best_val_acc"])
-            mnist[f"{algo_name}-rram-xbar-acc"] = {**mnist[pick], "picked": pick}
+        picks = {"ep-rram-xbar-acc": EP_MNIST_ACC, "bp-rram-xbar-acc": BP_MNIST_ACC}
         if args.history:
-            for algo_name, rows in (("ep", EP_MNIST_HW_ACC), ("bp", BP_ACC)):
-                rows = [k.replace("-acc-", "-b100-acc-") for k in rows]
-                pick = max(rows, key=lambda k: mnist[k]["best_val_acc"])
-                mnist[f"{algo_name}-rram-xbar-b100-acc"] = {**mnist[pick], "picked": pick}
+            picks.update({"ep-rram-xbar-b100-acc": EP_MNIST_HW_ACC, "bp-rram-xbar-b100-acc": BP_ACC})
+        for name, rows in picks.items():
+            pick = max(rows, key=lambda k: mnist[k]["best_val_acc"])
+            mnist[name] = {**mnist[pick], "picked": pick}
         summary["ratios"]["ep_rram_acc_pulses_per_epoch"] = (mnist["ep-rram-xbar-acc"]["memory_pulses"]
                                                              / mnist["ep-rram-xbar-acc"]["epochs"])
         for tag in ("-acc", "-b100", "-b100-acc", "") if args.history else ("-acc",):
