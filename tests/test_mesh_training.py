@@ -196,7 +196,8 @@ def test_mesh_heater_hold_is_priced_per_heater_of_every_tile():
     from photrain.controller.mesh_heaters import MESH_MEAN_PHASE, mesh_heaters, mesh_mean_phase
 
     assert mesh_heaters(16) == 2 * (16 * 15 + 16) + 16 == 528
-    assert mesh_mean_phase() == pytest.approx(MESH_MEAN_PHASE, rel=1e-9)  # the copied operating point is current
+    # the copied operating point is current; the gauge is fixed, so only rounding (not the LAPACK kernel) can move it
+    assert mesh_mean_phase() == pytest.approx(MESH_MEAN_PHASE, rel=1e-6)
     p = load_preset("reference-paper")
     led = Ledger(optical_macs=10**6, dac_conversions=10**5, adc_conversions=10**5, optical_passes=10, symbol_slots=10**4,
                  programmings=3, steps=1)

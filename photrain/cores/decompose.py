@@ -44,20 +44,31 @@ class Decomposition:
         return int(self.columns.max()) + 1 if self.columns.size else 0
 
 
+#: an entry of a unitary this small is a rounding residue (read as 0): a nulling angle it would set is free
+FREE_PHASE_TOL = 1e-11
+
+
+def _nulling_angles(a, b, *, left: bool):
+    """(theta, phi) of the MZI that nulls the pair (a, b): theta = 2 atan(|b|/|a|) and phi = arg b - arg a
+    (right nulling) or theta = 2 atan(|a|/|b|) and phi = pi + arg a - arg b (left). An entry below
+    :data:`FREE_PHASE_TOL` is read as 0; where an angle is then free (the MZI nulls for any phi, or any
+    theta when both are 0) it is set to 0. Left to the residue, it would follow the LAPACK kernel, not the matrix."""
+    a = np.where(np.abs(a) <= FREE_PHASE_TOL, 0.0, a)
+    b = np.where(np.abs(b) <= FREE_PHASE_TOL, 0.0, b)
+    free = (a == 0) | (b == 0)
+    if left:
+        return 2 * np.arctan2(np.abs(a), np.abs(b)), np.where(free, 0.0, np.pi + np.angle(a) - np.angle(b))
+    return 2 * np.arctan2(np.abs(b), np.abs(a)), np.where(free, 0.0, np.angle(b) - np.angle(a))
+
+
 def _null_right(u, r, m):
     """theta, phi with (U T^{-1})[r, m] = 0, acting on columns (m, m+1)."""
-    a, b = u[r, m], u[r, m + 1]
-    theta = 2 * np.arctan2(abs(b), abs(a))
-    phi = np.angle(b) - np.angle(a)
-    return theta, phi
+    return _nulling_angles(u[r, m], u[r, m + 1], left=False)
 
 
 def _null_left(u, r, m):
     """theta, phi with (T U)[m+1, r] = 0, acting on rows (m, m+1) of column r."""
-    a, b = u[m, r], u[m + 1, r]
-    theta = 2 * np.arctan2(abs(a), abs(b))
-    phi = np.pi + np.angle(a) - np.angle(b)
-    return theta, phi
+    return _nulling_angles(u[m, r], u[m + 1, r], left=True)
 
 
 def _apply_right_inverse(u, m, theta, phi):
@@ -92,8 +103,14 @@ def _check_unitary(u):
     return u.copy()
 
 
+#: rad: a wrapped phase this close below 2 pi is read as 0 (the same phase; a one-sided heater holds no power for it)
+WRAP_SNAP = 1e-9
+
+
 def _wrap(x):
-    return np.mod(x, 2 * np.pi)
+    """Heater phase in [0, 2 pi); rounding residue just below 2 pi becomes 0 (same transfer, no hold power)."""
+    w = np.mod(x, 2 * np.pi)
+    return np.where(w > 2 * np.pi - WRAP_SNAP, 0.0, w)
 
 
 def clements(u) -> Decomposition:
@@ -195,14 +212,12 @@ def clements_batch(u):
     right, left = [], []
     for kind, r, m in _clements_schedule(n):
         if kind == "right":
-            a, b = u[:, r, m], u[:, r, m + 1]
-            th, ph = 2 * np.arctan2(np.abs(b), np.abs(a)), np.angle(b) - np.angle(a)
+            th, ph = _nulling_angles(u[:, r, m], u[:, r, m + 1], left=False)
             blk = _mzi_t_batch(th, ph)  # (T, 2, 2)
             u[:, :, m : m + 2] = u[:, :, m : m + 2] @ np.conj(np.swapaxes(blk, 1, 2))
             right.append((m, th, ph))
         else:
-            a, b = u[:, m, r], u[:, m + 1, r]
-            th, ph = 2 * np.arctan2(np.abs(a), np.abs(b)), np.pi + np.angle(a) - np.angle(b)
+            th, ph = _nulling_angles(u[:, m, r], u[:, m + 1, r], left=True)
             u[:, m : m + 2, :] = _mzi_t_batch(th, ph) @ u[:, m : m + 2, :]
             left.append((m, th, ph))
     d = np.diagonal(u, axis1=1, axis2=2).copy()

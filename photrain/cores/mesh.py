@@ -22,6 +22,7 @@ from photrain.circuits import mesh_solver
 from photrain.circuits.mesh_solver import mesh_grid, mesh_transfer
 from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.decompose import Decomposition, clements, clements_batch, reck
+from photrain.cores.gauge import fix_gauge
 from photrain.cores.gst_attenuator import GSTAttenuator
 from photrain.cores.readout import IDEAL, Readout
 from photrain.models.checks import check_wavelengths
@@ -303,12 +304,21 @@ class MZIMesh:
                              "tile it: photrain.cores.program_tiles(mesh, w) and tile_matvec(mesh, tiled, x)")
         if not np.all(np.isfinite(w)):
             raise ValueError("matrix contains NaN or inf")
-        padded = np.zeros((self.n, self.n), dtype=complex)
-        padded[: w.shape[0], : w.shape[1]] = w
-        u, s, vh = np.linalg.svd(padded)
+        padded = np.zeros((1, self.n, self.n), dtype=complex)
+        padded[0, : w.shape[0], : w.shape[1]] = w
+        u, s, vh = self.svd(padded)
+        u, s, vh = u[0], s[0], vh[0]
         scale = float(s[0]) if s[0] > 0 else 1.0
         return SVDSettings(self.program_unitary(vh), self.program_unitary(u), jnp.asarray(s / scale),
                            jnp.asarray(scale), tuple(w.shape))
+
+    def svd(self, blocks):
+        """SVD of a stack of n x n blocks (T, n, n) in photrain's gauge (:func:`photrain.cores.gauge.fix_gauge`:
+        canonical singular vectors, then the diagonal phases that minimise the meshes' total heater phase), so
+        the phases, and the heater power, do not depend on the LAPACK build. Returns (u, s, vh)."""
+        u, s, vh = np.linalg.svd(np.asarray(blocks, dtype=complex))
+        u, vh = fix_gauge(u, s, vh, self.topology)
+        return u, s, vh
 
     def _attenuate(self, att):
         return _attenuation(att, self._spec)
@@ -375,6 +385,28 @@ class MZIMesh:
         return MeshSettings(jnp.asarray(th), jnp.asarray(ph), jnp.broadcast_to(jnp.asarray(active), (t, c, p)),
                             jnp.asarray(out))
 
+    def _tile_settings(self, w):
+        """Heater settings of every n x n tile of ``w`` (zero-padded): (v_set, u_set, attenuation (T, n), scale (T,))."""
+        n, (rows, cols) = self.n, w.shape
+        n_r, n_c = -(-rows // n), -(-cols // n)
+        padded = np.zeros((n_r * n, n_c * n), dtype=complex)
+        padded[:rows, :cols] = w
+        u, s, vh = self.svd(padded.reshape(n_r, n, n_c, n).transpose(0, 2, 1, 3).reshape(n_r * n_c, n, n))
+        scale = np.where(s[:, 0] > 0, s[:, 0], 1.0)
+        return self._grid_settings(vh), self._grid_settings(u), jnp.asarray(s / scale[:, None]), scale
+
+    def heater_phases(self, w) -> np.ndarray:
+        """Every heater phase (rad, in [0, 2 pi)) of the tiles that program ``w`` (:meth:`compile`): theta and phi of
+        the MZIs of both meshes, their output screens and the attenuator thetas; what the heaters hold, ideal drive."""
+        check_matrix(w, "w")
+        v_set, u_set, att, _ = self._tile_settings(np.asarray(w))
+        phases = []
+        for st in (v_set, u_set):
+            active = np.asarray(st.active[0])
+            phases += [np.asarray(st.theta)[:, active], np.asarray(st.phi)[:, active], np.asarray(st.out_phase)]
+        phases.append(2 * np.arcsin(np.clip(np.asarray(att), 0.0, 1.0)))
+        return np.concatenate([p.reshape(p.shape[0], -1) for p in phases], axis=1)
+
     def compile(self, w) -> MeshTiles:
         """Program a matrix of any size as N x N tiles, each by SVD on two meshes and an attenuator column.
 
@@ -390,17 +422,9 @@ class MZIMesh:
                              "jitted training step: call MZIMesh.compile(w) with concrete weights, outside jax.jit")
         check_matrix(w, "w")
         w = np.asarray(w)
-        n = self.n
-        rows, cols = w.shape
+        n, (rows, cols) = self.n, w.shape
         n_r, n_c = -(-rows // n), -(-cols // n)
-        padded = np.zeros((n_r * n, n_c * n), dtype=complex)
-        padded[:rows, :cols] = w
-        blocks = padded.reshape(n_r, n, n_c, n).transpose(0, 2, 1, 3).reshape(n_r * n_c, n, n)
-        u, s, vh = np.linalg.svd(blocks)
-        scale = np.where(s[:, 0] > 0, s[:, 0], 1.0)
-        att = jnp.asarray(s / scale[:, None])
-        v_set, u_set = self._grid_settings(vh), self._grid_settings(u)
-
+        v_set, u_set, att, scale = self._tile_settings(w)
         m = _realise_tiles(v_set, u_set, att, self.chip, self._spec)
         scale = scale / _attenuator_gain(self._spec)  # the GST cascade's known insertion loss, taken back digitally
         return MeshTiles(m.reshape(n_r, n_c, n, n).astype(jnp.complex64),
