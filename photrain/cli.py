@@ -143,6 +143,24 @@ def _key_values(items, option: str) -> dict:
     return out
 
 
+#: train options that default to None and are resolved per algorithm x dataset (photrain.train.defaults)
+_RESOLVED = ("hidden", "epochs", "batch_size", "lr", "momentum", "beta", "free_steps", "nudged_steps", "relax_step",
+             "layer_scale", "random_sign_beta", "channel_spacing")
+_RESOLVED_STDP = ("neurons", "epochs")
+
+
+def _resolve_defaults(args) -> dict:
+    """Fill the train options left unset from photrain.train.defaults; returns the ones the user gave."""
+    from photrain.train.defaults import resolve
+
+    names = _RESOLVED_STDP if args.algorithm == "stdp" else _RESOLVED
+    given = {k: getattr(args, k) for k in names}
+    context = {"symmetric_beta": args.symmetric_beta} if args.algorithm != "stdp" else {}
+    for k, v in resolve(args.algorithm, args.dataset, {**given, **context}).items():
+        setattr(args, k, v)
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def _train_config(args):
     from photrain.train import CrossbarConfig, MeshConfig, OpticalConfig, TrainConfig
 
@@ -152,7 +170,7 @@ def _train_config(args):
                       ideal=args.ideal_core, attenuator=args.mesh_attenuator, gst_cells=args.mesh_gst_cells,
                       gst_levels=args.gst_levels)
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
-                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
+                            power_per_channel=args.power * 1e-3, ideal=args.ideal_core, spacing=args.channel_spacing,
                             heater_bits=args.heater_bits or None, receiver=args.receiver,
                             input_modulator=args.input_modulator, predistortion=not args.no_predistortion,
                             weight_element=args.weight_element, gst_levels=args.gst_levels)
@@ -182,33 +200,44 @@ def _train_config(args):
 def _cmd_train_stdp(args) -> int:
     """The spiking network with STDP (Shi, Kuzum et al. 2018): photrain.train.spiking_run."""
     from photrain.controller import OpticalConfig
+    from photrain.train.defaults import chance_warning, prune_warning
     from photrain.train.spiking import STDPConfig
     from photrain.train.spiking_run import run_stdp
 
-    cfg = STDPConfig(neurons=args.neurons, epochs=3 if args.epochs is None else args.epochs, prune=args.prune,
-                     prune_fraction=args.prune_fraction, mature_spikes=args.mature_spikes, prune_ramp=args.prune_ramp,
-                     seed=args.seed, **({"readout": args.readout} if args.readout else {}))
+    given = _resolve_defaults(args)
+    fit = tuple(k for k in ("mature_spikes", "prune_ramp") if getattr(args, k) is None)  # scaled to the run's length
+    cfg = STDPConfig(neurons=args.neurons, epochs=args.epochs, prune=args.prune, prune_fraction=args.prune_fraction,
+                     seed=args.seed, **({"readout": args.readout} if args.readout else {}),
+                     **{k: getattr(args, k) for k in ("mature_spikes", "prune_ramp") if k not in fit})
     optical = OpticalConfig(core_rows=args.core_rows, adc_bits=args.adc_bits, dac_bits=args.dac_bits,
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None)
     core = "bank" if args.forward_on_cores else args.core
     r = run_stdp(cfg, args.out, dataset=args.dataset, data_dir=args.data_dir, memory=args.memory,
                  memory_params=_key_values(args.memory_param, "--memory-param"), core=core, optical=optical,
-                 progress=not args.quiet, max_images=args.max_images)
+                 progress=not args.quiet, max_images=args.max_images, fit_prune=fit)
     print(f"stdp {cfg.neurons} neurons, prune {cfg.prune} ({100 * r['pruned_fraction']:.1f}% of synapses frozen): "
           f"test {100 * r['accuracy']:.2f}%; {r['writes']} synapse writes, {r['writes_saved']} saved by pruning; "
           f"{r['samples_per_s']:.0f} images/s")
     print(f"wrote {Path(args.out) / 'results.json'} and {Path(args.out) / 'receptive_fields.png'}")
+    _warn(prune_warning(cfg.prune_fraction, r["pruned_fraction"], cfg.prune),
+          chance_warning(r["accuracy"], r["n_classes"], "stdp", args.dataset, given))
     return 0
+
+
+def _warn(*lines) -> None:
+    for line in lines:
+        if line:
+            print(line, file=sys.stderr)
 
 
 def cmd_train(args) -> int:
     from photrain.train import train
+    from photrain.train.defaults import chance_warning
 
     if args.algorithm == "stdp":
         return _cmd_train_stdp(args)
-    if args.epochs is None:
-        args.epochs = 10
+    given = _resolve_defaults(args)
     config = _train_config(args)
     results = train(config, args.out, resume=args.resume, progress=not args.quiet, overwrite=args.overwrite,
                     on_divergence=args.on_divergence)
@@ -218,6 +247,8 @@ def cmd_train(args) -> int:
           f"test {100 * results['test_acc_at_best_val']:.2f}%{hw}; "
           f"{results['mean_epoch_time_s']:.2f} s/epoch")
     print(f"wrote {Path(args.out) / 'results.json'} and {Path(args.out) / 'learning_curve.png'}")
+    _warn(chance_warning(results["test_acc_at_best_val"], results["layer_sizes"][-1], args.algorithm, args.dataset,
+                         given))
     return 0
 
 
@@ -378,17 +409,18 @@ def build_parser() -> argparse.ArgumentParser:
     from photrain.controller.hardware import MESH_ATTENUATORS
     from photrain.train.algorithms import ALGORITHMS
     from photrain.train.data import DATASETS
+    from photrain.train.defaults import describe
 
     p = sub.add_parser("train", help="train an MLP with backprop, DFA or optical DFA on the simulated cores")
     p.add_argument("--dataset", default="digits", choices=DATASETS, help="data set (digits, braille: offline)")
     p.add_argument("--data-dir", help="folder holding mnist/ or fashion-mnist/ (default $PHOTRAIN_DATA_DIR)")
-    p.add_argument("--hidden", type=int, nargs="+", default=[800, 800], help="hidden layer widths")
+    p.add_argument("--hidden", type=int, nargs="+", help=f"hidden layer widths ({describe('hidden')})")
     p.add_argument("--algorithm", default="optical-dfa", choices=(*ALGORITHMS, "stdp"),
                    help="learning rule (stdp: the unsupervised spiking network of Shi, Kuzum et al. 2018)")
-    p.add_argument("--epochs", type=int, help="passes over the training set (default 10; stdp 3)")
-    p.add_argument("--batch-size", type=int, default=64, help="samples per optimiser step")
-    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    p.add_argument("--epochs", type=int, help=f"passes over the training set ({describe('epochs')})")
+    p.add_argument("--batch-size", type=int, help=f"samples per optimiser step ({describe('batch_size')})")
+    p.add_argument("--lr", type=float, help=f"SGD learning rate ({describe('lr')})")
+    p.add_argument("--momentum", type=float, help=f"SGD momentum ({describe('momentum')})")
     p.add_argument("--seed", type=int, default=1, help="seed of every random draw (same seed, same run)")
     p.add_argument("--val-size", type=int, help="validation samples taken from the test split (default half)")
     p.add_argument("--noise-sigma", type=float, default=0.618, help="reference-noise DFA: sigma")
@@ -407,19 +439,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory writes: analog (the pulses each change needs, default), sign (one fixed pulse) or "
                         "accumulate (mixed precision: changes add up in a digital accumulator per weight and are "
                         "written in whole device granules, e.g. RRAM levels)")
-    p.add_argument("--beta", type=float, default=0.5, help="eqprop: nudging strength of the second phase")
-    p.add_argument("--free-steps", type=int, default=20, help="eqprop: sweep cap of the free phase")
-    p.add_argument("--nudged-steps", type=int, default=8, help="eqprop: sweep cap of the nudged phase")
+    p.add_argument("--beta", type=float, help=f"eqprop: nudging strength of the second phase ({describe('beta')})")
+    p.add_argument("--free-steps", type=int, help=f"eqprop: sweep cap of the free phase ({describe('free_steps')})")
+    p.add_argument("--nudged-steps", type=int,
+                   help=f"eqprop: sweep cap of the nudged phase ({describe('nudged_steps')})")
     p.add_argument("--eqprop-variant", default="ep", choices=("ep", "chl"),
                    help="eqprop: ep (nudged outputs, Scellier & Bengio) or chl (outputs clamped to the target)")
-    p.add_argument("--random-sign-beta", action="store_true", help="eqprop: draw beta's sign at random every batch")
+    p.add_argument("--random-sign-beta", action=argparse.BooleanOptionalAction,
+                   help=f"eqprop: draw beta's sign at random every batch ({describe('random_sign_beta')})")
     p.add_argument("--symmetric-beta", action="store_true",
                    help="eqprop: nudge with +beta and -beta, centred difference (Laborieux et al. 2021)")
-    p.add_argument("--relax-step", type=float, default=1.0,
-                   help="eqprop: step towards each layer's minimiser per sweep (1 exact; 0.5 damps read noise)")
+    p.add_argument("--relax-step", type=float,
+                   help="eqprop: step towards each layer's minimiser per sweep (1 exact; 0.5 damps read noise; "
+                        f"{describe('relax_step')})")
     p.add_argument("--layer-scale", type=float, nargs="+",
-                   help="eqprop: one factor per weight layer on the update (layer-wise learning rates), e.g. 1 0.5")
+                   help="eqprop: one factor per weight layer on the update (layer-wise learning rates), e.g. 1 0.5 "
+                        f"({describe('layer_scale')})")
     p.add_argument("--core-rows", type=int, default=64, help="optical core rows per pass")
+    p.add_argument("--channel-spacing", type=float, help="bank core: WDM channel spacing in µm, one channel per class "
+                   f"({describe('channel_spacing')})")
     p.add_argument("--adc-bits", type=int, default=8, help="optical core: ADC bits of every detector read")
     p.add_argument("--dac-bits", type=int, default=8, help="optical core: DAC bits of every input symbol")
     p.add_argument("--power", type=float, default=1.0, help="optical power per WDM channel (mW)")
@@ -452,14 +490,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ideal-core", action="store_true", help="noise-free, crosstalk-free core, ideal converters")
     p.add_argument("--no-shuffle", action="store_true", help="keep the training set's file order (the reference code on CPU)")
     p.add_argument("--standardize", action="store_true", help="standardise inputs with the training set's mean and std")
-    p.add_argument("--neurons", type=int, default=500, help="stdp: output neurons")
+    p.add_argument("--neurons", type=int, help=f"stdp: output neurons ({describe('neurons')})")
     p.add_argument("--prune", default="none", choices=("none", "soft", "hard"),
                    help="stdp: freeze a matured neuron's weakest weights at a constant (soft) or at 0 (hard)")
     p.add_argument("--prune-fraction", type=float, default=0.0, help="stdp: fraction of a matured neuron's weights "
                    "pruned, in [0, 1)")
-    p.add_argument("--mature-spikes", type=int, default=300, help="stdp: output spikes before a neuron is pruned")
-    p.add_argument("--prune-ramp", type=int, default=1000, help="stdp: output spikes after maturity over which the "
-                   "pruned share grows to --prune-fraction (Zhu & Gupta 2017's cubic schedule; 0 = all at once)")
+    p.add_argument("--mature-spikes", type=int, help="stdp: output spikes before a neuron is pruned (default 300, "
+                   "scaled down with --prune-ramp on runs shorter than 60k images x 3 epochs / 500 neurons, so the "
+                   "asked fraction is reached)")
+    p.add_argument("--prune-ramp", type=int, help="stdp: output spikes after maturity over which the "
+                   "pruned share grows to --prune-fraction (Zhu & Gupta 2017's cubic schedule; 0 = all at once; "
+                   "default 1000, scaled down with --mature-spikes on shorter runs)")
     p.add_argument("--max-images", type=int, help="stdp: training images per epoch (default all)")
     p.add_argument("--readout", help="stdp: how test responses become classes: mean (Diehl & Cook 2015), proportion "
                    "(BindsNET's proportion weighting) or likelihood (Bayesian decoder of the spike counts; default)")

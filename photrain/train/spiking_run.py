@@ -53,8 +53,11 @@ def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
 def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "mnist", data_dir=None,
              memory: str = "float", memory_params: dict | None = None, core: str = "digital",
              optical: OpticalConfig | None = None, progress: bool = True, max_images: int | None = None,
-             test_images: int | None = None, plots: bool = True) -> dict:
+             test_images: int | None = None, plots: bool = True, fit_prune: tuple[str, ...] = ()) -> dict:
     """Train the spiking network on ``dataset`` with its synapses in ``memory``, integrating on ``core``.
+
+    ``fit_prune``: the pruning-schedule fields ('mature_spikes', 'prune_ramp') to scale to this run's length
+    (:func:`photrain.train.defaults.fit_prune_schedule`: the CLI's defaults when the user did not set them).
 
     Writes ``results.json`` (accuracy, writes, writes saved by pruning, the ledger, the configuration) and
     ``receptive_fields.png`` into ``out`` when given; returns the results dict.
@@ -62,6 +65,11 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
     from photrain.train.data import load_dataset
 
     data = load_dataset(dataset, data_dir)
+    if fit_prune:
+        from photrain.train.defaults import fit_prune_schedule
+
+        fitted = fit_prune_schedule(cfg, min(max_images or len(data.x_train), len(data.x_train)))
+        cfg = replace(cfg, **{k: getattr(fitted, k) for k in fit_prune})
     n_in = min(cfg.n_pixels or data.n_features, data.n_features)
     optical = optical or OpticalConfig(core_rows=64)
     # a bank has 10 WDM channels (the controller's default); the N inputs are spread over blocks of banks
@@ -76,7 +84,7 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
                "core": core, "device_counts": result.device_counts, "ledger": led.as_dict(),
                "writes_saved_fraction": result.writes_saved / max(result.writes + result.writes_saved, 1),
                # what `photrain energy` reads (the ledger's "steps" are output spikes: one row update each)
-               "layer_sizes": [n_in + 1, cfg.neurons], "epochs_run": cfg.epochs}
+               "layer_sizes": [n_in + 1, cfg.neurons], "epochs_run": cfg.epochs, "n_classes": data.n_classes}
     results["config"] = {**results["config"], "algorithm": "stdp", "dataset": dataset, "memory": memory,
                          "memory_params": memory_params or {}, "core": core, "optical": asdict(optical)}
     if out is not None:
@@ -87,7 +95,7 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
                             frozen=result.frozen, theta=result.theta, class_rates=result.stats.rates,
                             class_images=result.stats.images)
         if plots:
-            side = int(round(math.sqrt(data.n_features)))
+            side = math.isqrt(data.n_features - 1) + 1  # the smallest square holding every feature (Braille: 54)
             plot_receptive_fields(result, side=side, path=out / "receptive_fields.png",
                                   title=f"{dataset}: {cfg.neurons} neurons, prune {cfg.prune} "
                                         f"{result.pruned_fraction:.0%}, accuracy {result.accuracy:.1%}")
