@@ -128,19 +128,21 @@ def cmd_drc(args) -> int:
 
 
 def _key_values(items, option: str) -> dict:
-    """KEY=VALUE pairs (values parsed as YAML scalars: 8, 1e-6, true, nearest) into a dict."""
-    import yaml
-
+    """KEY=VALUE pairs into a dict of KEY -> the VALUE text (typed by whoever knows the key's type)."""
     out = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"{option} {item!r} must be KEY=VALUE, e.g. {option} transfer_interval=8000")
-        parsed = yaml.safe_load(value)
-        if not isinstance(parsed, (int, float, str, bool)) and parsed is not None:
-            raise ValueError(f"{option} {item!r}: the value must be a number, a word or true/false")
-        out[key.strip()] = parsed
+        out[key.strip()] = value
     return out
+
+
+def _memory_params(memory: str, params: dict) -> dict:
+    """--memory-param values parsed to the declared type of that parameter of --memory (one parser for all)."""
+    from photrain.memory import memory_params
+
+    return memory_params(memory, params, "--memory-param")
 
 
 #: train options that default to None and are resolved per algorithm x dataset (photrain.train.defaults)
@@ -179,6 +181,7 @@ def _train_config(args):
         if memory not in ("float", "fixed"):
             raise ValueError(f"--memory-bits sets a fixed-point memory; it cannot be combined with --memory {memory}")
         memory, memory_params = "fixed", {"bits": args.memory_bits, **memory_params}
+    memory_params = _memory_params(memory, memory_params)
     core = args.core
     if args.forward_on_cores:  # the 0.1 spelling of --core bank
         if core not in ("digital", "bank"):
@@ -213,8 +216,9 @@ def _cmd_train_stdp(args) -> int:
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None)
     core = "bank" if args.forward_on_cores else args.core
+    memory_params = _memory_params(args.memory, _key_values(args.memory_param, "--memory-param"))
     r = run_stdp(cfg, args.out, dataset=args.dataset, data_dir=args.data_dir, memory=args.memory,
-                 memory_params=_key_values(args.memory_param, "--memory-param"), core=core, optical=optical,
+                 memory_params=memory_params, core=core, optical=optical,
                  progress=not args.quiet, max_images=args.max_images, fit_prune=fit)
     print(f"stdp {cfg.neurons} neurons, prune {cfg.prune} ({100 * r['pruned_fraction']:.1f}% of synapses frozen): "
           f"test {100 * r['accuracy']:.2f}%; {r['writes']} synapse writes, {r['writes_saved']} saved by pruning; "

@@ -7,11 +7,10 @@ Each device is a frozen dataclass of parameters with pure, jittable ``init``,
 
 from __future__ import annotations
 
-import dataclasses
-
 from photrain.memory.base import Counts, WeightMemory, add_counts, reset_counts, stochastic_round, zero_counts
 from photrain.memory.cbram import CBRAMMemory, CBRAMState
 from photrain.memory.digital import DigitalState, FixedPointMemory, FloatMemory
+from photrain.memory.params import parameter_types, parse_params
 from photrain.memory.pcm import PCMMemory, PCMState
 from photrain.memory.pcm3t1c import PCM3T1CMemory, PCM3T1CState
 from photrain.memory.rram import RRAMMemory, RRAMState
@@ -26,17 +25,20 @@ MEMORIES: dict[str, type] = {
 }
 
 
-def make_memory(name: str, **params) -> WeightMemory:
-    """The memory device ``name`` with parameters overridden by ``params``.
-
-    Unknown names or parameters raise ``ValueError`` listing the valid ones.
+def memory_params(name: str, params: dict, option: str = "memory_params") -> dict:
+    """``params`` of memory ``name`` converted to each parameter's declared type (text such as '1e-4',
+    '8000', 'true', 'none' included): :func:`photrain.memory.params.parse_params`, the one parser of
+    ``--memory-param``, sweep files and :func:`make_memory`. ``ValueError`` (one line, naming ``option``,
+    the key, the memory and what is allowed) for an unknown memory, parameter or a value that does not parse.
     """
     if name not in MEMORIES:
-        raise ValueError(f"unknown memory {name!r}; choose one of {', '.join(MEMORIES)}")
-    cls = MEMORIES[name]
-    valid = [f.name for f in dataclasses.fields(cls)]
-    unknown = [k for k in params if k not in valid]
-    if unknown:
-        raise ValueError(f"memory {name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                         f"its parameters are {', '.join(valid) or '(none)'}")
-    return cls(**params)
+        raise ValueError(f"unknown memory {name!r} (--memory); choose one of {', '.join(MEMORIES)}")
+    return parse_params(name, MEMORIES[name], params, option)
+
+
+def make_memory(name: str, **params) -> WeightMemory:
+    """The memory device ``name`` with parameters overridden by ``params`` (converted by :func:`memory_params`).
+
+    Unknown names or parameters, and values that do not parse, raise ``ValueError`` listing the valid ones.
+    """
+    return MEMORIES[name](**memory_params(name, params))

@@ -247,7 +247,12 @@ def build_config(overrides: Mapping):
     nested: dict = {}
     for key, value in _flatten(overrides).items():
         _set(nested, key, value)
-    return apply(_config_class()(), nested)
+    config = apply(_config_class()(), nested)
+    if not config.memory_params:
+        return config
+    from photrain.memory import memory_params  # YAML's '1e-4' is text: each value as its parameter's declared type
+
+    return dataclasses.replace(config, memory_params=memory_params(config.memory, config.memory_params))
 
 
 def config_dict(config) -> dict:
