@@ -262,7 +262,8 @@ def cmd_demo(args) -> int:
 
     summary = run_demo(args.out, epochs=args.epochs, progress=not args.quiet)
     print(format_summary(summary))
-    print(f"wrote {Path(args.out) / 'demo.png'} and {Path(args.out) / 'demo.json'} (runs in {Path(args.out)}/demo_*)")
+    print(f"wrote {Path(args.out) / 'demo.png'}, {Path(args.out) / 'demo.json'} and {Path(args.out) / 'demo.md'} "
+          f"(the README's table; runs in {Path(args.out)}/demo_*)")
     return 0
 
 
@@ -553,7 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the main job: backprop, digital DFA and optical DFA on the offline digits set; "
                                      "one figure (learning curves, ring spectrum, energy per step)")
-    p.add_argument("--out", default="out", help="output folder: demo.png, demo.json, the runs' folders")
+    p.add_argument("--out", default="out",
+                   help="output folder: demo.png, demo.json, demo.md (the README's table), the runs' folders")
     p.add_argument("--epochs", type=int, default=15, help="epochs of each run")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)

@@ -8,7 +8,7 @@ learning curves side by side (the optical run's accuracy through the hardware
 when the run records it), the spectrum of the shipped add-drop ring filter
 (simulated from its layout), and the energy per training step of each run, by
 component, priced from its ledger with the ``reference-paper`` preset of
-:mod:`photrain.controller.energy`. ``demo.json`` holds the numbers.
+:mod:`photrain.controller.energy`. ``demo.json`` holds the numbers, ``demo.md`` the table the README shows.
 """
 
 from __future__ import annotations
@@ -161,7 +161,21 @@ def run_demo(out: str | Path = "out", *, epochs: int = EPOCHS, seed: int = 1, pr
         "wall_s": time.perf_counter() - t0,
     }
     (out / "demo.json").write_text(json.dumps(summary, indent=2))
+    (out / "demo.md").write_text(format_table(summary) + "\n")
     return summary
+
+
+def format_table(summary: dict) -> str:
+    """The demo's results as the Markdown table the README shows (``out/demo.md``; tests/test_demo.py checks the
+    README's copy against a fresh run of the same seed)."""
+    s = summary["settings"]
+    lines = [f"Measured (`photrain demo --out out`, seed {s['seed']}, {s['epochs']} epochs each):", "",
+             "| run | best validation | test (at best validation) | final test | energy per step |",
+             "|---|---|---|---|---|"]
+    for label, r in summary["runs"].items():
+        lines.append(f"| {label} | {100 * r['best_val_acc']:.1f} % | {100 * r['test_acc_at_best_val']:.1f} % | "
+                     f"{100 * r['final_test_acc']:.1f} % | {1e6 * r['energy_per_step_j']:.3g} µJ |")
+    return "\n".join(lines)
 
 
 def format_summary(summary: dict) -> str:
@@ -175,4 +189,5 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["DEMO", "EPOCHS", "RUNS", "demo_figure", "energy_per_step", "format_summary", "ring_spectrum", "run_demo"]
+__all__ = ["DEMO", "EPOCHS", "RUNS", "demo_figure", "energy_per_step", "format_summary", "format_table", "ring_spectrum",
+           "run_demo"]
