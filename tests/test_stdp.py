@@ -9,7 +9,6 @@ from photrain.train.data import load_digits
 from photrain.train.spiking import (
     NetState,
     STDPConfig,
-    _step_factory,
     digital_synapses,
     eta_schedule,
     input_weight_sums,
@@ -21,7 +20,8 @@ from photrain.train.spiking import (
     stdp_dw,
     train_stdp,
 )
-from photrain.train.spiking_prune import n_pruned, prune_row, pruned_due
+from photrain.train.spiking.prune import n_pruned, prune_row, pruned_due
+from photrain.train.spiking.run import _step_factory
 
 ETA, LTD = 0.1, 1.0
 

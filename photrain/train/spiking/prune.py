@@ -8,7 +8,7 @@ field has formed), its weakest synapses are frozen, so they receive no further S
 
 * maturity criterion (named ``mature_spikes``): the neuron has fired ``mature_spikes`` output spikes
   (each of them an STDP update of its row). The papers tie maturity to the neuron's firing history
-  without a number we could find; the default in :class:`~photrain.train.spiking.STDPConfig` is ours.
+  without a number we could find; the default in :class:`~photrain.train.spiking.config.STDPConfig` is ours.
 * pruning threshold: the ``prune_fraction`` quantile of the matured neuron's own input weights
   (bias excluded), so exactly ``prune_fraction`` of each matured row is frozen and the pruned fraction
   of the network is ``prune_fraction`` x (fraction of matured neurons).
