@@ -10,7 +10,7 @@ from photrain.cli import main
 from photrain.controller import MeshConfig, MeshEngine, build_controller
 from photrain.cores import MZIMesh, Readout, clements, haar_unitary, program_tiles, tiled_effective_matrix
 from photrain.cores.decompose import clements_batch
-from photrain.cores.mesh import MeshTiles, mesh_tiles_matvec
+from photrain.cores.mesh_tiles import MeshTiles, mesh_tiles_matvec
 from photrain.train import TrainConfig
 from photrain.train import algorithms as alg
 from photrain.train.network import forward, init_mlp

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from photrain.cores import MRRWeightBank, MZIMesh, TileCounts, bank_matvec, blocked_matvec, tile_counts
-from photrain.cores.mesh import mesh_tiles_matvec
+from photrain.cores.mesh_tiles import mesh_tiles_matvec
 
 F32 = jnp.float32
 

@@ -26,7 +26,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.cores.mrr_bank import CompiledBank, MRRWeightBank
+from photrain.cores.bank_passes import CompiledBank
+from photrain.cores.mrr_bank import MRRWeightBank
 from photrain.models.gst import GSTCell
 
 #: GST cells per weight (the differential pair).
