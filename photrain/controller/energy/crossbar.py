@@ -29,7 +29,7 @@ SOURCES: dict[str, tuple[float, str]] = {
                           "(photrain.cores.crossbar)"),
 }
 
-#: memory device -> (s per programming pulse, source); the pulses of MEMORY_WRITE_ENERGY (energy.py).
+#: memory device -> (s per programming pulse, source); the pulses of MEMORY_WRITE_ENERGY (energy.memory).
 MEMORY_PULSE_TIME: dict[str, tuple[float, str]] = {
     "float": (0.0, "SRAM registers: no pulses"),
     "fixed": (0.0, "SRAM registers: no pulses"),
