@@ -40,7 +40,8 @@ def ring_spectrum(wl=None):
     wl = np.linspace(1.54, 1.56, 2001) if wl is None else np.asarray(wl)
     path = ROOT / "circuits" / "ring_filter.pic.yml"
     if path.exists():
-        from photrain.circuits import load_circuit, sweep
+        from photrain.circuits import sweep
+        from photrain.layout import load_circuit
 
         _, func = load_circuit(path)
         spectra = sweep(func, wl, [("o1", "o2"), ("o1", "o3")])

@@ -52,8 +52,8 @@ def seeded_heater():
     """A builder: the clean ``heater_straight`` cell plus extra rectangles (layer, x0, y0, x1, y1) in µm (DRC seeds)."""
     import gdsfactory as gf
 
-    from photrain.circuits.cells import heater_straight
-    from photrain.circuits.pdk import activate_pdk
+    from photrain.layout.cells import heater_straight
+    from photrain.layout.pdk import activate_pdk
 
     def build(*shapes):
         activate_pdk()

@@ -6,11 +6,11 @@ import klayout.db as kdb
 import numpy as np
 import pytest
 
-from photrain.circuits.cells import bank_detuning_at_channels, weight_bank_geometry
-from photrain.circuits.chip import bank_chip, chip_circuit, io_paths, mesh_chip
-from photrain.circuits.drc import run_drc
-from photrain.circuits.gf_models import half_coupling_length, mesh_column_length
 from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
+from photrain.layout.cells import bank_detuning_at_channels, weight_bank_geometry
+from photrain.layout.chip import bank_chip, chip_circuit, io_paths, mesh_chip
+from photrain.layout.drc import run_drc
+from photrain.layout.geometry import half_coupling_length, mesh_column_length
 from photrain.models.couplers import coupling_from_gap
 from photrain.models.grating_couplers import grating_coupler_transmission
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
@@ -122,7 +122,7 @@ def test_bank_chip_netlist_is_bank_model_times_io(bank22, x64):
 @pytest.mark.parametrize("kind", ["bank", "mesh"])
 def test_default_chips_are_drc_clean(kind, tmp_path):
     """The chips `photrain layout --chip` ships by default (8x4 bank, 8x8 mesh): routed to 64 / 128 pads, DRC-clean."""
-    from photrain.circuits.chip import write_chip
+    from photrain.layout.chip import write_chip
 
     path = write_chip(kind, tmp_path / f"{kind}.gds")
     report = run_drc(path)

@@ -7,7 +7,8 @@ import pytest
 from conftest import ROOT
 
 from photrain import models as m
-from photrain.circuits import build_component, circuit, load_circuit, load_yaml, sweep, write_gds
+from photrain.circuits import circuit, sweep
+from photrain.layout import build_component, load_circuit, load_yaml, write_gds
 
 CIRCUITS = sorted((ROOT / "circuits").glob("*.pic.yml"))
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from photrain.circuits import build_component
-from photrain.circuits.cells import bank_ring, clements_mesh, heater_straight, weight_bank
-from photrain.circuits.drc import load_deck, run_drc
+from photrain.layout import build_component
+from photrain.layout.cells import bank_ring, clements_mesh, heater_straight, weight_bank
+from photrain.layout.drc import load_deck, run_drc
 
 CIRCUITS = sorted(Path("circuits").glob("*.pic.yml"))
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from photrain.circuits.cells import bank_ring, heater_straight
-from photrain.circuits.heater_layout import heater_design, mesh_crosstalk, ring_hold_power
+from photrain.layout.cells import bank_ring, heater_straight
+from photrain.layout.heater_layout import heater_design, mesh_crosstalk, ring_hold_power
 from photrain.models.heaters import (
     DN_DT_SI,
     SHEET_RESISTANCE,
@@ -69,8 +69,8 @@ def test_layout_crosstalk_feeds_the_mesh_core():
 
 def test_mesh_compensates_the_drawn_crosstalk():
     """A calibrated mesh pre-compensates the drawn cell's crosstalk: the heaters then produce the programmed phases."""
-    from photrain.circuits.heater_layout import MESH_HEATER_CROSSTALK
     from photrain.cores import MZIMesh, haar_unitary
+    from photrain.layout.heater_layout import MESH_HEATER_CROSSTALK
 
     n = 6
     u = haar_unitary(n, np.random.default_rng(1))
@@ -98,7 +98,7 @@ def test_mesh_compensates_the_drawn_crosstalk():
 
 def test_layout_figures_are_the_drawn_cells():
     """The constants the cores and the energy table take are what the cells draw: a drifting layout fails here."""
-    from photrain.circuits import heater_layout as hl
+    from photrain.layout import heater_layout as hl
 
     drawn = hl.drawn_geometry()
     for name, geometry in hl.DRAWN_HEATERS.items():
@@ -110,7 +110,7 @@ def test_layout_figures_are_the_drawn_cells():
             assert tuple(vars(written).values()) == pytest.approx(tuple(vars(design).values()), rel=1e-12), name
     assert hl.MESH_HEATER_CROSSTALK == pytest.approx(float(thermal_crosstalk(drawn["mesh_heater_distance"])), rel=1e-12)
     # a mesh drawn at another pitch is read as such (the distance comes from the drawing, not a parameter)
-    from photrain.circuits.cells import clements_mesh
+    from photrain.layout.cells import clements_mesh
 
     assert hl.mesh_heater_distance(clements_mesh(4, pitch=20.0)) == pytest.approx(40.0)
 
@@ -135,8 +135,8 @@ def test_energy_table_holds_the_drawn_ring_heater():
 
 def test_training_mesh_is_the_drawn_mesh():
     """The mesh core training builds (MeshConfig) carries the drawn crosstalk, compensated; ideal drops it."""
-    from photrain.circuits.heater_layout import MESH_HEATER_CROSSTALK, mesh_heater_distance
     from photrain.controller.hardware import MeshConfig
+    from photrain.layout.heater_layout import MESH_HEATER_CROSSTALK, mesh_heater_distance
 
     assert MESH_HEATER_CROSSTALK == pytest.approx(float(thermal_crosstalk(mesh_heater_distance())), rel=1e-12)
     mesh = MeshConfig(n=4).mesh()

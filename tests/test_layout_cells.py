@@ -4,8 +4,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from photrain.circuits import component_circuit, optical_netlist
-from photrain.circuits.cells import (
+from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
+from photrain.layout import component_circuit, optical_netlist
+from photrain.layout.cells import (
     bank_detuning_at_channels,
     bank_instance_settings,
     clements_mesh,
@@ -15,8 +16,7 @@ from photrain.circuits.cells import (
     weight_bank,
     weight_bank_geometry,
 )
-from photrain.circuits.gf_models import half_coupling_length, mesh_column_length
-from photrain.cores import MRRWeightBank, MZIMesh, haar_unitary
+from photrain.layout.geometry import half_coupling_length, mesh_column_length
 from photrain.models.couplers import coupling_from_gap
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
@@ -121,7 +121,7 @@ def test_bank_detuning_uses_the_thermo_optic_phase():
 
 
 def test_yaml_weight_bank_is_the_python_cell(tmp_path):
-    from photrain.circuits import load_circuit
+    from photrain.layout import load_circuit
 
     component, fn = load_circuit("circuits/weight_bank4.pic.yml")
     netlist = component.get_netlist()
@@ -140,7 +140,7 @@ def test_yaml_weight_bank_is_the_python_cell(tmp_path):
 def test_bank_ring_heater_stays_clear_of_the_buses():
     import klayout.db as kdb
 
-    from photrain.circuits.cells import bank_ring
+    from photrain.layout.cells import bank_ring
 
     c = bank_ring()
     heater = kdb.Region(c.begin_shapes_rec(c.kcl.layer(47, 0)))

@@ -8,7 +8,7 @@ from scipy.optimize import brentq, minimize_scalar
 from photrain import models as m
 from photrain.circuits import circuit
 from photrain.circuits.gf_models import ring_double, ring_single
-from photrain.circuits.pdk import activate_pdk
+from photrain.layout.pdk import activate_pdk
 
 R, K1, K2, LOSS = 8.0, 0.08, 0.04, 3.0
 L = 2 * np.pi * R

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import skrf
 
-from photrain.circuits import circuit, load_circuit
+from photrain.circuits import circuit
 from photrain.circuits.touchstone import freq_to_wl, read_touchstone, touchstone, wl_to_freq, write_touchstone
 from photrain.cli import main
+from photrain.layout import load_circuit
 from photrain.models import mzi2x2, ring_add_drop
 
 WL = np.linspace(1.545, 1.555, 801)

@@ -4,14 +4,13 @@
 passes that cell's settings; these adapters accept those settings (``None``
 meaning "the PDK default") and compute the optics from the same geometry the
 layout draws: Euler-bend lengths, coupler-ring buses, ring round trips.
+They are plain models (no gdsfactory needed); the models of photrain's own
+cells, which draw parts to measure them, are in :mod:`photrain.layout.cell_models`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import jax.numpy as jnp
-import numpy as np
 import sax
 
 from photrain.models import couplers, rings, waveguides
@@ -24,7 +23,8 @@ from photrain.models.phase_shifters import thermo_optic_phase
 PDK_RADIUS = 10.0
 RING_BUS_EXTENSION = 3.0  # coupler_ring's length_extension default (µm)
 
-_OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
+#: the waveguide optics every adapter uses (photrain.models.optics defaults)
+OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
 
 
 def _radius(radius):
@@ -47,7 +47,7 @@ def bend_circular(*, wl=1.55, radius: float | None = None, angle: float = 90.0, 
                                     loss_db_per_cm=loss_db_per_cm)
 
 
-def _ring_geometry(radius, length_x, length_y=None):
+def ring_geometry(radius, length_x, length_y=None):
     """Bus length, ring-side length of one coupler, and full round trip (µm)."""
     lb = waveguides.euler_bend_length(radius, 90.0, 0.5)
     bus = length_x + 2 * radius + 2 * RING_BUS_EXTENSION
@@ -56,7 +56,8 @@ def _ring_geometry(radius, length_x, length_y=None):
     return bus, side, total
 
 
-def _ring_coupling(gap, radius, length_x):
+def ring_coupling(gap, radius, length_x):
+    """Power coupling of a ring's coupler (coupled-mode model of its ``gap`` and interaction length)."""
     return couplers.coupling_from_gap(gap, couplers.ring_interaction_length(radius, length_x))
 
 
@@ -76,11 +77,11 @@ def coupler_ring(*, wl=1.55, gap: float = 0.2, radius: float | None = None, leng
     radius = _radius(radius)
     check_positive("radius", radius, unit="um")
     check_nonnegative("gap", gap, unit="um")
-    bus, side, _ = _ring_geometry(radius, length_x)
-    k = _ring_coupling(gap, radius, length_x)
-    pb = propagation(wl, length=bus, **_OPTICS)
-    ps = propagation(wl, length=side, **_OPTICS)
-    half = propagation(wl, length=(bus + side) / 2, **_OPTICS)
+    bus, side, _ = ring_geometry(radius, length_x)
+    k = ring_coupling(gap, radius, length_x)
+    pb = propagation(wl, length=bus, **OPTICS)
+    ps = propagation(wl, length=side, **OPTICS)
+    half = propagation(wl, length=(bus + side) / 2, **OPTICS)
     t = jnp.sqrt(1 - k)
     x = 1j * jnp.sqrt(k) * half
     return sax.reciprocal({("o1", "o4"): t * pb, ("o2", "o3"): t * ps, ("o1", "o3"): x, ("o2", "o4"): x})
@@ -90,9 +91,9 @@ def ring_single(*, wl=1.55, gap: float = 0.2, radius: float | None = None, lengt
                 length_y: float = 0.6) -> sax.SDict:
     """gdsfactory ``ring_single``: closed-form all-pass ring with the layout's round trip."""
     radius = _radius(radius)
-    bus, _, total = _ring_geometry(radius, length_x, length_y)
-    ring = rings.ring_allpass(wl=wl, radius=radius, length=total, coupling=_ring_coupling(gap, radius, length_x), **_OPTICS)
-    pb = propagation(wl, length=bus, **_OPTICS)
+    bus, _, total = ring_geometry(radius, length_x, length_y)
+    ring = rings.ring_allpass(wl=wl, radius=radius, length=total, coupling=ring_coupling(gap, radius, length_x), **OPTICS)
+    pb = propagation(wl, length=bus, **OPTICS)
     return sax.reciprocal({("o1", "o2"): ring[("o1", "o2")] * pb})
 
 
@@ -107,14 +108,14 @@ def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_
     radius = _radius(radius)
     gap_bot = gap if gap_bot is None else gap_bot
     gap_top = gap if gap_top is None else gap_top
-    bus, _, total = _ring_geometry(radius, length_x, length_y)
+    bus, _, total = ring_geometry(radius, length_x, length_y)
     ring = rings.ring_add_drop(
         wl=wl, radius=radius, length=total,
-        coupling_1=_ring_coupling(gap_bot, radius, length_x),
-        coupling_2=_ring_coupling(gap_top, radius, length_x), delta_phase=thermo_optic_phase(delta_phase, wl=wl, wl0=WL0),
-        **_OPTICS,
+        coupling_1=ring_coupling(gap_bot, radius, length_x),
+        coupling_2=ring_coupling(gap_top, radius, length_x), delta_phase=thermo_optic_phase(delta_phase, wl=wl, wl0=WL0),
+        **OPTICS,
     )
-    pb = propagation(wl, length=bus, **_OPTICS)
+    pb = propagation(wl, length=bus, **OPTICS)
     return sax.reciprocal(
         {
             ("o1", "o2"): ring[("o1", "o2")] * pb,
@@ -141,8 +142,8 @@ def mzi(*, wl=1.55, delta_length: float = 10.0, length_y: float = 2.0, length_x:
     check_nonnegative("delta_length", delta_length, unit="um")
     lb = waveguides.euler_bend_length(PDK_RADIUS, 90.0, 0.5)
     base = 4 * lb + 2 * length_y + length_x
-    short = propagation(wl, length=base, **_OPTICS)
-    long = propagation(wl, length=base + delta_length, **_OPTICS)
+    short = propagation(wl, length=base, **OPTICS)
+    long = propagation(wl, length=base + delta_length, **OPTICS)
     s = couplers.mmi1x2(wl=wl)
     split = s[("o1", "o2")]
     return sax.reciprocal({("o1", "o2"): split * split * (short + long)})
@@ -154,9 +155,7 @@ def mzi2x2_2x2(*, wl=1.55, delta_length: float = 10.0) -> sax.SDict:
     return mzi_models.mzi2x2(wl=wl, delta_length=delta_length, coupling_1=0.5, coupling_2=0.5)
 
 
-# ------------------------------------------------------------------ parts of photrain's core cells
-
-GRID = 0.001  # µm: gdsfactory's database unit; geometry settings are snapped to it
+# ------------------------------------------------------------------ heated cells of the generic PDK
 
 
 def ring_double_heater(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
@@ -167,60 +166,9 @@ def ring_double_heater(*, wl=1.55, gap: float = 0.2, gap_top: float | None = Non
                        length_y=length_y, delta_phase=delta_phase)
 
 
-def half_coupling_length(gap: float) -> float:
-    """Straight coupling length (µm, on the layout grid) for a 50:50 directional coupler at ``gap`` (coupled-mode model)."""
-    kappa = couplers.KAPPA0 * np.exp(-gap / couplers.GAP_DECAY)
-    return float(np.round(np.pi / 4 / kappa / GRID) * GRID)
-
-
-@lru_cache(maxsize=64)
-def coupler_path_length(gap: float, length: float, pitch: float, dx: float) -> float:
-    """Length (µm) of one waveguide through gdsfactory's ``coupler`` (two S-bends + the straight), as drawn."""
-    import gdsfactory as gf
-
-    from photrain.circuits.pdk import activate_pdk
-
-    activate_pdk()
-    return float(gf.components.coupler(gap=gap, length=length, dy=pitch, dx=dx).info["path_length"])
-
-
-def _mzi_defaults(gap, coupler_length):
-    return gap, half_coupling_length(gap) if coupler_length is None else coupler_length
-
-
-def mesh_column_length(*, gap: float = 0.2, coupler_length: float | None = None, heater_length: float = 50.0,
-                       pitch: float = 15.0, dx: float = 20.0) -> float:
-    """Optical path length (µm) of every mode through one mesh column: 2 heater sections + 2 coupler paths."""
-    gap, coupler_length = _mzi_defaults(gap, coupler_length)
-    return 2 * heater_length + 2 * coupler_path_length(float(gap), float(coupler_length), float(pitch), float(dx))
-
-
-def mesh_mzi_model(*, wl=1.55, theta: float = 0.0, phi: float = 0.0, gap: float = 0.2,
-                   coupler_length: float | None = None, heater_length: float = 50.0, pitch: float = 15.0,
-                   dx: float = 20.0) -> sax.SDict:
-    """Model of :func:`photrain.circuits.cells.mesh_mzi`: :func:`photrain.models.mzi2x2` with the drawn path length per arm.
-
-    Both modes cross 2 heater sections and 2 coupler paths (:func:`mesh_column_length`);
-    couplers have the coupled-mode coupling of their gap and straight length.
-    ``theta``, ``phi``: heater phases (rad at wl0).
-    """
-    gap, coupler_length = _mzi_defaults(gap, coupler_length)
-    k = couplers.coupling_from_gap(gap, coupler_length)
-    length = mesh_column_length(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
-    return mzi_models.mzi2x2(wl=wl, theta=theta, phi=phi, coupling_1=k, coupling_2=k, arm_length=length,
-                             **_OPTICS)
-
-
-def mesh_bypass_model(*, wl=1.55, gap: float = 0.2, coupler_length: float | None = None, heater_length: float = 50.0,
-                      pitch: float = 15.0, dx: float = 20.0, side: int = 1) -> sax.SDict:
-    """Model of :func:`photrain.circuits.cells.mesh_bypass`: a waveguide of the column's path length."""
-    length = mesh_column_length(gap=gap, coupler_length=coupler_length, heater_length=heater_length, pitch=pitch, dx=dx)
-    return waveguides.straight(wl=wl, length=length, **_OPTICS)
-
-
 def straight_heater_metal_model(*, wl=1.55, length: float = 320.0, phase: float = 0.0, **_) -> sax.SDict:
     """gdsfactory ``straight_heater_metal``: a straight plus a heater phase (rad at wl0, scaling as wl0 / wl)."""
-    t = propagation(wl, length=length, **_OPTICS) * jnp.exp(1j * thermo_optic_phase(phase, wl=wl, wl0=WL0))
+    t = propagation(wl, length=length, **OPTICS) * jnp.exp(1j * thermo_optic_phase(phase, wl=wl, wl0=WL0))
     return sax.reciprocal({("o1", "o2"): t})
 
 
@@ -242,6 +190,4 @@ GF_MODELS = {
     "ring_double_heater": ring_double_heater,
     "straight_heater_metal": straight_heater_metal_model,
     "straight_heater_metal_undercut": straight_heater_metal_model,  # what gdsfactory's netlist calls it
-    "mesh_mzi": mesh_mzi_model,
-    "mesh_bypass": mesh_bypass_model,
 }

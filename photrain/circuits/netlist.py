@@ -32,7 +32,8 @@ def _component_name(inst: Any) -> str:
     raise ValueError(f"instance entry {inst!r} must be a component name or a dict with a 'component' key")
 
 
-def _settings(inst: Any) -> dict:
+def settings_of(inst: Any) -> dict:
+    """An instance entry's settings (empty for a bare component name)."""
     return dict(inst.get("settings") or {}) if isinstance(inst, Mapping) else {}
 
 
@@ -94,10 +95,10 @@ def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = N
         if isinstance(inst, Mapping) and inst.get("settings") is not None and not isinstance(inst["settings"], Mapping):
             raise ValueError(f"{where}: instance {name!r} ({comp}): 'settings' must be a dict of name: value")
         if strict_settings:
-            check_settings(_settings(inst), parameters(models[comp]), what=f"{where}: instance {name!r} ({comp})",
+            check_settings(settings_of(inst), parameters(models[comp]), what=f"{where}: instance {name!r} ({comp})",
                            zero_size=True)
         try:
-            ports_of[name] = set(model_ports(models[comp], _settings(inst)))
+            ports_of[name] = set(model_ports(models[comp], settings_of(inst)))
         except (ValueError, TypeError) as err:
             raise ValueError(f"{where}: instance {name!r} ({comp}): {err}") from err
 

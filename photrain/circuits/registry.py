@@ -1,10 +1,13 @@
 """The model registry: names used in netlists -> model functions.
 
-One dictionary serves both worlds: gdsfactory cell names (``straight``,
-``bend_euler``, ``coupler_ring``, ``ring_double``, ``mzi`` ...) map to adapters
-that read gdsfactory settings, so ``sax.circuit(component.get_netlist(),
-models=REGISTRY)`` simulates a layout; photrain's own models (``mzi2x2``,
-``ring_add_drop``, ``phase_shifter_thermal`` ...) are there under their own names.
+Filled here, once, from its three sources: photrain's own models (``mzi2x2``,
+``ring_add_drop``, ``phase_shifter_thermal`` ...) under their own names;
+gdsfactory's generic cell names (``straight``, ``bend_euler``, ``coupler_ring``,
+``ring_double``, ``mzi`` ...) mapped to adapters that read gdsfactory settings
+(:mod:`photrain.circuits.gf_models`); and Touchstone files. The models of
+photrain's own layout cells (``weight_bank``, ``clements_mesh`` ...) are the
+layout's: :func:`photrain.layout.cell_models.layout_models` is this registry
+plus them, what a layout's extracted netlist is simulated with.
 
 ``touchstone`` (:mod:`photrain.circuits.touchstone`) reads its S-parameters from the
 file named in the instance's ``settings: {path: ...}``; :func:`bind_instances` gives
@@ -17,12 +20,11 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from photrain.circuits.cell_models import CELL_MODELS
 from photrain.circuits.gf_models import GF_MODELS
 from photrain.circuits.touchstone import bind_touchstone, touchstone
 from photrain.models import SMODELS
 
-REGISTRY: dict[str, Callable] = {**SMODELS, **GF_MODELS, **CELL_MODELS, "touchstone": touchstone}
+REGISTRY: dict[str, Callable] = {**SMODELS, **GF_MODELS, "touchstone": touchstone}
 
 #: components whose model is built per instance from its settings (a file): name -> binder(settings) -> model
 INSTANCE_MODELS: dict[str, Callable[[Mapping], Callable]] = {"touchstone": bind_touchstone}

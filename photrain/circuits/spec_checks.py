@@ -1,8 +1,8 @@
-"""Checks of a circuit YAML's structure, settings and layout before gdsfactory builds or writes it.
+"""Checks of a circuit YAML's structure and settings before gdsfactory builds or writes it.
 
 ``simulate`` and ``layout`` run the same checks (one path: :func:`check_spec`
-on the file, then the extracted netlist's validation, then :func:`check_extent`
-before a GDS is written), so a file that ``layout`` writes is one that
+on the file, then the extracted netlist's validation, then
+:func:`photrain.layout.yaml_circuits.check_extent` before a GDS is written), so a file that ``layout`` writes is one that
 ``simulate`` reads. Each problem raises :class:`ValueError` naming the file,
 the instance and the key, and how to fix it.
 """
@@ -262,16 +262,3 @@ def _check_array(array: Any, what: str) -> None:
             if not _is_number(value):
                 raise ValueError(f"{what}: array {key} must be a number (µm), got {value!r}")
             check_numbers(value, f"{what}: array {key}")
-
-
-def check_extent(component, *, where: str) -> None:
-    """The built layout's bounding box is finite, non-empty and inside the GDS database range."""
-    box = component.dbbox()
-    coords = (box.left, box.bottom, box.right, box.top)
-    if not all(math.isfinite(c) for c in coords):
-        raise ValueError(f"{where}: the layout's bounding box is not finite; check the settings and placements")
-    if box.empty() or (box.width() <= 0 and box.height() <= 0):
-        raise ValueError(f"{where}: the layout is empty (zero area); check the instances' settings")
-    if max(abs(c) for c in coords) >= GDS_LIMIT_UM:
-        raise ValueError(f"{where}: the layout reaches {max(abs(c) for c in coords):.4g} µm, beyond the GDS range "
-                         f"(|x| < {GDS_LIMIT_UM:.4g} µm); check placements and lengths (µm, not nm)")

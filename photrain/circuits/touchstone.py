@@ -20,7 +20,7 @@ outside the file's span, a port list of the wrong length, a file whose
 extension disagrees with its port count and a malformed file raise a
 ValueError that names the file and the fix.
 
-The layout side (:func:`touchstone_cell`) is a black box with the file's ports:
+The layout side (:func:`photrain.layout.cells.touchstone_cell`) is a black box with the file's ports:
 the first ceil(N/2) on its west side (bottom to top), the others on its east
 side (top to bottom), as gdsfactory numbers ``mmi2x2``.
 """
@@ -257,30 +257,3 @@ def bind_touchstone(settings: Mapping) -> Callable:
     model.ports = lambda **_: names
     model.__doc__ = f"Touchstone file {path} (ports {', '.join(names)})."
     return model
-
-
-# ------------------------------------------------------------------ layout: a black box with the file's ports
-
-
-def touchstone_cell(path: str = "", ports: Sequence[str] | None = None, width: float = 10.0, pitch: float = 5.0):
-    """gdsfactory black box for a Touchstone file: ``ceil(N/2)`` ports west (bottom to top), the rest east (top to bottom)."""
-    import gdsfactory as gf
-
-    names = touchstone_ports(path=path, ports=ports)
-    n = len(names)
-    west = (n + 1) // 2
-    east = n - west
-    height = pitch * max(west, east, 1)
-    c = gf.Component()
-    c.add_polygon([(0, 0), (width, 0), (width, height), (0, height)], layer=(1, 0))
-    xs = gf.get_cross_section("strip")
-    for k, name in enumerate(names):
-        if k < west:
-            c.add_port(name, center=(0, pitch * (k + 0.5)), orientation=180, cross_section=xs)
-        else:
-            c.add_port(name, center=(width, pitch * (east - (k - west) - 0.5)), orientation=0, cross_section=xs)
-    c.info["touchstone"] = str(path)
-    return c
-
-
-touchstone_cell.__name__ = "touchstone"  # gdsfactory looks cells up, and netlists name them, by function name

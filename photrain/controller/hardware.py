@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from photrain.circuits.heater_layout import MESH_HEATER_CROSSTALK
 from photrain.cores import MRRWeightBank, Readout
 from photrain.cores.modulator import MODULATORS, InputModulator
+from photrain.layout.heater_layout import MESH_HEATER_CROSSTALK
 
 WEIGHT_ELEMENTS = ("heater", "gst")
 
@@ -156,7 +156,7 @@ class MeshConfig:
     phase_sigma: static phase error of every heater (rad, per chip); mzi_loss_db: insertion loss per
     MZI. These static errors are 0 by default (a calibrated chip); set them to study an uncalibrated one.
     crosstalk: fraction of a heater's phase its neighbours in the column see, by default the drawn
-    mesh's (:data:`photrain.circuits.heater_layout.MESH_HEATER_CROSSTALK`, from the layout);
+    mesh's (:data:`photrain.layout.heater_layout.MESH_HEATER_CROSSTALK`, from the layout);
     compensate_crosstalk: the heater drives pre-compensate it (a calibrated chip, on by default).
     phase_bits: heater-DAC resolution over [0, 2 pi) (None = ideal); power_per_channel: W per input
     mode at full scale; lo_power: local-oscillator power (W); bandwidth: receiver bandwidth = symbol

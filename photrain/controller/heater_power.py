@@ -2,8 +2,8 @@
 
 P_hold = P_pi phi / pi (:func:`photrain.models.phase_shifters.power_for_phase`), with
 
-* P_pi of the drawn :func:`photrain.circuits.cells.bank_ring` heater
-  (:data:`photrain.circuits.heater_layout.RING_HEATER`: its resistor squares and heated ring length
+* P_pi of the drawn :func:`photrain.layout.cells.bank_ring` heater
+  (:data:`photrain.layout.heater_layout.RING_HEATER`: its resistor squares and heated ring length
   through :mod:`photrain.models.heaters`), so the layout, not a separate constant, sets the cost;
 * phi the round-trip phase a heater holds in the default bank
   (:class:`photrain.cores.MRRWeightBank` ``(10, 64)``, rings trimmed to their channels at zero power):
@@ -19,7 +19,7 @@ table stale.
 
 from __future__ import annotations
 
-from photrain.circuits.heater_layout import RING_HEATER
+from photrain.layout.heater_layout import RING_HEATER
 
 #: rad: mean heater phase of the default bank for weights spread evenly over [-1, 1] (:func:`bank_detuning`).
 BANK_MEAN_DETUNING = 0.037956263523216
@@ -33,7 +33,7 @@ RING_HOLD_POWER_MEAN = 0.0005400410407729123
 #: W per ring: the drawn heater held at the top of its range (the energy table's conservative value).
 RING_HOLD_POWER_MAX = 0.0038917215017969507
 
-SOURCE = (f"from the layout: the drawn bank_ring heater (photrain.circuits.heater_layout.RING_HEATER: "
+SOURCE = (f"from the layout: the drawn bank_ring heater (photrain.layout.heater_layout.RING_HEATER: "
           f"{RING_HEATER.resistance:.0f} ohm, P_pi {1e3 * RING_HEATER.p_pi:.1f} mW per round-trip pi, "
           f"photrain.models.heaters) held at the default bank's mean detuning for weights spread over [-1, 1] "
           f"({BANK_MEAN_DETUNING:.3f} rad, reference) or at the top of its heater range ({BANK_MAX_DETUNING:.3f} rad, "

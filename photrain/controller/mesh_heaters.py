@@ -6,8 +6,8 @@ output phase shifters of those meshes, and one theta heater per attenuator MZI (
 P = P_pi phi / pi (:func:`photrain.models.phase_shifters.power_for_phase`; a one-sided heater
 reaches phases in [0, 2 pi)), with
 
-* P_pi of the drawn mesh heater (:data:`photrain.circuits.heater_layout.MESH_HEATER`, the
-  ``heater_straight`` of :func:`photrain.circuits.cells.clements_mesh`), so the layout sets the cost;
+* P_pi of the drawn mesh heater (:data:`photrain.layout.heater_layout.MESH_HEATER`, the
+  ``heater_straight`` of :func:`photrain.layout.cells.clements_mesh`), so the layout sets the cost;
 * phi the mean heater phase of a 16-mode mesh programmed with a DFA feedback matrix
   (800 x 10, U[-1, 1], 50 tiles) in photrain's gauge (:func:`photrain.cores.gauge.fix_gauge`: the
   SVD's free phases chosen to minimise the total heater phase, free nulling phases at 0):
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from photrain.circuits.heater_layout import MESH_HEATER
+from photrain.layout.heater_layout import MESH_HEATER
 from photrain.models.phase_shifters import power_for_phase
 
 #: rad: mean heater phase of a 16-mode tile programmed with an 800 x 10 U[-1, 1] matrix (:func:`mesh_mean_phase`).
@@ -34,7 +34,7 @@ MESH_HOLD_POWER_MEAN = float(power_for_phase(MESH_MEAN_PHASE, p_pi=MESH_HEATER.p
 #: W per mesh heater held at the top of its range, 2 pi (the energy table's conservative value).
 MESH_HOLD_POWER_MAX = float(power_for_phase(2 * math.pi, p_pi=MESH_HEATER.p_pi))
 
-SOURCE = (f"from the layout: the drawn mesh heater (photrain.circuits.heater_layout.MESH_HEATER, P_pi "
+SOURCE = (f"from the layout: the drawn mesh heater (photrain.layout.heater_layout.MESH_HEATER, P_pi "
           f"{1e3 * MESH_HEATER.p_pi:.1f} mW, photrain.models.heaters) held at the mean phase of an SVD-programmed "
           f"16-mode tile ({MESH_MEAN_PHASE:.3f} rad, reference) or at 2 pi (conservative) "
           f"(photrain.controller.mesh_heaters)")

@@ -46,8 +46,8 @@ def design_from_geometry(squares: float, heated_length: float, width: float) -> 
 
 
 def heater_design(cell, *, heater_width: float | None = None) -> HeaterDesign:
-    """Electrical design of a :func:`photrain.circuits.cells.bank_ring` or :func:`~photrain.circuits.cells.heater_straight`."""
-    from photrain.circuits.cells import HEATER_WIDTH
+    """Electrical design of a :func:`photrain.layout.cells.bank_ring` or :func:`~photrain.layout.cells.heater_straight`."""
+    from photrain.layout.cells import HEATER_WIDTH
 
     info = cell.info
     if "heater_squares" not in info or "heater_length" not in info:
@@ -59,12 +59,12 @@ def heater_design(cell, *, heater_width: float | None = None) -> HeaterDesign:
 def mesh_heater_distance(cell=None) -> float:
     """Distance (µm) between neighbouring heaters of one column of a drawn Clements mesh.
 
-    ``cell``: a :func:`photrain.circuits.cells.clements_mesh` (default: the 4-mode default one).
+    ``cell``: a :func:`photrain.layout.cells.clements_mesh` (default: the 4-mode default one).
     Read from the drawn theta and phi heater contacts (ports ``mzi_<column>_<slot>_theta_a``): the
     nearest-neighbour spacing within a column, the same for every column (checked).
     """
     if cell is None:
-        from photrain.circuits.cells import clements_mesh
+        from photrain.layout.cells import clements_mesh
 
         cell = clements_mesh(4)
     columns: dict = {}
@@ -90,10 +90,10 @@ def mesh_crosstalk(pitch: float | None = None) -> float:
 def ring_hold_power(ring=None, *, mean_phase: float = np.pi / 2) -> float:
     """Power (W) the drawn ring heater holds for a round-trip phase ``mean_phase`` (rad at wl0).
 
-    ``ring``: a :func:`photrain.circuits.cells.bank_ring` (default: the default one). The energy
+    ``ring``: a :func:`photrain.layout.cells.bank_ring` (default: the default one). The energy
     model takes it as ``load_preset(...).replace(ring_tuning_power=ring_hold_power(ring))``.
     """
-    from photrain.circuits.cells import bank_ring
+    from photrain.layout.cells import bank_ring
 
     design = heater_design(ring if ring is not None else bank_ring())
     return float(power_for_phase(mean_phase, p_pi=design.p_pi))
@@ -106,7 +106,7 @@ def drawn_geometry() -> dict:
     """
     import inspect
 
-    from photrain.circuits.cells import HEATER_WIDTH, bank_ring, clements_mesh, heater_straight, mesh_mzi
+    from photrain.layout.cells import HEATER_WIDTH, bank_ring, clements_mesh, heater_straight, mesh_mzi
 
     mesh_heater_length = inspect.signature(mesh_mzi).parameters["heater_length"].default  # mesh_mzi's heaters
     out = {}
@@ -119,8 +119,8 @@ def drawn_geometry() -> dict:
 # ------------------------------------------------------------------ the default cells, as drawn
 
 #: (resistor squares, heated waveguide length µm, resistor width µm) of the default
-#: :func:`~photrain.circuits.cells.bank_ring` and of the 50 µm :func:`~photrain.circuits.cells.heater_straight`
-#: that every :func:`~photrain.circuits.cells.mesh_mzi` carries; a copy of :func:`drawn_geometry` (tested).
+#: :func:`~photrain.layout.cells.bank_ring` and of the 50 µm :func:`~photrain.layout.cells.heater_straight`
+#: that every :func:`~photrain.layout.cells.mesh_mzi` carries; a copy of :func:`drawn_geometry` (tested).
 DRAWN_HEATERS = {
     "bank_ring": (11.58982672, 15.557328, 2.5),
     "heater_straight": (18.8, 46.0, 2.5),

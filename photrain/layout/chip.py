@@ -12,9 +12,9 @@
         │   ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢ ▢                                       │
         └────────────────────────────────────────────────────────────────────────┘
 
-Cores: :func:`bank_chip` (rows of :func:`photrain.circuits.cells.weight_bank`, each with
+Cores: :func:`bank_chip` (rows of :func:`photrain.layout.cells.weight_bank`, each with
 its own input, through and drop couplers) and :func:`mesh_chip` (a
-:func:`photrain.circuits.cells.clements_mesh`). Heater contacts reach their pads on top
+:func:`photrain.layout.cells.clements_mesh`). Heater contacts reach their pads on top
 metal (M3, 3.2 µm above the waveguides in the generic layer stack, so traces may
 cross waveguides; the DRC deck keeps heaters, vias and M2 clear of them). Every
 heater contact gets its own pad (``chip.info["pads"]``: pad name -> contact).
@@ -29,8 +29,10 @@ from __future__ import annotations
 import gdsfactory as gf
 import numpy as np
 
-from photrain.circuits.cells import clements_mesh, weight_bank
-from photrain.circuits.pdk import activate_pdk
+from photrain.circuits.netlist import circuit, model_ports, settings_of
+from photrain.layout.cell_models import layout_models
+from photrain.layout.cells import clements_mesh, weight_bank
+from photrain.layout.pdk import activate_pdk
 
 PAD = 80.0  # µm: bond-pad side
 PAD_PITCH = 100.0  # µm
@@ -151,7 +153,7 @@ def _die(c, label: str):
 
 @gf.cell
 def mesh_chip(n: int = 8, output_gap: float | None = None) -> gf.Component:
-    """An n x n Clements-mesh chip: :func:`photrain.circuits.cells.clements_mesh` with every heater contact routed
+    """An n x n Clements-mesh chip: :func:`photrain.layout.cells.clements_mesh` with every heater contact routed
     to its own pad (left contacts up, right contacts down) and inputs/outputs on two grating-coupler arrays."""
     activate_pdk()
     c = gf.Component()
@@ -210,7 +212,7 @@ def mesh_chip(n: int = 8, output_gap: float | None = None) -> gf.Component:
 
 @gf.cell
 def bank_chip(n_channels: int = 8, rows: int = 4) -> gf.Component:
-    """A weight-bank chip: ``rows`` :func:`photrain.circuits.cells.weight_bank` rows of ``n_channels`` rings, each
+    """A weight-bank chip: ``rows`` :func:`photrain.layout.cells.weight_bank` rows of ``n_channels`` rings, each
     row's heater contacts routed up to its own pad row; inputs and drops on a left coupler array, throughs on a right one."""
     activate_pdk()
     c = gf.Component()
@@ -263,13 +265,10 @@ def chip_circuit(chip, models=None, *, cores: dict | None = None):
 
     ``cores`` maps a core instance (``core`` of a mesh chip, ``row{r}`` of a bank chip) to its
     heater settings: ``{"theta": (C, P), "phi": (C, P), "out_phase": (n,)}`` (rad, as
-    :func:`photrain.circuits.cells.mesh_instance_settings`) or ``{"delta_phase": (N,)}`` (rad at wl0).
+    :func:`photrain.layout.cells.mesh_instance_settings`) or ``{"delta_phase": (N,)}`` (rad at wl0).
     They are bound into that instance's model here (array settings are not sax batch dimensions).
     """
-    from photrain.circuits.netlist import circuit
-    from photrain.circuits.registry import get_models
-
-    models = get_models(models)
+    models = layout_models(models)
     netlist = chip_netlist(chip)
     instances = dict(netlist["instances"])
     for name, phases in (cores or {}).items():
@@ -310,10 +309,7 @@ def io_paths(chip, wl, models=None) -> dict[str, tuple[str, object]]:
     the grating coupler's fibre -> waveguide transmission and every routing
     waveguide's and bend's transmission, each from its own model and drawn settings.
     """
-    from photrain.circuits.netlist import _settings, model_ports
-    from photrain.circuits.registry import get_models
-
-    models = get_models(models)
+    models = layout_models(models)
     netlist = chip.get_netlist()
     adj = _adjacency(netlist)
     instances = netlist["instances"]
@@ -321,7 +317,7 @@ def io_paths(chip, wl, models=None) -> dict[str, tuple[str, object]]:
     out = {}
     for fibre, gc in chip.info["fibre_ports"].items():
         inst = instances[gc]
-        s = models[inst["component"]](wl=wl, **_settings(inst))
+        s = models[inst["component"]](wl=wl, **settings_of(inst))
         amp = s[("o2", "o1")]
         ref = adj.get(f"{gc},o1")
         while ref is not None:
@@ -331,7 +327,7 @@ def io_paths(chip, wl, models=None) -> dict[str, tuple[str, object]]:
                 break
             inst = instances[name]
             model = models[inst["component"]]
-            settings = {k: v for k, v in _settings(inst).items()}
+            settings = {k: v for k, v in settings_of(inst).items()}
             ports = model_ports(model, settings)
             other = [p for p in ports if p != port]
             if len(other) != 1:

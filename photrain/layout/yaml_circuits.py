@@ -10,19 +10,19 @@ from that layout is simulated through the registry.
 from __future__ import annotations
 
 import itertools
+import math
 import os
-import re
-import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from photrain.circuits.netlist import circuit as netlist_circuit
 from photrain.circuits.netlist import validate_netlist
-from photrain.circuits.pdk import activate_pdk
-from photrain.circuits.registry import check_known, get_models, resolve_paths
+from photrain.circuits.registry import check_known, resolve_paths
 from photrain.circuits.safe_yaml import load_bounded
-from photrain.circuits.spec_checks import MAX_INSTANCES, check_extent, check_spec
+from photrain.circuits.spec_checks import GDS_LIMIT_UM, MAX_INSTANCES, check_spec
+from photrain.layout.cell_models import layout_models
+from photrain.layout.extract import extracted_circuit, first_line, optical_netlist
+from photrain.layout.pdk import activate_pdk
 
 _counter = itertools.count()
 
@@ -54,7 +54,7 @@ def check_components(spec: Mapping, models: Mapping[str, Callable] | None = None
     for inst in (spec.get("instances") or {}).values():
         names.append(inst if isinstance(inst, str) else inst.get("component"))
     check_known(names, {n: None for n in pdk.cells}, where=f"{where} (gdsfactory cells)")
-    check_known(names, get_models(models), where=f"{where} (photrain models)")
+    check_known(names, layout_models(models), where=f"{where} (photrain models)")
 
 
 def build_component(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None, *,
@@ -71,61 +71,16 @@ def build_component(source: str | Path | Mapping, models: Mapping[str, Callable]
     try:
         component = gf.read.from_yaml(spec)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, AssertionError, ArithmeticError) as err:
-        raise ValueError(f"{where}: gdsfactory cannot build this layout: {_first_line(err)}") from err
+        raise ValueError(f"{where}: gdsfactory cannot build this layout: {first_line(err)}") from err
     info = spec.get("info")
     if isinstance(info, Mapping) and info.get("open_ports"):  # gdsfactory does not carry a YAML's info over
         component.info["open_ports"] = [str(p) for p in info["open_ports"]]
     return component
 
 
-def _get_netlist(component) -> dict:
-    """``component.get_netlist()``; gdsfactory's "Unconnected ports" warning leaves out the ports the circuit
-    declares open on purpose (YAML ``info: {open_ports: ["ring1,o4", ...]}``, or a cell's ``info["open_ports"]``)."""
-    declared = set(component.info.get("open_ports") or [])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        netlist = dict(component.get_netlist())
-    for w in caught:
-        message = str(w.message)
-        if declared and message.startswith("Unconnected ports:"):
-            rest = [n for n in re.findall(r"'([^']+)'", message) if n not in declared]
-            if rest:
-                warnings.warn(f"Unconnected ports: {rest} (declare ports left open on purpose in the YAML: "
-                              "info: {open_ports: [...]})", UserWarning, stacklevel=3)
-            continue
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return netlist
-
-
-def _first_line(err: BaseException) -> str:
-    """A one-line summary of an exception (pydantic's first error with its location, else the message)."""
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-            loc = ".".join(str(x) for x in first.get("loc", ()))
-            return f"{loc}: {first.get('msg')}" if loc else str(first.get("msg"))
-        except Exception:  # noqa: BLE001 - fall back to the message
-            pass
-    text = " ".join(str(err.args[0] if isinstance(err, KeyError) and err.args else err).split())
-    return f"{type(err).__name__}: {text}" if not isinstance(err, ValueError) else text
-
-
-def optical_netlist(component, *, where: str | None = None) -> dict:
-    """``component.get_netlist()`` with only the optical external ports (heater pads have no S-model)."""
-    try:
-        netlist = _get_netlist(component)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
-        raise ValueError(f"{where or component.name}: gdsfactory cannot extract the netlist: {_first_line(err)}; "
-                         "check connections, placements and ports") from err
-    optical = {p.name for p in component.ports if p.port_type == "optical"}
-    netlist["ports"] = {k: v for k, v in (netlist.get("ports") or {}).items() if k in optical}
-    return netlist
-
-
 def component_circuit(component, models: Mapping[str, Callable] | None = None, *, where: str = "layout"):
     """The sax circuit function of a gdsfactory component's extracted netlist (optical ports)."""
-    return netlist_circuit(optical_netlist(component, where=where), models, strict_settings=False, where=where)
+    return extracted_circuit(component, layout_models(models), where=where)
 
 
 def load_circuit(source: str | Path | Mapping, models: Mapping[str, Callable] | None = None, *,
@@ -153,7 +108,7 @@ def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = 
         raise ValueError(f"output {str(path)!r} is the input circuit file; choose another output path")
     where = str(source) if isinstance(source, str | Path) else "circuit"
     component = source if hasattr(source, "write_gds") else build_component(source, models, max_instances=max_instances)
-    validate_netlist(optical_netlist(component, where=where), models, where=where, strict_settings=False)
+    validate_netlist(optical_netlist(component, where=where), layout_models(models), where=where, strict_settings=False)
     check_extent(component, where=where)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{next(_counter)}.tmp{path.suffix}")
@@ -170,3 +125,16 @@ def _same_file(a, b) -> bool:
         return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
     except OSError:
         return False
+
+
+def check_extent(component, *, where: str) -> None:
+    """The built layout's bounding box is finite, non-empty and inside the GDS database range."""
+    box = component.dbbox()
+    coords = (box.left, box.bottom, box.right, box.top)
+    if not all(math.isfinite(c) for c in coords):
+        raise ValueError(f"{where}: the layout's bounding box is not finite; check the settings and placements")
+    if box.empty() or (box.width() <= 0 and box.height() <= 0):
+        raise ValueError(f"{where}: the layout is empty (zero area); check the instances' settings")
+    if max(abs(c) for c in coords) >= GDS_LIMIT_UM:
+        raise ValueError(f"{where}: the layout reaches {max(abs(c) for c in coords):.4g} µm, beyond the GDS range "
+                         f"(|x| < {GDS_LIMIT_UM:.4g} µm); check placements and lengths (µm, not nm)")
