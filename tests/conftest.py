@@ -1,14 +1,21 @@
 import os
 from pathlib import Path
 
-import jax
-import numpy as np
-import pytest
-import sax
-
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("PHOTRAIN_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# JAX's persistent compilation cache, shared by the test workers (pytest-xdist) and the notebooks' kernels (they
+# inherit this environment): most of the suite's time is XLA compiling the same training steps again for each
+# test; a hit returns the same executable, so results are unchanged. Kept in .jax_cache/ (git-ignored) between runs.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
+
+import jax  # noqa: E402  (after the cache settings: jax reads them when imported)
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import sax  # noqa: E402
+
 sax.set_port_naming_strategy("optical")
 
 
