@@ -25,7 +25,7 @@ Runs (all through ``photrain.train.trainer.train``, i.e. the controller; one pro
     ep-float-long  float EP for ``--float-epochs`` epochs (Scellier & Bengio's 25): the published comparison
   with --history also the earlier rows: ep/bp-rram-xbar (batch 20, analog update), *-b100 (batch 100), *-b100-acc
   (batch 100 with the accumulator, the one-sided beta 1 hardware set-up), ep-float-hwsetup-* (that set-up in float)
-  Braille (noisy 26-letter cells, 54 pixels; photrain.train.braille), 54-128-26, batch 20:
+  Braille (noisy 26-letter cells, 54 pixels; photrain.train.datasets.braille), 54-128-26, batch 20:
     classification with the same three set-ups, and reconstruction (54-128-6: the network completes the
     noisy cell to its 6 clean dots; dot error rate after a 0.5 threshold) with the same three.
 
@@ -211,8 +211,8 @@ def reconstruction(setup, algo, epochs, seed=1, hidden=128):
     sigmoid output with squared error, W x and W^T delta on the controller's core.
     """
     from photrain.controller import build_controller
-    from photrain.train import braille as br
     from photrain.train import eqprop as ep
+    from photrain.train.datasets import braille as br
 
     data = br.load_braille(seed=0)
     t_train, t_test = br.dots(data.y_train), br.dots(data.y_test)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from photrain.train import host_memory
-from photrain.train.data import Uint8Images, _unit_float, load_dataset
+from photrain.train.data import Uint8Images, load_dataset
+from photrain.train.datasets.idx import _unit_float
 from photrain.train.trainer import standardized
 
 

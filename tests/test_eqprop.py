@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from photrain.train import braille as br
 from photrain.train import eqprop as ep
 from photrain.train.data import load_dataset
+from photrain.train.datasets import braille as br
 
 F32 = jnp.float32
 

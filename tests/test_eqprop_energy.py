@@ -7,8 +7,8 @@ import pytest
 from photrain.bench import RRAM_STEP, TRAIN_CORES, eqprop_sweeps, format_training_table, training_step_table
 from photrain.cli import main
 from photrain.controller import Ledger, build_controller
-from photrain.controller.energy import crossbar as xbar
 from photrain.controller.energy import MEMORY_WRITE_ENERGY, PRESETS, CoreSpec, energy_report
+from photrain.controller.energy import crossbar as xbar
 from photrain.train.eqprop import EqPropConfig
 from photrain.train.steps import eqprop_ledger, eqprop_run_ledger
 

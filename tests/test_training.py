@@ -121,7 +121,7 @@ def test_mnist_loader_reads_idx(tmp_path):
 
 
 def test_missing_data_says_where_to_put_it(tmp_path, monkeypatch):
-    import photrain.train.data as data
+    import photrain.train.datasets.idx as data
 
     monkeypatch.setattr(data, "SOURCES", {"mnist": ("mnist", ("http://127.0.0.1:9/",), data.SOURCES["mnist"][2], "raw")})
     with pytest.raises(FileNotFoundError, match="Copy the four standard IDX"):

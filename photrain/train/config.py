@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import photrain.train.algorithms as alg
 from photrain.controller import CORES, CrossbarConfig, MeshConfig, OpticalConfig, check_hardware
-from photrain.train import algorithms as alg
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.train import eqprop as ep
+import photrain.train.eqprop as ep
 from photrain.train.network import forward
 
 #: Images per batch of a hardware evaluation: large enough to amortise the per-call cost, small enough that a

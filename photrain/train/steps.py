@@ -11,9 +11,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+import photrain.train.algorithms as alg
+import photrain.train.eqprop as ep
 from photrain.controller.ledger import Ledger
-from photrain.train import algorithms as alg
-from photrain.train import eqprop as ep
 
 BACKWARD = {"backprop": "backprop", "dfa": "dfa", "dfa-reference-noise": "dfa", "optical-dfa": "dfa",
             "eqprop": "none"}  # eqprop's relaxation products are counted by eqprop_ledger

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import photrain.train.algorithms as alg
 from photrain.controller import Ledger, build_controller
-from photrain.train import algorithms as alg
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
 from photrain.train.data import Dataset, Uint8Images, load_dataset, split_validation

@@ -21,6 +21,8 @@ import string
 
 import numpy as np
 
+from photrain.train.datasets.base import Dataset
+
 #: Standard Braille dot numbers of the letters a-z.
 DOTS = {
     "a": (1,), "b": (1, 2), "c": (1, 4), "d": (1, 4, 5), "e": (1, 5), "f": (1, 2, 4), "g": (1, 2, 4, 5),
@@ -97,11 +99,9 @@ def load_braille(seed: int = 0, *, words: bool = False, n_train: int = 200, n_te
                  flip: float = 0.1, sigma: float = 0.1):
     """The 'braille' dataset: noisy images of the 26 letters (or of :data:`WORDS` with ``words=True``).
 
-    Returns a :class:`photrain.train.data.Dataset` (n_classes = 26 letters or 10 words); the clean
+    Returns a :class:`photrain.train.datasets.base.Dataset` (n_classes = 26 letters or 10 words); the clean
     patterns to reconstruct are :func:`dots` of the labels (with ``alphabet=WORDS`` for words).
     """
-    from photrain.train.data import Dataset
-
     alphabet = WORDS if words else LETTERS
     rng = np.random.default_rng(seed)
     xtr, ytr = noisy_set(alphabet, n_train, rng, dot_px=dot_px, flip=flip, sigma=sigma)
