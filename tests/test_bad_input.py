@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from photrain.circuits import circuit, load_yaml, write_gds
+from photrain.circuits import circuit
 from photrain.circuits.sweep import parse_wl_range, sweep
 from photrain.cli import main
 from photrain.cores import MRRWeightBank, MZIMesh
 from photrain.cores.decompose import clements, haar_unitary, reck
+from photrain.layout import load_yaml, write_gds
 
 MZI = ROOT / "circuits" / "mzi.pic.yml"
 STRAIGHT = "instances:\n  wg: {component: straight, settings: {length: 10}}\nports:\n  o1: wg,o1\n  o2: wg,o2\n"
@@ -230,13 +231,13 @@ def test_debug_shows_the_traceback():
 
 
 def test_keyboard_interrupt_at_startup_and_during_simulate(monkeypatch, capsys):
-    import photrain.circuits as circuits
     import photrain.cli as cli
+    import photrain.layout as layout
 
     def interrupt(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(circuits, "load_circuit", interrupt)
+    monkeypatch.setattr(layout, "load_circuit", interrupt)
     rc, err = run(["simulate", MZI, "--wl", "1.5:1.6:11"], capsys)
     assert rc == 130 and err.strip().splitlines() == ["photrain: interrupted; nothing more was written"]
     monkeypatch.setattr(cli, "build_parser", interrupt)
