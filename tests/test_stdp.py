@@ -231,12 +231,16 @@ def test_synapses_are_the_controllers_and_train_does_not_reach_past_it():
     """The synapse array is built by the controller (DESIGN: train/ never touches a core or a memory); a crossbar
     (computing from conductances, blind to disconnected synapses) is refused with a clear error."""
     import inspect
+    import pkgutil
 
     from photrain.controller import build_controller
     from photrain.controller.synapses import MemorySynapses
     from photrain.train import spiking, spiking_run
 
-    for mod in (spiking, spiking_run):
+    modules = [spiking_run, spiking] + [__import__(f"photrain.train.spiking.{m.name}", fromlist=["_"])
+                                        for m in pkgutil.iter_modules(spiking.__path__)]
+    assert len(modules) >= 8  # every room of the spiking package is read, not only its __init__
+    for mod in modules:
         src = inspect.getsource(mod)
         assert ".memory." not in src and ".core." not in src and "ctrl.memory" not in src and "ctrl.core" not in src
     with pytest.raises(ValueError, match="'digital' or 'bank' core; got 'crossbar'"):

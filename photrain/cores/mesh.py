@@ -178,7 +178,7 @@ class MZIMesh:
         coupler_sigma: std of each coupler's power coupling around 0.5 (sampled per chip).
         phase_sigma: std of static phase errors of every heater (rad, per chip).
         crosstalk: fraction of a heater's phase seen by each neighbour heater in its column (the drawn
-            Clements cell's: :data:`photrain.circuits.heater_layout.MESH_HEATER_CROSSTALK`).
+            Clements cell's: :data:`photrain.layout.heater_layout.MESH_HEATER_CROSSTALK`).
         compensate_crosstalk: pre-compensate the heater drives for that crosstalk (a calibrated chip,
             :func:`_column_drive`); False leaves it an uncorrected static error.
         attenuator: the SVD attenuator column: None for heater-tuned MZIs, or a

@@ -74,7 +74,7 @@ class MRRWeightBank:
         crosstalk: False keeps each ring on its own channel only (an ideal, crosstalk-free bank).
         heater_bits: resolution of the heater DACs over [0, max_detuning] (None = ideal).
         ring_lengths: explicit ring round trips (µm, one per channel), e.g. from a layout
-            (:func:`photrain.circuits.cells.weight_bank_geometry`); default: trimmed to the channels from ``radius``.
+            (:func:`photrain.layout.cells.weight_bank_geometry`); default: trimmed to the channels from ``radius``.
         chip_seed: seed of the static errors.
     """
 
