@@ -192,6 +192,15 @@ class Controller:
         In 'accumulate' mode the memory is asked only for whole granules; the rest stays in ``hs.acc``.
         """
         vel, deltas = self.optimizer.step(hs.vel, tuple(tuple(g) for g in grads))
+        hs, counts = self.write(hs, deltas, key, images)
+        return hs._replace(vel=tuple(vel)), counts
+
+    def write(self, hs: HubState, deltas, key, images) -> tuple[HubState, Counts]:
+        """Write requested changes [(dW, db)] (an optimiser's updates, e.g. optax's) into memory, then maintain.
+
+        dW goes to the memory device as pulses (by ``pulse_mode``), db to the bias registers; returns
+        (state, counts) as :meth:`apply`, whose optimiser step this is without (``hs.vel`` is kept as it is).
+        """
         keys = jax.random.split(key, len(hs.mem))
         mem, bias, acc, counts = [], [], [], zero_counts()
         chis = hs.acc if self.accumulates else (None,) * len(hs.mem)
@@ -206,7 +215,17 @@ class Controller:
             counts = Counts(*(a + c for a, c in zip(counts, state.counts, strict=True)))
             mem.append(reset_counts(state))
             bias.append(b + db)
-        return HubState(tuple(mem), tuple(bias), tuple(vel), tuple(acc)), counts
+        return HubState(tuple(mem), tuple(bias), hs.vel, tuple(acc)), counts
+
+    def deploy(self, hs: HubState, key=None) -> HubState:
+        """Make every memory ready to hold its weights without training (before ``elapse``): a memory with a
+        ``deploy`` step (PCM+3T1C: the final transfer into the PCM pair, the capacitor switched out) runs it;
+        the others are left as they are. Its device events are in the states' counts."""
+        deploy = getattr(self.memory, "deploy", None)
+        if deploy is None:
+            return hs
+        keys = [None] * len(hs.mem) if key is None else list(jax.random.split(key, len(hs.mem)))
+        return hs._replace(mem=tuple(deploy(s, k) for s, k in zip(hs.mem, keys, strict=True)))
 
     # ------------------------------------------------------------------ the ledger
     def step_ledger(self, sizes: list[int], batch: int, *, backward: str) -> Ledger:
@@ -235,6 +254,29 @@ class Controller:
         elif backward == "dfa":
             for width in sizes[1:-1]:
                 self._count(led, self.feedback or DigitalEngine(), (width, sizes[-1]), batch, reprogram=False)
+        return led
+
+    def layer_ledger(self, shape, batch: int, *, backward: bool, weight_grad: bool = True) -> Ledger:
+        """Counts of one optimiser step of one (out x in) layer of any model, as :meth:`step_ledger` counts a pair.
+
+        The memory is read (and re-programs the core), W·x runs on the core (digital where the core is
+        programmed on the host), Wᵀ·δ runs when ``backward`` (on the core when it can, else digital) and
+        the weight gradient δᵀx is digital (``weight_grad``); digital memories are written every step.
+        """
+        o, i = shape
+        led = Ledger(memory_reads=i * o, memory_writes=i * o if self.digital_memory and weight_grad else 0)
+        if self.accumulates and weight_grad:
+            led.add(memory_reads=i * o, memory_writes=i * o)
+        if weight_grad:
+            led.add(digital_macs=batch * i * o)
+        in_memory = not self.digital_memory and self.core.kind == "crossbar"
+        forward = self.core if self.forward_on_core else DigitalEngine()
+        self._count(led, forward, (o, i), batch, reprogram=not in_memory)
+        if forward.kind != "digital" and not in_memory:
+            led.add(memory_reads=i * o)
+        if backward:
+            engine = forward if forward.supports_transpose else DigitalEngine()
+            self._count(led, engine, (i, o), batch, reprogram=not in_memory and engine.kind == "bank")
         return led
 
     def feedback_ledger(self, sizes: list[int]) -> Ledger:

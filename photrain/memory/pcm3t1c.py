@@ -260,9 +260,23 @@ class PCM3T1CMemory(PCMMemory):
         """PCM drift (per-device nu and age) and capacitor leakage over ``seconds``."""
         return self.leak(PCMMemory.elapse(self, state, seconds), seconds)
 
+    def deploy(self, state, key=None) -> PCM3T1CState:
+        """Before deployment: a final :meth:`transfer` of the LSP into the PCM pair, then the 3T1C cell is
+        switched out of the columns (p = 0, g = g_ref), so the capacitor's leak no longer reaches the weight.
+
+        Without it a deployed chip loses its weights with the capacitor (tau = ``leak_tau``): g leaks to 0 V,
+        which reads as an offset of -p k g_ref on every weight. The pair's tuning residual (inside
+        ``tune_tolerance``) is lost with the capacitor. Counted as one transfer per weight. A deployed state
+        keeps p = 0 (its capacitor no longer trains the weight); ``elapse`` then drifts the PCM pair.
+        """
+        state = self.transfer(state, key)
+        return state._replace(g_cap=jnp.full_like(state.g_cap, self.g_ref), polarity=jnp.zeros_like(state.polarity))
+
     def conductances(self, state):
-        """An equivalent differential pair: (F G+ + g or g_ref, F G- + g_ref or g, k), by the polarity p."""
+        """An equivalent differential pair: (F G+ + g or g_ref, F G- + g_ref or g, k), by the polarity p
+        (p = 0, deployed: g_ref on both sides)."""
         pos = state.polarity > 0
-        g_hi = jnp.where(pos, state.g_cap, self.g_ref)
-        g_lo = jnp.where(pos, self.g_ref, state.g_cap)
+        off = state.polarity == 0
+        g_hi = jnp.where(pos | off, jnp.where(off, self.g_ref, state.g_cap), self.g_ref)
+        g_lo = jnp.where(pos | off, self.g_ref, state.g_cap)
         return self.gain * state.g_pos + g_hi, self.gain * state.g_neg + g_lo, self.weight_per_siemens

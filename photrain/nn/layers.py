@@ -1,0 +1,319 @@
+"""Hardware layers: Equinox modules whose weights live in a weight memory and whose products the controller runs.
+
+A layer keeps its controller state (:class:`~photrain.controller.HubState` of one layer: the memory
+device state, the bias register, the accumulator) and its :class:`~photrain.nn.Hardware`. Before a batch
+the layer is *programmed* (:meth:`HardwareLayer.program`): the controller reads the memory (read noise
+from a key) and programs the core; the read weights become the layer's ``weight`` field, the parameter
+``jax.grad`` differentiates, and the core settings its ``settings``. The product is a ``jax.custom_vjp``:
+
+* forward  y = W·x on the core (its converters and detector noise), through the controller;
+* backward dx = Wᵀ·δ on the core where the core runs it (bank, crossbar; digital otherwise), dW = δ xᵀ
+  digital (the controller's float32 arithmetic), as a chip trained in situ would compute them.
+
+Differentiating the quantisers of the core instead gives an input gradient with cosine 0.2 to the
+exact one on a noisy bank (issue 25); the straight-through product keeps it near 1
+(``tests/test_nn.py``). Called per example, as Equinox layers are; ``jax.vmap`` over a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import math
+import warnings
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax.custom_derivatives import SymbolicZero
+
+from photrain.controller import HubState, Programmed
+from photrain.nn.hardware import Hardware, controller_for
+
+F32 = jnp.float32
+
+#: Inputs of the drift-compensation calibration: this many fixed vectors U[-1, 1] (key 0xD1F7).
+CALIBRATION_INPUTS = 32
+
+_RECORDER: list | None = None
+
+
+@contextlib.contextmanager
+def recording():
+    """Record the products traced inside the block: [(hardware, (out, in), batch factor, backward needed)]."""
+    global _RECORDER
+    prev, _RECORDER = _RECORDER, []
+    try:
+        yield _RECORDER
+    finally:
+        _RECORDER = prev
+
+
+def _value(tree):
+    return jax.tree_util.tree_map(lambda p: p.value, tree,
+                                  is_leaf=lambda p: hasattr(p, "perturbed") and hasattr(p, "value"))
+
+
+def _transpose_on_core(hw: Hardware, settings) -> bool:
+    ctrl = controller_for(hw)
+    if not (ctrl.forward_on_core and ctrl.core.supports_transpose):
+        return False
+    return ctrl.core.kind != "bank" or settings[1] is not None
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def hardware_product(hw: Hardware, w, settings, x, key):
+    """y = W·x (one example, or a batch on the last axis) on ``hw``'s core from programmed ``settings``.
+
+    ``jax.grad``: dx = Wᵀ·δ on the core where it runs it, dW = δ xᵀ digital (module docstring).
+    """
+    ctrl = controller_for(hw)
+    xb = x.reshape(-1, x.shape[-1])
+    y = ctrl.matmul(Programmed((w,), (settings,)), 0, xb, key)
+    return y.reshape(*x.shape[:-1], y.shape[-1]).astype(x.dtype)
+
+
+def _fwd(hw, w, settings, x, key):
+    if _RECORDER is not None:
+        _RECORDER.append((hw, tuple(w.value.shape), math.prod(x.value.shape[:-1]), bool(x.perturbed)))
+    w, settings, x, key = _value((w, settings, x, key))
+    return hardware_product(hw, w, settings, x, key), (w, settings, x, key)
+
+
+def _bwd(hw, res, g):
+    w, settings, x, key = res
+    if isinstance(g, SymbolicZero):
+        return jnp.zeros_like(w), None, jnp.zeros_like(x), None
+    gb, xb = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    dw = (gb.T @ xb).astype(w.dtype)
+    if _transpose_on_core(hw, settings):
+        ctrl = controller_for(hw)
+        dx = ctrl.matmul_t(Programmed((w,), (settings,)), 0, gb, jax.random.fold_in(key, 1))
+    else:
+        dx = gb @ w
+    return dw, None, dx.reshape(x.shape).astype(x.dtype), None
+
+
+hardware_product.defvjp(_fwd, _bwd, symbolic_zeros=True)
+
+
+def _default_key():
+    return jax.random.PRNGKey(0)
+
+
+def calibration_inputs(n_in: int):
+    """The fixed inputs of the drift-compensation calibration (CALIBRATION_INPUTS x n_in, U[-1, 1])."""
+    return jax.random.uniform(jax.random.PRNGKey(0xD1F7), (CALIBRATION_INPUTS, n_in), F32, -1.0, 1.0)
+
+
+class HardwareLayer(eqx.Module):
+    """What :class:`Dense` and :class:`Conv2d` share: the controller state of one layer and its hardware.
+
+    state: the layer's :class:`~photrain.controller.HubState` (memory device state, bias register);
+    weight / settings: this batch's read of the memory and the core programmed from it (None until
+    :meth:`program`); noise_key: the key of the core's noise when ``__call__`` gets none;
+    output_scale: drift compensation's scale (None: 1); drift_ref: the calibration output at deployment
+    (set by :func:`photrain.nn.elapse`; None: not deployed).
+    """
+
+    state: HubState
+    weight: Any
+    settings: Any
+    noise_key: Any
+    output_scale: Any
+    drift_ref: Any
+    hardware: Hardware = eqx.field(static=True)
+
+    @property
+    def controller(self):
+        return controller_for(self.product_hardware)
+
+    @property
+    def product_hardware(self) -> Hardware:
+        """The hardware the products run on (Conv2d: digital products, the memory of ``hardware``)."""
+        return self.hardware
+
+    def with_hardware(self, hardware: Hardware):
+        """This layer with another Hardware (a static field), the state kept (e.g. ``core='digital'``)."""
+        new = object.__new__(type(self))
+        for f in dataclasses.fields(self):
+            object.__setattr__(new, f.name, hardware if f.name == "hardware" else getattr(self, f.name))
+        return new
+
+    def read(self, key=None):
+        """The weight matrix (out, fan_in) as read from memory (read noise with a key)."""
+        return self.controller.weights(self.state, key)[0][0]
+
+    @property
+    def bias(self):
+        return self.state.bias[0]
+
+    def program(self, key=None, *, transpose: bool = True, host: bool = False):
+        """This layer with the memory read (noise with ``key``) and the core programmed from it.
+
+        transpose: also program Wᵀ where the core needs it for Wᵀ·δ (the bank); host: program a core that
+        is programmed on the host (the mesh) for real (outside ``jax.jit``); otherwise such a core's
+        products stay digital, as in training (:attr:`photrain.controller.Controller.forward_on_core`).
+        """
+        ctrl = self.controller
+        t = transpose and ctrl.forward_on_core and ctrl.core.supports_transpose
+        prog = ctrl.program_core(self.state, key, transpose=t) if host else ctrl.program(self.state, key, transpose=t)
+        return eqx.tree_at(lambda m: (m.weight, m.settings), self, (prog.weights[0], prog.settings[0]),
+                           is_leaf=lambda v: v is None)
+
+    def clear(self):
+        """This layer without the batch's read, settings, noise key and output scale."""
+        return eqx.tree_at(lambda m: (m.weight, m.settings, m.noise_key, m.output_scale), self,
+                           (None, None, None, None), is_leaf=lambda v: v is None)
+
+    def _programmed(self):
+        return self if self.weight is not None else self.program(None)
+
+    def _key(self, key):
+        if key is not None:
+            return key
+        return self.noise_key if self.noise_key is not None else _default_key()
+
+    def _scaled(self, y):
+        return y if self.output_scale is None else y * self.output_scale.astype(y.dtype)
+
+    def calibration_output(self, state=None):
+        """Mean |W c| over the fixed calibration inputs, W read noise-free (drift compensation's measure)."""
+        w = self.controller.weights(self.state if state is None else state)[0][0]
+        return jnp.mean(jnp.abs(calibration_inputs(w.shape[1]) @ w.T))
+
+
+def _init_state(hardware: Hardware, w, b, key) -> HubState:
+    ctrl = controller_for(hardware)
+    return ctrl.init([(jnp.asarray(w, F32), jnp.asarray(b, F32))], key)._replace(vel=())
+
+
+class Dense(HardwareLayer):
+    """A fully connected layer y = W x + b with W in ``hardware``'s memory and W·x on its core.
+
+    ``Dense(in_features, out_features, hardware, *, use_bias=True, key)``; initialised as
+    ``eqx.nn.Linear`` (U(+-1/sqrt(in_features))) unless ``weight`` (out, in) / ``bias`` (out,) are given.
+    ``__call__(x, *, key=None)`` takes one example (in_features,); ``key`` draws the core's noise.
+    """
+
+    in_features: int = eqx.field(static=True)
+    out_features: int = eqx.field(static=True)
+    use_bias: bool = eqx.field(static=True)
+
+    def __init__(self, in_features: int, out_features: int, hardware: Hardware | None = None, *,
+                 use_bias: bool = True, key, weight=None, bias=None):
+        hardware = hardware or Hardware()
+        if not isinstance(hardware, Hardware):
+            raise ValueError(f"hardware must be a photrain.nn.Hardware; got {type(hardware).__name__}")
+        k_w, k_b, k_mem = jax.random.split(key, 3)
+        lim = 1.0 / math.sqrt(in_features)
+        if weight is None:
+            weight = jax.random.uniform(k_w, (out_features, in_features), F32, -lim, lim)
+        if bias is None:
+            bias = jax.random.uniform(k_b, (out_features,), F32, -lim, lim) if use_bias else jnp.zeros(out_features)
+        if jnp.shape(weight) != (out_features, in_features) or jnp.shape(bias) != (out_features,):
+            raise ValueError(f"Dense({in_features}, {out_features}): weight must be ({out_features}, {in_features}) "
+                             f"and bias ({out_features},); got {jnp.shape(weight)} and {jnp.shape(bias)}")
+        self.state = _init_state(hardware, weight, bias, k_mem)
+        self.weight = self.settings = self.noise_key = self.output_scale = self.drift_ref = None
+        self.hardware = hardware
+        self.in_features, self.out_features, self.use_bias = int(in_features), int(out_features), bool(use_bias)
+
+    @classmethod
+    def from_linear(cls, linear: eqx.nn.Linear, hardware: Hardware, *, key) -> Dense:
+        """The hardware twin of an ``eqx.nn.Linear`` (its weights written into the memory)."""
+        bias = linear.bias if linear.use_bias else jnp.zeros(linear.out_features)
+        return cls(linear.in_features, linear.out_features, hardware, use_bias=linear.use_bias, key=key,
+                   weight=linear.weight, bias=bias)
+
+    def __call__(self, x, *, key=None):
+        x = jnp.asarray(x)
+        if x.shape != (self.in_features,):
+            raise ValueError(f"Dense({self.in_features} -> {self.out_features}) takes one example of shape "
+                             f"({self.in_features},), got {x.shape}: match the previous layer's width, and call the "
+                             "model per example (jax.vmap(model)(xs)) as Equinox layers")
+        layer = self._programmed()
+        y = self._scaled(hardware_product(self.hardware, layer.weight, layer.settings, x, self._key(key)))
+        return y + self.bias.astype(y.dtype) if self.use_bias else y
+
+
+_CONV_WARNED: set = set()
+
+
+class Conv2d(HardwareLayer):
+    """A 2-D convolution with its kernel in ``hardware``'s memory (stored as (out, in x kh x kw)).
+
+    The products run digitally on the weights read from memory (the core mapping of convolutions is
+    issue 20); gradients by autodiff of that digital product. ``__call__(x, *, key=None)``: one example
+    (in_channels, H, W), as ``eqx.nn.Conv2d``. Zero padding, groups = 1.
+    """
+
+    in_channels: int = eqx.field(static=True)
+    out_channels: int = eqx.field(static=True)
+    kernel_size: tuple = eqx.field(static=True)
+    stride: tuple = eqx.field(static=True)
+    padding: tuple = eqx.field(static=True)
+    dilation: tuple = eqx.field(static=True)
+    use_bias: bool = eqx.field(static=True)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, hardware: Hardware | None = None, *,
+                 stride=1, padding=0, dilation=1, use_bias: bool = True, key, weight=None, bias=None):
+        hardware = hardware or Hardware()
+        pair = lambda v: (int(v), int(v)) if isinstance(v, int) else tuple(int(a) for a in v)  # noqa: E731
+        kernel_size, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
+        if isinstance(padding, int):
+            padding = ((padding, padding), (padding, padding))
+        else:
+            padding = tuple((int(p), int(p)) if isinstance(p, int) else (int(p[0]), int(p[1])) for p in padding)
+        fan_in = in_channels * kernel_size[0] * kernel_size[1]
+        k_w, k_b, k_mem = jax.random.split(key, 3)
+        lim = 1.0 / math.sqrt(fan_in)
+        if weight is None:
+            weight = jax.random.uniform(k_w, (out_channels, in_channels, *kernel_size), F32, -lim, lim)
+        if bias is None:
+            bias = jax.random.uniform(k_b, (out_channels,), F32, -lim, lim) if use_bias else jnp.zeros(out_channels)
+        weight = jnp.asarray(weight).reshape(out_channels, fan_in)
+        bias = jnp.asarray(bias).reshape(out_channels)
+        if hardware.core != "digital" and hardware.core not in _CONV_WARNED:
+            _CONV_WARNED.add(hardware.core)
+            warnings.warn(f"photrain.nn.Conv2d: products on the {hardware.core!r} core are not mapped yet (issue 20); "
+                          "they run digitally on the weights read from the memory", stacklevel=2)
+        self.state = _init_state(hardware, weight, bias, k_mem)
+        self.weight = self.settings = self.noise_key = self.output_scale = self.drift_ref = None
+        self.hardware = hardware
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.use_bias = bool(use_bias)
+
+    @property
+    def product_hardware(self) -> Hardware:
+        return self.hardware if self.hardware.core == "digital" else self.hardware.replace(core="digital")
+
+    @classmethod
+    def from_conv(cls, conv: eqx.nn.Conv2d, hardware: Hardware, *, key) -> Conv2d:
+        """The hardware twin of an ``eqx.nn.Conv2d`` (groups 1, zero padding)."""
+        bias = conv.bias if conv.use_bias else jnp.zeros(conv.out_channels)
+        return cls(conv.in_channels, conv.out_channels, conv.kernel_size, hardware, stride=conv.stride,
+                   padding=conv.padding, dilation=conv.dilation, use_bias=conv.use_bias, key=key,
+                   weight=conv.weight, bias=bias)
+
+    def __call__(self, x, *, key=None):
+        x = jnp.asarray(x)
+        if x.ndim != 3 or x.shape[0] != self.in_channels:
+            raise ValueError(f"Conv2d({self.in_channels} -> {self.out_channels}) takes one example of shape "
+                             f"({self.in_channels}, H, W), got {x.shape}: call the model per example "
+                             "(jax.vmap(model)(xs))")
+        layer = self._programmed()
+        w = layer.weight.reshape(self.out_channels, self.in_channels, *self.kernel_size).astype(x.dtype)
+        if _RECORDER is not None:
+            positions = math.prod(
+                (n + sum(p) - d * (k - 1) - 1) // s + 1
+                for n, p, d, k, s in zip(x.shape[1:], self.padding, self.dilation, self.kernel_size, self.stride,
+                                         strict=True))
+            _RECORDER.append((self.product_hardware, tuple(layer.weight.shape), positions, True))
+        y = jax.lax.conv_general_dilated(x[None], w, window_strides=self.stride, padding=self.padding,
+                                         rhs_dilation=self.dilation)[0]
+        y = self._scaled(y)
+        return y + self.bias.astype(y.dtype)[:, None, None] if self.use_bias else y
