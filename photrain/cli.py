@@ -362,6 +362,22 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _int_in(lo: int, hi: int | None = None):
+    """An argparse type: an integer in [lo, hi] (hi None: no upper bound), else a one-line error naming the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give an integer "
+                                             + (f">= {lo}" if hi is None else f"in [{lo}, {hi}]"))
+        return value
+
+    return parse
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (the usage block is one ``--help`` away)."""
 
@@ -426,8 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help=f"samples per optimiser step ({describe('batch_size')})")
     p.add_argument("--lr", type=float, help=f"SGD learning rate ({describe('lr')})")
     p.add_argument("--momentum", type=float, help=f"SGD momentum ({describe('momentum')})")
-    p.add_argument("--seed", type=int, default=1, help="seed of every random draw (same seed, same run)")
-    p.add_argument("--val-size", type=int, help="validation samples taken from the test split (default half)")
+    p.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=1, help="seed of every random draw (same seed, same run)")
+    p.add_argument("--val-size", type=_int_in(1), help="validation samples taken from the test split (default half)")
     p.add_argument("--noise-sigma", type=float, default=0.618, help="reference-noise DFA: sigma")
     p.add_argument("--noise-mu", type=float, default=0.03, help="reference-noise DFA: mu")
     p.add_argument("--memory", default="float", choices=MEMORIES,
@@ -506,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prune-ramp", type=int, help="stdp: output spikes after maturity over which the "
                    "pruned share grows to --prune-fraction (Zhu & Gupta 2017's cubic schedule; 0 = all at once; "
                    "default 1000, scaled down with --mature-spikes on shorter runs)")
-    p.add_argument("--max-images", type=int, help="stdp: training images per epoch (default all)")
+    p.add_argument("--max-images", type=_int_in(1), help="stdp: training images per epoch (default all)")
     p.add_argument("--readout", help="stdp: how test responses become classes: mean (Diehl & Cook 2015), proportion "
                    "(BindsNET's proportion weighting) or likelihood (Bayesian decoder of the spike counts; default)")
     p.add_argument("--out", default="out/train", help="output folder: checkpoint, results.json, learning curve")
@@ -546,9 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: the file's 'out', else out/sweeps/<name>)")
     p.add_argument("--address", help="join the Ray cluster at this address, HOST:PORT as printed by 'ray start --head' "
                                      "(default: start a local one)")
-    p.add_argument("--num-cpus", type=int, help="CPUs of the local Ray cluster (default: all of this machine's)")
+    p.add_argument("--num-cpus", type=_int_in(1), help="CPUs of the local Ray cluster (default: all of this machine's)")
     p.add_argument("--retry-failed", action="store_true", help="run failed trials again (default: keep their error)")
-    p.add_argument("--limit", type=int, help="run at most this many of the pending trials (default: all)")
+    p.add_argument("--limit", type=_int_in(0), help="run at most this many of the pending trials (default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from photrain.circuits import REGISTRY
 from photrain.circuits.spec_checks import TOP_KEYS
 from photrain.cli import main
+from photrain.memory import MEMORIES, parameter_types
 
 MZI = ROOT / "circuits" / "mzi.pic.yml"
 BASE = yaml.safe_load(MZI.read_text())
@@ -189,6 +190,120 @@ def test_fuzz_other_arguments(tmp_path, kind, text, n):
     else:
         argv = ["layout", MZI, "-o", folder / f"o.{''.join(c for c in text if c.isalnum())}x"]
     assert_refused(*run_cli(argv, folder), f"{kind} {text!r}")
+
+
+class ReachedARun(BaseException):
+    """Raised (past the CLI's error handling) if a fuzz case gets as far as training: fuzz cases never train."""
+
+
+def never_runs(monkeypatch):
+    import photrain.sweep
+    import photrain.train
+    import photrain.train.spiking_run
+
+    def stop(*a, **k):
+        raise ReachedARun("a fuzz case reached a training run or sweep")
+
+    for module, name in ((photrain.train, "train"), (photrain.train.spiking_run, "run_stdp"), (photrain.sweep, "run")):
+        monkeypatch.setattr(module, name, stop)
+
+
+MEMORY_PARAMS = [(m, k, h) for m, cls in MEMORIES.items() for k, h in parameter_types(cls).items()]
+not_bool = st.text(string.ascii_letters + string.digits + ".-", min_size=1, max_size=8).filter(
+    lambda t: t.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"))
+not_number = st.one_of(st.sampled_from(["nan", "inf", "-inf", "1e999", "", "0x", "1,5", "true"]),
+                       st.text(string.ascii_letters, min_size=1, max_size=6).filter(
+                           lambda t: t.lower() not in ("inf", "nan", "infinity")))
+
+
+@st.composite
+def bad_memory_param(draw):
+    """--memory MEM --memory-param KEY=VALUE where KEY is unknown or VALUE does not parse as KEY's declared type."""
+    memory, key, hint = draw(st.sampled_from(MEMORY_PARAMS))
+    kind = draw(st.sampled_from(["unknown", "value"]))
+    if kind == "unknown":
+        return memory, f"{draw(ident.filter(lambda k: k not in parameter_types(MEMORIES[memory])))}=1"
+    if hint is bool:
+        value = draw(not_bool)
+    elif hint is str:
+        value = ""
+    elif hint is float:
+        value = draw(not_number)
+    else:  # int, int | None: a fraction or a word (not 'none')
+        value = draw(st.one_of(st.floats(0.1, 0.9).map(lambda f: f"{3 + f:.3f}"), not_number.filter(
+            lambda t: t.lower() not in ("none", "null", "~", ""))))
+    return memory, f"{key}={value}"
+
+
+@FUZZ
+@given(case=bad_memory_param())
+def test_fuzz_memory_params(tmp_path, monkeypatch, case):
+    never_runs(monkeypatch)
+    memory, item = case
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    argv = ["train", "--memory", memory, "--memory-param", item, "--out", folder / "run"]
+    assert_refused(*run_cli(argv, folder), f"--memory {memory} --memory-param {item!r}")
+
+
+bad_int_arg = st.one_of(st.integers(-10**20, -1).map(str), st.sampled_from(["", "1.5", "x", "1e3", "0x10", "-"]),
+                        st.text(string.ascii_letters, min_size=1, max_size=5))
+
+
+@settings(FUZZ, max_examples=100)
+@given(option=st.sampled_from([("train", "--seed"), ("train", "--val-size"), ("stdp", "--max-images"),
+                               ("sweep", "--num-cpus"), ("sweep", "--limit"), ("train", "--seed-big")]),
+       value=bad_int_arg)
+def test_fuzz_run_and_sweep_arguments(tmp_path, monkeypatch, option, value):
+    """Seeds, validation sizes, image counts, worker counts and limits: refused as arguments, before any run."""
+    never_runs(monkeypatch)
+    command, flag = option
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    if flag == "--seed-big":
+        flag, value = "--seed", str(2**32 + abs(hash(value)) % 10**12)
+    elif flag in ("--val-size", "--max-images", "--num-cpus") and value.lstrip("-").isdigit():
+        value = str(min(int(value), 0))  # 0 and negatives
+    head = {"train": ["train"], "stdp": ["train", "--algorithm", "stdp"], "sweep": ["sweep", folder / "s.yml"]}[command]
+    assert_refused(*run_cli([*head, f"{flag}={value}", "--out", folder / "out"], folder), f"{flag} {value!r}")
+
+
+@st.composite
+def bad_sweep(draw):
+    """A sweep file with one defect on the newer surfaces: size, trial_cpus, random seed/bounds, seed, val_size, name."""
+    spec = {"base": {"dataset": "digits", "hidden": [4], "epochs": 1}, "grid": {"lr": [0.01]}}
+    kind = draw(st.sampled_from(["size", "samples", "cpus", "rseed", "bounds", "seed", "val_size", "name"]))
+    if kind == "size":
+        a, b = draw(st.integers(101, 10**4)), draw(st.integers(101, 300))
+        spec["grid"] = {"seed": list(range(a)), "lr": [0.001 * (i + 1) for i in range(b)]}
+    elif kind == "samples":
+        spec["random"] = {"samples": draw(st.integers(10**4 + 1, 10**12)), "params": {"lr": {"uniform": [0.0, 1.0]}}}
+    elif kind == "cpus":
+        spec["trial_cpus"] = draw(st.sampled_from([math.nan, math.inf, -1, 0, 1e300, "two", True]))
+    elif kind == "rseed":
+        spec["random"] = {"samples": 2, "seed": draw(st.one_of(st.integers(-10**9, -1), st.sampled_from([1.5, "x"]))),
+                          "params": {"lr": {"uniform": [0.0, 1.0]}}}
+    elif kind == "bounds":
+        lo, hi = draw(st.sampled_from([(0.0, math.inf), (-math.inf, 1.0), (math.nan, 1.0), (1.0, 0.5), (0.0, 0.0)]))
+        spec["random"] = {"samples": 2, "params": {"lr": {draw(st.sampled_from(["uniform", "loguniform"])): [lo, hi]}}}
+    elif kind == "seed":
+        spec["grid"]["seed"] = [draw(st.one_of(st.integers(-10**9, -1), st.integers(2**32, 2**62)))]
+    elif kind == "val_size":
+        spec["grid"]["val_size"] = [draw(st.integers(-10**6, 0))]
+    else:
+        spec["name"] = draw(st.sampled_from(["../x", "a/b", "..", "/tmp/x"]))
+    return kind, spec
+
+
+@settings(FUZZ, max_examples=100)
+@given(case=bad_sweep())
+def test_fuzz_sweep_specs(tmp_path, case):
+    kind, spec = case
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    src = folder / "s.yml"
+    src.write_text(yaml.safe_dump(spec))
+    before = src.stat().st_mtime_ns
+    rc, err, changed = run_cli(["sweep", src], folder)
+    assert src.stat().st_mtime_ns == before
+    assert_refused(rc, err, changed, f"sweep {kind}: {spec}")
 
 
 def test_fuzz_corpus_size_and_time():

@@ -148,6 +148,37 @@ def _end(pids: set[int]) -> None:
             pass
 
 
+#: seconds a Ray address gets to answer a TCP connection before the sweep gives up on it
+ADDRESS_TIMEOUT_S = 5.0
+
+
+def check_address(address: str, timeout: float = ADDRESS_TIMEOUT_S) -> None:
+    """Fail fast (``RuntimeError``, one line) when nothing answers at a Ray address (``HOST:PORT``, ``ray://HOST:PORT``).
+
+    ``ray.init(address=...)`` waits about a minute per try for a GCS that is not there and prints C++ logs
+    meanwhile; a plain TCP connection says in ``timeout`` seconds whether anything listens. ``auto`` and
+    ``local`` (Ray's own look-ups) are left to Ray.
+    """
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    hostport = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RuntimeError(f"--address {address!r} is not HOST:PORT; pass the address 'ray start --head' prints, "
+                           "e.g. 192.168.1.10:6379, or leave --address out for a local cluster")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as err:
+        why = "no answer" if isinstance(err, TimeoutError) else (err.strerror or type(err).__name__)
+        raise RuntimeError(f"--address {address}: nothing answers at {host}:{port} ({why} within {timeout:g} s); "
+                           "start a cluster there with 'ray start --head', pass the address it prints, "
+                           "or leave --address out for a local cluster") from None
+
+
 def start_ray(*, address: str | None = None, num_cpus: int | None = None, attempts: int = 2) -> None:
     """``ray.init`` for a sweep: join ``address``, or start a local cluster of ``num_cpus`` CPUs (default: all).
 
@@ -299,6 +330,13 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
     t_start = time.perf_counter()
     spec = load_spec(spec, out=out)
     trials = expand(spec)
+    address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own variable for "join this cluster"
+    if executor == "ray" and not ray.is_initialized():  # refused before anything is written
+        if address:
+            check_address(address)
+        elif spec.trial_cpus > (num_cpus or os.cpu_count() or 1):
+            raise ValueError(f"trial_cpus {spec.trial_cpus:g} is more than the {num_cpus or os.cpu_count()} CPUs of "
+                             "the local cluster: no trial could ever start; lower trial_cpus or raise --num-cpus")
     root = Path(spec.out).resolve()
     (root / "trials").mkdir(parents=True, exist_ok=True)
     (root / "spec.json").write_text(json.dumps({"name": spec.name, "base": spec.base, "grid": spec.grid,
@@ -316,7 +354,6 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
         pending = pending[: max(int(limit), 0)]
 
     started_ray, used = False, executor
-    address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own variable for "join this cluster"
     if pending and executor == "ray" and not ray.is_initialized():
         try:
             start_ray(address=address, num_cpus=num_cpus)
@@ -340,7 +377,11 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
     try:
         if pending:
             if used == "ray":
-                workers = max(1, int(ray.cluster_resources().get("CPU", 1) // spec.trial_cpus))
+                cpus = ray.cluster_resources().get("CPU", 0)
+                if spec.trial_cpus > cpus:  # Ray would queue the tasks forever
+                    raise ValueError(f"trial_cpus {spec.trial_cpus:g} is more than the cluster's {cpus:g} CPUs: no "
+                                     "trial could ever start; lower trial_cpus or add nodes")
+                workers = max(1, int(cpus // spec.trial_cpus))
                 finished = _on_ray(pending, root, spec.trial_cpus, spec.on_divergence)
             else:
                 workers = max(1, int((num_cpus or os.cpu_count() or 1) // spec.trial_cpus))

@@ -39,6 +39,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ import yaml
 TOP_KEYS = ("name", "out", "base", "grid", "random", "objective", "metrics", "trial_cpus", "on_divergence")
 DISTRIBUTIONS = ("uniform", "loguniform", "choice", "randint")
 SEED_KEY = "seed"
+MAX_TRIALS = 10_000  # a sweep expands (and builds every trial's config) up front: bounded work before any trial
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,8 @@ def _distribution(where: str, key: str, dist) -> dict:
         lo, hi = float(arg[0]), float(arg[1])
     except (TypeError, ValueError):
         raise ValueError(f"{where}: random {key!r}: {kind} bounds must be numbers; got {arg!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{where}: random {key!r}: {kind} bounds must be finite numbers; got {arg!r}")
     if not lo < hi or (kind == "loguniform" and lo <= 0):
         raise ValueError(f"{where}: random {key!r}: need lo < hi" + (" and lo > 0" if kind == "loguniform" else "")
                          + f"; got {arg!r}")
@@ -339,9 +343,11 @@ def load_spec(source: str | Path | Mapping, *, out: str | Path | None = None) ->
         samples = random.get("samples")
         if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
             raise ValueError(f"{where}: random.samples must be an integer >= 1; got {samples!r}")
+        if samples > MAX_TRIALS:
+            raise ValueError(f"{where}: random.samples {samples} is more than {MAX_TRIALS} trials; sweep fewer")
         seed = random.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise ValueError(f"{where}: random.seed must be an integer; got {seed!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"{where}: random.seed must be an integer >= 0; got {seed!r}")
         params = {str(k): _distribution(where, str(k), v) for k, v in random["params"].items()}
         both = [k for k in params if k in grid]
         if both:
@@ -361,17 +367,32 @@ def load_spec(source: str | Path | Mapping, *, out: str | Path | None = None) ->
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise ValueError(f"{where}: metrics must be a list of names, e.g. [best_val_acc, energy_per_step_j]")
     cpus = raw.get("trial_cpus", 1)
-    if isinstance(cpus, bool) or not isinstance(cpus, int | float) or cpus <= 0:
-        raise ValueError(f"{where}: trial_cpus must be a number > 0; got {cpus!r}")
+    if isinstance(cpus, bool) or not isinstance(cpus, int | float) or not 0 < cpus < float("inf"):
+        raise ValueError(f"{where}: trial_cpus must be a finite number > 0; got {cpus!r}")
     on_divergence = raw.get("on_divergence", "stop")
     if on_divergence not in ("stop", "warn"):
         raise ValueError(f"{where}: on_divergence must be 'stop' (a diverging trial fails) or 'warn' (it runs on); "
                          f"got {on_divergence!r}")
+    if out is None and not raw.get("out") and (Path(name).name != name or name in (".", "..")):
+        raise ValueError(f"{where}: name {name!r} is a path; give a plain name (it names out/sweeps/<name>) "
+                         "or set 'out'")
+    n_trials = math.prod(len(v) for v in grid.values()) * (random.get("samples", 1) if random else 1)
+    if n_trials > MAX_TRIALS:
+        raise ValueError(f"{where}: {n_trials} trials (grid x random.samples) is more than {MAX_TRIALS}; "
+                         "sweep fewer values, or split the sweep into several files")
     out_dir = Path(out) if out is not None else Path(raw.get("out") or Path("out") / "sweeps" / name)
     spec = SweepSpec(name=name, out=out_dir, base=base, grid=grid, random=random, objective=objective,
                      metrics=tuple(metrics), trial_cpus=float(cpus), on_divergence=on_divergence)
     expand(spec)  # every trial's TrainConfig is built now: its validation errors surface before any trial runs
     return spec
+
+
+def _check_run_values(config) -> None:
+    """What a run would only refuse once started (the CLI refuses it as an argument): seed and val_size ranges."""
+    if not 0 <= config.seed <= 2**32 - 1:
+        raise ValueError(f"seed must be an integer in [0, 2^32 - 1]; got {config.seed}")
+    if config.val_size is not None and config.val_size < 1:
+        raise ValueError(f"val_size must be >= 1 (or left out: half the test split); got {config.val_size}")
 
 
 def _sample(dist: dict, rng: np.random.Generator):
@@ -400,6 +421,7 @@ def expand(spec: SweepSpec) -> list[Trial]:
             params = {**point, **sample}
             try:
                 config = build_config({**spec.base, **params})
+                _check_run_values(config)
             except (ValueError, TypeError, KeyError) as err:
                 msg = err.args[0] if err.args else err
                 raise ValueError(f"sweep {spec.name!r}: the trial {params} is not a valid TrainConfig: {msg}") from None
