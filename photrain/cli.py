@@ -52,8 +52,9 @@ def _plot_suffixes() -> set[str]:
 
 
 def cmd_simulate(args) -> int:
-    from photrain.circuits import load_circuit, plot_sweep, sweep
+    from photrain.circuits import plot_sweep, sweep
     from photrain.circuits.sweep import default_wl_range, lit_pairs, parse_wl_range
+    from photrain.layout import load_circuit
 
     # Everything the arguments alone can refuse is refused before the circuit is built.
     wl = parse_wl_range(args.wl, max_points=args.max_points) if args.wl is not None else None
@@ -93,9 +94,8 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_layout(args) -> int:
-    from photrain.circuits import write_gds
-    from photrain.circuits.chip import write_chip
-    from photrain.circuits.render import render_png
+    from photrain.layout import render_png, write_gds
+    from photrain.layout.chip import write_chip
 
     if (args.circuit is None) == (args.chip is None):
         raise ValueError("layout needs a circuit YAML or --chip bank|mesh (exactly one), e.g. --chip mesh -o mesh.gds")
@@ -111,7 +111,7 @@ def cmd_layout(args) -> int:
 
 
 def cmd_drc(args) -> int:
-    from photrain.circuits.drc import run_drc
+    from photrain.layout.drc import run_drc
 
     report = run_drc(args.layout, args.deck)
     print(report.summary())
