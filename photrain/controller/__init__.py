@@ -12,4 +12,4 @@ from photrain.controller.hardware import CORES, CrossbarConfig, MeshConfig, Opti
 from photrain.controller.hub import PULSE_MODES, Controller, HubState, Programmed
 from photrain.controller.ledger import Ledger
 from photrain.controller.optimizer import SGD
-from photrain.memory import MEMORIES
+from photrain.memory import MEMORIES, Counts, memory_params, zero_counts  # the memories' names for the layers above

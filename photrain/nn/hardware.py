@@ -14,10 +14,9 @@ import dataclasses
 import functools
 from typing import Any
 
-from photrain.controller import CORES, CrossbarConfig, MeshConfig, OpticalConfig, build_controller
+from photrain.controller import CORES, MEMORIES, CrossbarConfig, MeshConfig, OpticalConfig, build_controller
+from photrain.controller import memory_params as parse_memory_params
 from photrain.controller.hub import PULSE_MODES
-from photrain.memory import MEMORIES
-from photrain.memory import memory_params as parse_memory_params
 
 MEMORY_NAMES = tuple(MEMORIES)
 FEEDBACKS = (None, "digital", "bank", "crossbar", "mesh")

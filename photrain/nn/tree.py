@@ -7,7 +7,7 @@ import inspect
 import equinox as eqx
 import jax
 
-from photrain.memory import Counts, zero_counts
+from photrain.controller import Counts, zero_counts
 from photrain.nn.layers import HardwareLayer
 
 

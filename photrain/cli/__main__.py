@@ -1,0 +1,7 @@
+"""``python -m photrain.cli``."""
+
+import sys
+
+from photrain.cli import main
+
+sys.exit(main())
