@@ -172,6 +172,8 @@ def _read(path: str, mtime_ns: int):
 def read_touchstone(path: str | Path):
     """``(wl, S, ports)``: ascending wavelengths (µm), dense S (points, N, N) and port names of a ``.sNp`` file."""
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"touchstone: {str(p)!r} is a folder; give the path of a .sNp file")
     if not p.is_file():
         raise FileNotFoundError(f"touchstone: file {str(p)!r} does not exist (paths are relative to the current "
                                 "folder, or to the circuit YAML's folder)")

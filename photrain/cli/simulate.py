@@ -27,6 +27,19 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _circuit_files(circuit, max_instances: int) -> list[str]:
+    """The data files a circuit YAML's instances read (e.g. ``component: touchstone, settings: {path: ...}``)."""
+    from photrain.circuits.registry import PATH_SETTINGS
+    from photrain.layout.yaml_circuits import load_yaml
+
+    files = []
+    for inst in (load_yaml(circuit, max_instances=max_instances).get("instances") or {}).values():
+        if isinstance(inst, dict) and inst.get("component") in PATH_SETTINGS:
+            settings = inst.get("settings") or {}
+            files += [str(settings[k]) for k in PATH_SETTINGS[inst["component"]] if settings.get(k)]
+    return files
+
+
 def run(args) -> int:
     from photrain.circuits import plot_sweep, sweep
     from photrain.circuits.sweep import default_wl_range, lit_pairs, parse_wl_range
@@ -43,6 +56,10 @@ def run(args) -> int:
         if _port_count_of_path(Path(args.touchstone)) is None:
             raise ValueError(f"--touchstone {args.touchstone!r} must end in .sNp (N = number of ports), e.g. out.s4p")
     _, func = load_circuit(args.circuit, max_instances=args.max_instances)
+    # the files the circuit reads (Touchstone data of its instances) are inputs too: never overwritten
+    inputs = [args.circuit, *_circuit_files(args.circuit, args.max_instances)]
+    check_output(args.plot, "--plot", inputs)
+    check_output(args.touchstone, "--touchstone", inputs)
     if args.touchstone:
         import sax
 
