@@ -89,3 +89,200 @@ def test_simulate_a_corrupt_touchstone_instance_is_one_line(tmp_path, capsys, mo
     (tmp_path / "c.pic.yml").write_text(RING_YML)
     refused(["simulate", "c.pic.yml", "--wl", "1.5535:1.5536:3", "--touchstone", "out.s4p"], capsys, tmp_path,
             "ring.s4p", "cannot read", "every row has 1 + 2N² numbers")
+
+
+# ---------------------------------------------------------------- checkpoints, run folders, results files
+
+TINY = ["train", "--dataset", "digits", "--hidden", "4", "--epochs", "1", "--algorithm", "backprop", "--quiet"]
+
+
+@pytest.fixture
+def never_trains(monkeypatch):
+    """Any case that reaches the training loop fails the test (and costs no time)."""
+    import photrain.train.spiking_run as spiking_run
+    import photrain.train.trainer as trainer
+
+    def reached(*a, **k):
+        raise AssertionError("bad input reached training")
+
+    monkeypatch.setattr(trainer, "make_chunk_fn", reached)
+    monkeypatch.setattr(spiking_run, "train_stdp", reached)
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A finished run's folder (checkpoint.npz, results.json, learning_curve.png), written without training."""
+    from photrain.controller import Ledger
+    from photrain.train import TrainConfig
+    from photrain.train.checkpoint import save_checkpoint
+    from photrain.train.trainer import _prepare
+
+    out = tmp_path_factory.mktemp("run")
+    config = TrainConfig(dataset="digits", hidden=(4,), epochs=1, algorithm="backprop")
+    p = _prepare(config, out / "checkpoint.npz", resume=False)
+    save_checkpoint(out / "checkpoint.npz", config=config, epoch=1, state=p["hs"], best=p["best"], history=[],
+                    ledger=Ledger(steps=5), run_id="r1")
+    results = {"run_id": "r1", "config": {"algorithm": "backprop", "memory": "float", "optical": {"core_rows": 64}},
+               "layer_sizes": [64, 4, 10], "epochs_run": 1, "ledger": Ledger(steps=5).as_dict()}
+    (out / "results.json").write_text(json.dumps(results))
+    (out / "learning_curve.png").write_bytes(b"\x89PNG old run")
+    return out
+
+
+def copy_run(run_folder, dest):
+    import shutil
+
+    shutil.copytree(run_folder, dest)
+    return dest
+
+
+def _rewrite_checkpoint(path, change):
+    with np.load(path) as z:
+        arrays = dict(z)
+    change(arrays)
+    np.savez(path, **arrays)
+
+
+def _meta(update):
+    def change(arrays):
+        meta = json.loads(str(arrays["meta"]))
+        arrays["meta"] = np.array(json.dumps(update(meta)))
+    return change
+
+
+CHECKPOINT_DEFECTS = {
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:2000]), "not a readable photrain checkpoint"),
+    "text": (lambda p: p.write_text("hello"), "not a readable photrain checkpoint"),
+    "empty": (lambda p: p.write_bytes(b""), "not a readable photrain checkpoint"),
+    "foreign npz": (lambda p: np.savez(p, a=np.zeros(3)), "missing array 'meta'"),
+    "meta not json": (lambda p: _rewrite_checkpoint(p, lambda a: a.update(meta=np.array("{x"))), "JSONDecodeError"),
+    "meta a list": (lambda p: _rewrite_checkpoint(p, lambda a: a.update(meta=np.array("[1, 2]"))), "lacks config"),
+    "foreign config": (lambda p: _rewrite_checkpoint(p, _meta(lambda m: {**m, "config": {**m["config"], "x": 1}})),
+                       "was not written by this photrain's train"),
+    "foreign ledger": (lambda p: _rewrite_checkpoint(p, _meta(lambda m: {**m, "ledger": "x"})),
+                       "was not written by this photrain's train"),
+    "negative epoch": (lambda p: _rewrite_checkpoint(p, _meta(lambda m: {**m, "epoch": -1})), "not a photrain run"),
+    "state dropped": (lambda p: _rewrite_checkpoint(p, lambda a: a.pop("state0")), "missing array 'state0'"),
+    "state reshaped": (lambda p: _rewrite_checkpoint(p, lambda a: a.update(state0=np.zeros((7, 7)))),
+                       "state array 0 has shape (7, 7)"),
+}
+
+
+@pytest.mark.parametrize("defect", CHECKPOINT_DEFECTS)
+def test_resume_from_a_bad_checkpoint_is_one_line_and_keeps_the_folder(run_folder, tmp_path, capsys, never_trains,
+                                                                        defect):
+    out = copy_run(run_folder, tmp_path / "run")
+    damage, needle = CHECKPOINT_DEFECTS[defect]
+    damage(out / "checkpoint.npz")
+    refused([*TINY, "--resume", "--out", out], capsys, tmp_path, needle, "checkpoint.npz")
+
+
+def test_resume_with_another_configuration_names_the_difference(run_folder, tmp_path, capsys, never_trains):
+    out = copy_run(run_folder, tmp_path / "run")
+    refused([*TINY, "--hidden", "5", "--resume", "--out", out], capsys, tmp_path,
+            "--resume with a different configuration than the checkpoint's: {'hidden': ((4,), (5,))}")
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (["--val-size", "100000"], "--val-size can be at most 358"),
+    (["--val-size", "359"], "--val-size 359 leaves no test images"),
+    (["--lr", "-1"], "--lr must be > 0"),
+    (["--memory", "rram", "--memory-param", "g_max=-1"], "g_max"),
+    (["--dataset", "mnist", "--data-dir", "{bad}"], "not an unsigned-byte IDX file"),
+])
+def test_overwrite_loses_nothing_when_the_new_run_is_refused(run_folder, tmp_path, capsys, never_trains, extra, needle):
+    """--overwrite removes the old run only once the new one has passed every check (arguments, data, split)."""
+    bad = tmp_path / "data"
+    (bad / "mnist").mkdir(parents=True)
+    for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (bad / "mnist" / f).write_bytes(b"\x01\x02\x03\x04 not idx")
+    out = copy_run(run_folder, tmp_path / "run")
+    extra = [str(a).replace("{bad}", str(bad)) for a in extra]
+    refused([*TINY, *extra, "--overwrite", "--out", out], capsys, tmp_path, needle)
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (["--val-size", "100000"], "largest"),
+    (["--dataset", "mnist", "--data-dir", "{bad}"], "not an unsigned-byte IDX file"),
+])
+def test_a_refused_run_leaves_no_empty_out_folder(tmp_path, capsys, never_trains, extra, needle):
+    bad = tmp_path / "data"
+    (bad / "mnist").mkdir(parents=True)
+    for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (bad / "mnist" / f).write_bytes(b"\x01\x02\x03\x04 not idx")
+    extra = [str(a).replace("{bad}", str(bad)) for a in extra]
+    refused([*TINY, *extra, "--out", tmp_path / "new" / "run"], capsys, tmp_path, needle.replace("largest", "at most"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_out_that_is_a_file_or_unwritable_is_refused_before_anything(tmp_path, capsys, never_trains):
+    (tmp_path / "f").write_text("keep")
+    refused([*TINY, "--out", tmp_path / "f"], capsys, tmp_path, "is a file, not a folder")
+    refused([*TINY, "--out", tmp_path / "f" / "sub"], capsys, tmp_path, "is a file; choose a folder")
+
+
+def _results(update):
+    def damage(path):
+        path.write_text(json.dumps(update(json.loads(path.read_text()))))
+    return damage
+
+
+RESULTS_DEFECTS = {
+    "truncated": (lambda p: p.write_text(p.read_text()[:30]), "line 1"),
+    "a list": (lambda p: p.write_text("[]"), "list indices"),
+    "binary": (lambda p: p.write_bytes(b"\xff\xfe\x00"), "codec can't decode"),
+    "no epochs": (_results(lambda r: {k: v for k, v in r.items() if k != "epochs_run"}), "epochs_run"),
+    "text epochs": (_results(lambda r: {**r, "epochs_run": "a"}), "epochs_run 'a' is not a count"),
+    "ledger text": (_results(lambda r: {**r, "ledger": "x"}), "must be a mapping"),
+    "ledger key": (_results(lambda r: {**r, "ledger": {"bogus": 1}}), "unexpected keyword argument 'bogus'"),
+    "ledger nan": (_results(lambda r: {**r, "ledger": {"steps": "many"}}), "not all numbers"),
+    "core rows": (_results(lambda r: {**r, "config": {**r["config"], "optical": {"core_rows": -3}}}), "must be >= 1"),
+    "memory": (_results(lambda r: {**r, "config": {**r["config"], "memory": "nope"}}), "unknown memory 'nope'"),
+}
+
+
+@pytest.mark.parametrize("defect", RESULTS_DEFECTS)
+def test_energy_on_a_bad_results_file_is_one_line_and_writes_nothing(run_folder, tmp_path, capsys, defect):
+    out = copy_run(run_folder, tmp_path / "run")
+    damage, needle = RESULTS_DEFECTS[defect]
+    damage(out / "results.json")
+    refused(["energy", out], capsys, tmp_path, "is not a photrain results.json", needle,
+            "pass the --out folder of a finished 'photrain train' run")
+
+
+# ---------------------------------------------------------------- dataset files
+
+
+def idx(dims, data=None, magic=b"\x00\x00\x08"):
+    body = bytes(data) if data is not None else bytes(int(np.prod(dims)))
+    return magic + bytes([len(dims)]) + struct.pack(f">{len(dims)}I", *dims) + body
+
+
+GOOD = {"train-images-idx3-ubyte": idx((3, 2, 2)), "train-labels-idx1-ubyte": idx((3,), [0, 1, 2]),
+        "t10k-images-idx3-ubyte": idx((2, 2, 2)), "t10k-labels-idx1-ubyte": idx((2,), [0, 1])}
+
+DATA_DEFECTS = {
+    "truncated gzip": ("train-images-idx3-ubyte", lambda b: gzip.compress(b)[:-12], True, "corrupt gzip file"),
+    "not gzip": ("train-labels-idx1-ubyte", lambda b: b, True, "corrupt gzip file"),
+    "wrong magic": ("t10k-images-idx3-ubyte", lambda b: b"\x12\x34" + b[2:], False, "magic 1234"),
+    "truncated data": ("t10k-images-idx3-ubyte", lambda b: b[:-3], False, "truncated (5 bytes of data"),
+    "too short": ("train-images-idx3-ubyte", lambda b: b[:2], False, "too short for an IDX file"),
+    "labels as images": ("train-labels-idx1-ubyte", lambda b: idx((3, 2, 2)), False, "1 (labels)"),
+    "counts disagree": ("t10k-labels-idx1-ubyte", lambda b: idx((5,), [0] * 5), False, "2 images but"),
+    "label out of range": ("train-labels-idx1-ubyte", lambda b: idx((3,), [0, 1, 200]), False, "label 200"),
+}
+
+
+@pytest.mark.parametrize("defect", DATA_DEFECTS)
+def test_corrupt_or_inconsistent_dataset_files_name_the_file_and_the_fix(tmp_path, capsys, never_trains, defect):
+    name, damage, gz, needle = DATA_DEFECTS[defect]
+    folder = tmp_path / "data" / "mnist"
+    folder.mkdir(parents=True)
+    for f, blob in GOOD.items():
+        if f == name:
+            (folder / (f + ".gz" if gz else f)).write_bytes(damage(blob))
+        else:
+            (folder / f).write_bytes(blob)
+    err = refused([*TINY, "--dataset", "mnist", "--data-dir", tmp_path / "data", "--out", tmp_path / "out"], capsys,
+                  tmp_path, needle)
+    assert str(folder) in err and ("copy" in err or "download" in err), err

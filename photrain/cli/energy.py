@@ -23,6 +23,8 @@ def run(args) -> int:
     """Energy/latency report of a training run's ledger, with plots, for each preset asked."""
     import json
 
+    from photrain.controller import Ledger
+    from photrain.controller.energy import MEMORY_WRITE_ENERGY
     from photrain.controller.energy import (
         CoreSpec,
         energy_report,
@@ -46,12 +48,22 @@ def run(args) -> int:
             n = int(mesh["n"])
             core = CoreSpec(n, n, kind="mesh", attenuator=mesh.get("attenuator", "mzi"),
                             gst_cells=int(mesh.get("gst_cells", 6)))
-    except (ValueError, KeyError, TypeError, IndexError) as err:
+        epochs = results["epochs_run"]
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+            raise ValueError(f"epochs_run {epochs!r} is not a count")
+        Ledger(**results["ledger"])  # the counts a report prices: every field a number
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in results["ledger"].values()):
+            raise ValueError("the ledger's counts are not all numbers")
+        if results["config"].get("memory", "float") not in MEMORY_WRITE_ENERGY:
+            raise ValueError(f"unknown memory {results['config']['memory']!r}")
+        if not isinstance(results["config"]["algorithm"], str) or not isinstance(optical, dict):
+            raise ValueError("config.algorithm is not a name")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise ValueError(f"{path} is not a photrain results.json ({one_line(err)}); "
                          "pass the --out folder of a finished 'photrain train' run") from err
     out = Path(args.out or path.parent)
     out.mkdir(parents=True, exist_ok=True)
-    epochs = max(results["epochs_run"], 1)
+    epochs = max(epochs, 1)
     summary = {}
     for preset in args.preset:
         rep = energy_report(results["ledger"], preset, core, memory=results["config"].get("memory", "float"),

@@ -48,21 +48,30 @@ def load_checkpoint(path: Path, template=None) -> dict:
     ``template``: a pytree of the state's structure (a freshly initialised controller state);
     without it ``state`` is the list of leaves.
     """
+    fix = "delete it, or start again with --overwrite"
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = dict(z)
         meta = json.loads(str(arrays.pop("meta")))
+        if not isinstance(meta, dict) or not {"config", "epoch", "history", "ledger"} <= meta.keys():
+            raise ValueError("its metadata lacks config, epoch, history or ledger")
+        if not isinstance(meta["epoch"], int) or meta["epoch"] < 0 or not isinstance(meta["history"], list):
+            raise ValueError(f"epoch {meta['epoch']!r} / history are not a photrain run's")
+        n_best = sum(1 for k in arrays if k.startswith("best") and k.endswith("_w"))
+        best = [(jnp.asarray(arrays[f"best{i}_w"]), jnp.asarray(arrays[f"best{i}_b"])) for i in range(n_best)]
+        leaves = [jnp.asarray(arrays[f"state{i}"]) for i in range(sum(1 for k in arrays if k.startswith("state")))]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{path} is not a readable photrain checkpoint ({type(err).__name__}: {err}); "
-                         "delete it, or start again with --overwrite") from err
-    n_best = sum(1 for k in arrays if k.startswith("best") and k.endswith("_w"))
-    best = [(jnp.asarray(arrays[f"best{i}_w"]), jnp.asarray(arrays[f"best{i}_b"])) for i in range(n_best)]
-    leaves = [jnp.asarray(arrays[f"state{i}"]) for i in range(sum(1 for k in arrays if k.startswith("state")))]
+        detail = f"missing array {err}" if isinstance(err, KeyError) else f"{type(err).__name__}: {err}"
+        raise ValueError(f"{path} is not a readable photrain checkpoint ({detail}); {fix}") from err
     if template is not None:
         treedef = jax.tree_util.tree_structure(template)
         if treedef.num_leaves != len(leaves):
             raise ValueError(f"checkpoint {path} holds {len(leaves)} state arrays but this configuration needs "
                              f"{treedef.num_leaves}; it belongs to a different run")
+        for i, (a, t) in enumerate(zip(leaves, jax.tree_util.tree_leaves(template), strict=True)):
+            if a.shape != np.shape(t):
+                raise ValueError(f"checkpoint {path}: state array {i} has shape {a.shape} but this configuration "
+                                 f"needs {np.shape(t)}; it belongs to a different run ({fix})")
         leaves = jax.tree_util.tree_unflatten(treedef, [a.astype(t.dtype) for a, t in
                                                         zip(leaves, jax.tree_util.tree_leaves(template), strict=True)])
     return {**meta, "best": best, "state": leaves}

@@ -56,7 +56,8 @@ def checkpoint_meta(path: Path) -> dict | None:
     """The JSON metadata of a checkpoint (config, epoch, run_id, ...) without loading its arrays; None if unreadable."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            return json.loads(str(z["meta"]))
+            meta = json.loads(str(z["meta"]))
+        return meta if isinstance(meta, dict) else None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -94,7 +95,11 @@ def standardized(data: Dataset) -> Dataset:
 def evaluation_split(config: TrainConfig, data: Dataset):
     """((x_val, y_val), (x_test, y_test)): the dataset's test split cut by a permutation seeded by ``config.seed``
     (as the reference's ``random_split`` is seeded by its seed); ``val_size`` images (default half) validate."""
-    n_val = config.val_size if config.val_size is not None else len(data.x_test) // 2
+    n_test = len(data.x_test)
+    n_val = config.val_size if config.val_size is not None else n_test // 2
+    if not 1 <= n_val <= n_test - 1:
+        raise ValueError(f"--val-size {n_val} leaves no test images: {config.dataset}'s test split has {n_test}, so "
+                         f"--val-size can be at most {n_test - 1} (default half, {n_test // 2})")
     return split_validation(data.x_test, data.y_test, n_val, seed=config.seed)
 
 
@@ -175,14 +180,30 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, pro
         raise FileNotFoundError(f"--resume: no checkpoint at {ckpt}; run without --resume to start")
     if on_divergence not in ("stop", "warn"):
         raise ValueError(f"on_divergence must be 'stop' or 'warn'; got {on_divergence!r}")
+    check_out_folder(out)
+    # Everything the configuration, the data and the checkpoint can refuse is refused before --out is touched:
+    # an error never leaves an empty folder, and --overwrite removes the old run only once the new one can start.
+    prepared = _prepare(config, ckpt, resume)
     with claim_run_folder(out, resume=resume, overwrite=overwrite) as run_id:
-        return _run(config, out, ckpt, run_id, resume=resume, progress=progress, stop_after_epoch=stop_after_epoch,
-                    on_divergence=on_divergence, divergence_factor=divergence_factor)
+        return _run(config, out, ckpt, run_id, prepared, resume=resume, progress=progress,
+                    stop_after_epoch=stop_after_epoch, on_divergence=on_divergence, divergence_factor=divergence_factor)
 
 
-def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: bool, progress: bool,
-         stop_after_epoch: int | None, on_divergence: str, divergence_factor: float) -> dict:
-    from tqdm.auto import tqdm
+def check_out_folder(out: Path) -> None:
+    """Refuse an --out that is a file or lies in a folder nobody can write, before anything is created."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} is a file, not a folder; choose a folder for the run")
+    parent = out.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"--out {str(out)!r}: {str(parent)!r} is a file; choose a folder for the run")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {str(out)!r}: cannot write in {str(parent)!r}; choose a writable folder")
+
+
+def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
+    """Data, splits, controller, initial state and (resuming) the checkpoint: all checks of a run, nothing written."""
     pin_mmap_threshold()  # large temporaries go back to the system when freed (host_memory)
     data = load_dataset(config.dataset, config.data_dir)
     if config.standardize:
@@ -200,8 +221,13 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
     best, start_epoch, history, ledger = ctrl.weights(hs), 0, [], Ledger()
     limits, initial_loss = _weight_limits(ctrl, best), None
     if resume:
-        saved = load_checkpoint(ckpt, template=hs)
-        saved_config = TrainConfig.from_dict(saved["config"])
+        saved = load_checkpoint(ckpt)  # the configuration is compared first: its difference is the clearer message
+        try:
+            saved_config = TrainConfig.from_dict(saved["config"])
+            saved_ledger = Ledger(**saved["ledger"])
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise ValueError(f"{ckpt} was not written by this photrain's train (its configuration or ledger: "
+                             f"{type(err).__name__}: {err}); delete it, or start again with --overwrite") from err
         if replace(saved_config, epochs=config.epochs) != config:  # --epochs may extend a run
             diff = {k: (v, getattr(config, k)) for k, v in asdict(saved_config).items()
                     if asdict(config)[k] != v and k != "epochs"}
@@ -209,9 +235,24 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, *, resume: boo
         if saved["epoch"] > config.epochs:
             raise ValueError(f"--resume --epochs {config.epochs}: the checkpoint in {ckpt.parent} has already done "
                              f"{saved['epoch']} epochs; pass --epochs {saved['epoch'] + 1} or more to extend it")
+        saved = load_checkpoint(ckpt, template=hs)
         hs, best, start_epoch, history = saved["state"], saved["best"], saved["epoch"], saved["history"]
-        ledger = Ledger(**saved["ledger"])
+        ledger = saved_ledger
         initial_loss = saved.get("initial_loss")
+    return {"data": data, "x_val": x_val, "y_val": y_val, "x_test": x_test, "y_test": y_test, "sizes": sizes,
+            "ctrl": ctrl, "k_fb": k_fb, "k_run": k_run, "accuracy": accuracy, "on_core": on_core,
+            "hw_predict": hw_predict, "hs": hs, "best": best, "start_epoch": start_epoch, "history": history,
+            "ledger": ledger, "limits": limits, "initial_loss": initial_loss}
+
+
+def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, p: dict, *, resume: bool, progress: bool,
+         stop_after_epoch: int | None, on_divergence: str, divergence_factor: float) -> dict:
+    from tqdm.auto import tqdm
+    data, x_val, y_val, x_test, y_test, sizes, ctrl = (p[k] for k in ("data", "x_val", "y_val", "x_test", "y_test",
+                                                                       "sizes", "ctrl"))
+    k_fb, k_run, accuracy, on_core, hw_predict = (p[k] for k in ("k_fb", "k_run", "accuracy", "on_core", "hw_predict"))
+    hs, best, start_epoch, history, ledger = (p[k] for k in ("hs", "best", "start_epoch", "history", "ledger"))
+    limits, initial_loss = p["limits"], p["initial_loss"]
     compiled = ctrl.compile_feedback(alg.init_feedback(k_fb, sizes))
     if not resume:
         ledger.add(ctrl.feedback_ledger(sizes))

@@ -45,13 +45,15 @@ def read_idx(path: Path) -> np.ndarray:
         raise ValueError(f"{path}: {len(raw)} bytes is too short for an IDX file; delete it and copy it again")
     zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or dtype != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {raw[:4].hex()})")
+        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {raw[:4].hex()}, expected 0000080N); "
+                         "delete it and copy or download the standard file again")
     if len(raw) < 4 + 4 * ndim:
         raise ValueError(f"{path}: truncated IDX header; delete it and copy it again")
     dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: truncated ({data.size} bytes of data for shape {dims})")
+        raise ValueError(f"{path}: truncated ({data.size} bytes of data for shape {dims}); delete it and copy or "
+                         "download it again")
     return data.reshape(dims)
 
 
@@ -96,6 +98,16 @@ def load_idx_dataset(name: str, root: str | Path | None = None, *, download: boo
         path = folder / f"{f}.gz" if (folder / f"{f}.gz").exists() else folder / f
         arrays.append(read_idx(path))
     xtr, ytr, xte, yte = arrays
+    for f, a, ndim in zip(FILES, arrays, (3, 1, 3, 1), strict=True):
+        if a.ndim != ndim:
+            raise ValueError(f"{folder / f}: {a.ndim}-dimensional IDX data where {name} has {ndim} "
+                             f"({'images' if ndim == 3 else 'labels'}); copy the standard {f} file there")
+    for (fx, x), (fy, y) in (((FILES[0], xtr), (FILES[1], ytr)), ((FILES[2], xte), (FILES[3], yte))):
+        if len(x) != len(y):
+            raise ValueError(f"{folder}: {fx} holds {len(x)} images but {fy} {len(y)} labels; the files come from "
+                             "different sets: copy the four standard files again")
+        if y.size and int(y.max()) > 9:
+            raise ValueError(f"{folder / fy}: label {int(y.max())} is not a class 0-9; copy the standard file again")
     return Dataset(name, Uint8Images(xtr), ytr.astype(np.int32), _unit_float(xte), yte.astype(np.int32), 10)
 
 
