@@ -55,3 +55,31 @@ def apply(environ=os.environ):
     name = "" if platform == "auto" else platform
     jax.config.update("jax_platform_name", name)
     return name
+
+
+def launched_by_cli(argv=None) -> bool:
+    """Whether this process is the ``photrain`` command (the console script or ``python -m photrain.cli``): then a bad
+    ``PHOTRAIN_PLATFORM`` is reported by the command as one line (:func:`photrain.cli.main`), not as an import traceback."""
+    import sys
+
+    argv = list(getattr(sys, "orig_argv", sys.argv) if argv is None else argv)
+    if "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1] in ("photrain", "photrain.cli")
+    return any(os.path.basename(a) == "photrain" for a in argv[:2])
+
+
+def check_available(environ=os.environ) -> None:
+    """Raise ValueError (naming the variable, what JAX found and the fix) when ``PHOTRAIN_PLATFORM`` names a
+    platform this machine does not have; nothing for unset, auto or cpu. Call after :func:`apply` (the command does)."""
+    platform = requested_platform(environ)
+    if platform in (None, "auto", "cpu"):
+        return
+    import jax
+
+    try:
+        jax.devices(platform)
+    except RuntimeError:
+        found = ", ".join(sorted({d.platform for d in jax.devices("cpu")}))
+        raise ValueError(f"{ENV}={environ[ENV]!r}: JAX finds no {platform} device on this machine (it has: {found}); "
+                         "unset the variable, or set it to cpu or auto") from None
+

@@ -286,3 +286,115 @@ def test_corrupt_or_inconsistent_dataset_files_name_the_file_and_the_fix(tmp_pat
     err = refused([*TINY, "--dataset", "mnist", "--data-dir", tmp_path / "data", "--out", tmp_path / "out"], capsys,
                   tmp_path, needle)
     assert str(folder) in err and ("copy" in err or "download" in err), err
+
+
+# ---------------------------------------------------------------- layout, drc, chips
+
+
+@pytest.mark.parametrize("size,needle", [
+    ("0", "N in [2, 9]"), ("-3", "N in [2, 9]"), ("10000", "N in [2, 9]"), ("x", "N in [2, 9]"), ("4x4", "N in [2, 9]"),
+])
+def test_mesh_chip_sizes_are_bounded_before_anything_is_built(tmp_path, capsys, size, needle):
+    refused(["layout", "--chip", "mesh", "--size", size, "-o", tmp_path / "m.gds"], capsys, tmp_path,
+            f"--size {size!r}", needle)
+
+
+@pytest.mark.parametrize("size", ["0x4", "8", "100000x100000", "65x1", "64x64", "axb", "8x4x2"])
+def test_bank_chip_sizes_are_bounded_before_anything_is_built(tmp_path, capsys, size):
+    refused(["layout", "--chip", "bank", "--size", size, "-o", tmp_path / "b.gds"], capsys, tmp_path,
+            "each in [1, 64] and at most 1024 rings")
+
+
+def test_layout_outputs_are_checked_before_building(tmp_path, capsys):
+    (tmp_path / "c.pic.yml").write_text(RING_YML)
+    refused(["layout", "--chip", "mesh", "-o", tmp_path / "c.pic.yml"], capsys, tmp_path, "use one of .gds, .oas")
+    refused(["layout", "--chip", "mesh", "-o", tmp_path / "m.gds", "--png", tmp_path / "m.gds"], capsys, tmp_path,
+            "--png", "use one of .png")
+    (tmp_path / "dir.gds").mkdir()
+    refused(["layout", "--chip", "mesh", "-o", tmp_path / "dir.gds"], capsys, tmp_path, "is a folder")
+
+
+@pytest.mark.parametrize("blob", [b"", b"hello", bytes(range(256)) * 2])
+def test_drc_of_a_corrupt_gds_is_one_line(tmp_path, capsys, blob):
+    (tmp_path / "bad.gds").write_bytes(blob)
+    refused(["drc", tmp_path / "bad.gds"], capsys, tmp_path, "bad.gds: not a readable GDS/OASIS layout")
+    refused(["drc", tmp_path / "missing.gds"], capsys, tmp_path, "does not exist")
+
+
+DECKS = {
+    "not yaml": ("foo: [1, 2\n", "not a YAML file at line 2"),
+    "binary": ("\udcff", "not a YAML file"),
+    "a list": ("- a\n- b\n", "needs 'layers'"),
+    "no layers": ("rules: []\n", "needs 'layers'"),
+    "layers a list": ("layers: [1, 0]\nrules: []\n", "'layers' must map names"),
+    "layer of one number": ("layers: {WG: [1]}\nrules: []\n", "'layers' must map names"),
+    "rules text": ("layers: {WG: [1, 0]}\nrules: x\n", "'rules' must be a list"),
+    "rule without name": ("layers: {WG: [1, 0]}\nrules: [{kind: width}]\n", "'rules' must be a list"),
+    "value text": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: width, layer: WG, value: abc}]\n", "value 'abc'"),
+    "value negative": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: width, layer: WG, value: -1}]\n", "value -1"),
+    "unknown kind": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: wide, layer: WG}]\n", "has kind 'wide'"),
+    "no layer2": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: separation, layer: WG}]\n", "names layer2 None"),
+    "layer a list": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: width, layer: [1]}]\n", "names layer [1]"),
+    "metrics": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: width, layer: WG, metrics: taxi}]\n", "metrics 'taxi'"),
+    "angle": ("layers: {WG: [1, 0]}\nrules: [{name: a, kind: width, layer: WG, ignore_angle: x}]\n", "ignore_angle"),
+}
+
+
+@pytest.mark.parametrize("defect", DECKS)
+def test_a_deck_that_is_not_a_deck_is_one_line_naming_it(tmp_path, capsys, defect):
+    from photrain.layout.drc import load_deck
+
+    text, needle = DECKS[defect]
+    deck = tmp_path / "deck.yml"
+    deck.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ValueError, match="deck.yml") as info:
+        load_deck(deck)
+    assert needle in str(info.value), str(info.value)
+
+
+def test_drc_markers_never_overwrite_the_layout_or_the_deck(tmp_path, capsys):
+    (tmp_path / "a.gds").write_bytes(b"layout")
+    (tmp_path / "deck.yml").write_text("layers: {}\nrules: []\n")
+    refused(["drc", tmp_path / "a.gds", "--markers", tmp_path / "a.gds"], capsys, tmp_path, "is the input file")
+    refused(["drc", tmp_path / "a.gds", "--markers", tmp_path / "deck.yml"], capsys, tmp_path, "use one of .gds, .oas")
+    refused(["drc", tmp_path / "a.gds", "--show", "-1"], capsys, tmp_path, "--show: -1 is out of range")
+
+
+# ---------------------------------------------------------------- PHOTRAIN_PLATFORM
+
+
+@pytest.mark.parametrize("value,needle", [
+    ("garbage", "is not a JAX platform: use one of auto, cpu, gpu, cuda, rocm, tpu"),
+    ("gpu;rm -rf", "is not a JAX platform"),
+    ("tpu", "JAX finds no tpu device on this machine"),
+])
+def test_a_bad_platform_is_one_line_naming_the_variable(tmp_path, capsys, monkeypatch, value, needle):
+    import jax
+
+    if value == "tpu" and any(d.platform == "tpu" for d in jax.devices()):
+        pytest.skip("this machine has a TPU")
+    monkeypatch.setenv("PHOTRAIN_PLATFORM", value)
+    refused(["energy", tmp_path / "nothere"], capsys, tmp_path, "PHOTRAIN_PLATFORM=", needle)
+
+
+def test_a_bad_platform_is_one_line_from_the_console_script_too(tmp_path):
+    """The variable is read when photrain is imported: the command reports it, a library import raises."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PHOTRAIN_PLATFORM": "garbage"}
+    cmd = [sys.executable, "-m", "photrain.cli", "energy", str(tmp_path / "nothere")]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "PHOTRAIN_PLATFORM='garbage'" in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-c", "import photrain"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "ValueError: PHOTRAIN_PLATFORM='garbage'" in r.stderr
+
+
+def test_launched_by_cli():
+    from photrain._platform import launched_by_cli
+
+    assert launched_by_cli(["/venv/bin/photrain", "train"])
+    assert launched_by_cli(["python", "-m", "photrain.cli", "train"])
+    assert not launched_by_cli(["python", "-m", "pytest", "photrain"])
+    assert not launched_by_cli(["python", "-c", "import photrain"])

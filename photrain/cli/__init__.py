@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     args = None
     try:
+        from photrain._platform import check_available
+
+        check_available()  # a bad PHOTRAIN_PLATFORM: one line naming the variable and the accepted values
         args = build_parser().parse_args(argv)
         return args.func(args)
     except KeyboardInterrupt:

@@ -24,8 +24,8 @@ def run(args) -> int:
     import json
 
     from photrain.controller import Ledger
-    from photrain.controller.energy import MEMORY_WRITE_ENERGY
     from photrain.controller.energy import (
+        MEMORY_WRITE_ENERGY,
         CoreSpec,
         energy_report,
         plot_report,

@@ -343,27 +343,37 @@ def _params(model):
     return set(inspect.signature(model).parameters)
 
 
+#: The largest mesh chip whose heater traces fit between its columns at the default output gap (N = 10 and up
+#: run out of routing room; measured), and the bank chip limits (64 x 4 rings take ~5 s to build; time grows with rings).
+MESH_CHIP_MAX = 9
+BANK_CHIP_MAX = 64
+BANK_CHIP_MAX_RINGS = 1024
+
+
 def write_chip(kind: str, path, *, size: str | None = None):
     """Build ``kind`` ('bank' with ``size`` 'CHANNELSxROWS', default 8x4; 'mesh' with ``size`` 'N', default 8)
-    and write its GDS to ``path``; returns the path."""
+    and write its GDS to ``path``; returns the path. Sizes and the path are checked before anything is built."""
     from pathlib import Path
 
-    if kind == "bank":
-        text = size or "8x4"
-        parts = text.lower().split("x")
-        if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
-            raise ValueError(f"--size {text!r}: a bank chip is CHANNELSxROWS with positive integers, e.g. 8x4")
-        chip = bank_chip(int(parts[0]), int(parts[1]))
-    elif kind == "mesh":
-        text = size or "8"
-        if not text.strip().isdigit() or int(text) < 2:
-            raise ValueError(f"--size {text!r}: a mesh chip takes its mode count N >= 2, e.g. 8")
-        chip = mesh_chip(int(text))
-    else:
-        raise ValueError(f"chip kind {kind!r} is not known; use 'bank' or 'mesh'")
     path = Path(path)
     if path.suffix.lower() not in (".gds", ".oas"):
         raise ValueError(f"-o {str(path)!r}: write the chip as .gds or .oas")
+    if kind == "bank":
+        text = size or "8x4"
+        parts = text.lower().split("x")
+        if len(parts) != 2 or not all(p.strip().isdigit() and 1 <= int(p) <= BANK_CHIP_MAX for p in parts) \
+                or int(parts[0]) * int(parts[1]) > BANK_CHIP_MAX_RINGS:
+            raise ValueError(f"--size {text!r}: a bank chip is CHANNELSxROWS, each in [1, {BANK_CHIP_MAX}] and at most "
+                             f"{BANK_CHIP_MAX_RINGS} rings in all, e.g. 8x4")
+        chip = bank_chip(int(parts[0]), int(parts[1]))
+    elif kind == "mesh":
+        text = size or "8"
+        if not text.strip().isdigit() or not 2 <= int(text) <= MESH_CHIP_MAX:
+            raise ValueError(f"--size {text!r}: a mesh chip takes its mode count N in [2, {MESH_CHIP_MAX}] (the pads' "
+                             "routing fits no more), e.g. 8")
+        chip = mesh_chip(int(text))
+    else:
+        raise ValueError(f"chip kind {kind!r} is not known; use 'bank' or 'mesh'")
     path.parent.mkdir(parents=True, exist_ok=True)
     chip.write_gds(path)
     return path

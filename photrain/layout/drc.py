@@ -85,16 +85,40 @@ def load_deck(path: str | Path | None = None) -> dict:
     path = Path(path) if path is not None else DECK
     if not path.exists():
         raise FileNotFoundError(f"DRC deck {str(path)!r} does not exist; the default is {DECK}")
-    deck = yaml.safe_load(path.read_text())
+    if not path.is_file():
+        raise ValueError(f"DRC deck {str(path)!r} is a folder; give a deck YAML file (the default is {DECK})")
+    try:
+        deck = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        where = getattr(err, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise ValueError(f"{path}: not a YAML file{at}; a DRC deck is YAML like {DECK}") from None
     if not isinstance(deck, dict) or "rules" not in deck or "layers" not in deck:
         raise ValueError(f"{path}: a DRC deck needs 'layers' (name: [layer, datatype]) and 'rules'")
-    for rule in deck["rules"]:
+    layers, rules = deck["layers"], deck["rules"]
+    if not isinstance(layers, dict) or not all(
+            isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(n, int) and not isinstance(n, bool)
+                                                                and 0 <= n < 2**16 for n in v) for v in layers.values()):
+        raise ValueError(f"{path}: 'layers' must map names to [layer, datatype] (integers in [0, 65535]), e.g. WG: [1, 0]")
+    if not isinstance(rules, list) or not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in rules):
+        raise ValueError(f"{path}: 'rules' must be a list of rules with a name and a kind, e.g. "
+                         "- {name: WG.W.1, kind: width, layer: WG, value: 0.3}")
+    for rule in rules:
+        value = rule.get("value", 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e4:
+            raise ValueError(f"{path}: rule {rule['name']!r} has value {value!r}; give a length in µm in [0, 10000)")
+        angle = rule.get("ignore_angle", 45)
+        if isinstance(angle, bool) or not isinstance(angle, int | float) or not 0 <= angle <= 90:
+            raise ValueError(f"{path}: rule {rule['name']!r} has ignore_angle {angle!r}; give degrees in [0, 90]")
+        if rule.get("metrics", "euclidian") not in ("euclidian", "projection"):
+            raise ValueError(f"{path}: rule {rule['name']!r} has metrics {rule['metrics']!r}; use euclidian or projection")
         kind = rule.get("kind")
         if kind not in _CHECKS:
             raise ValueError(f"{path}: rule {rule.get('name')!r} has kind {kind!r}; use one of {sorted(_CHECKS)}")
-        for key in ("layer", "layer2"):
-            if key in rule and rule[key] not in deck["layers"]:
-                raise ValueError(f"{path}: rule {rule['name']!r} names layer {rule[key]!r}, not in 'layers'")
+        for key in ("layer", "layer2") if kind in _TWO_LAYERS else ("layer",):
+            if not isinstance(rule.get(key), str) or rule[key] not in deck["layers"]:
+                raise ValueError(f"{path}: rule {rule['name']!r} names {key} {rule.get(key)!r}, not one of its layers "
+                                 f"{sorted(deck['layers'])}")
     return deck
 
 
@@ -188,6 +212,8 @@ _CHECKS = {
     "overlap": _check_overlap,
     "heated": _check_heated,
 }
+#: the kinds that compare ``layer`` with ``layer2``
+_TWO_LAYERS = ("separation", "enclosing", "inside", "overlap", "heated")
 
 
 def run_drc(source, deck: str | Path | dict | None = None) -> DRCReport:
