@@ -10,6 +10,7 @@ import optax
 import pytest
 
 import photrain.nn as pnn
+from photrain.nn.dfa import Feedback
 
 F32 = jnp.float32
 
@@ -124,6 +125,43 @@ def test_fit_pcm_writes_pulses_and_rejects_bad_input(digits):
     with pytest.raises(ValueError, match=r"takes one example of shape \(64,\), got \(65,\)"):
         pnn.fit(model, optax.sgd(0.1), (np.ones((64, 65), np.float32), y[:64]), key=jax.random.PRNGKey(0),
                 progress=False)
+
+
+def test_dfa_update_is_the_closed_form():
+    """One SGD step of fit(algorithm='dfa'): the output layer gets e, a hidden layer l (x B_l e/sqrt(n) ⊙ f'(a))ᵀ."""
+    key = jax.random.PRNGKey(0)
+    mlp = eqx.nn.MLP(6, 3, 5, 2, activation=jnp.tanh, key=key)
+    x = jax.random.normal(jax.random.PRNGKey(1), (4, 6), F32)
+    y = jnp.array([0, 1, 2, 1])
+    model = pnn.convert(mlp, pnn.Hardware())
+    fit_key = jax.random.PRNGKey(3)
+    trained, hist = pnn.fit(model, optax.sgd(1.0), [(x, y)], algorithm="dfa", key=fit_key, progress=False)
+    b = Feedback(model, x[0], jax.random.fold_in(fit_key, 0xFB), "dfa").arrays  # the run's fixed B (by input)
+    w = [layer.weight for layer in mlp.layers]
+    hs, acts = [x], []
+    for i, layer in enumerate(mlp.layers):
+        acts.append(hs[-1] @ layer.weight.T + layer.bias)
+        hs.append(jnp.tanh(acts[-1]) if i < 2 else acts[-1])
+    e = (jax.nn.softmax(acts[2]) - jax.nn.one_hot(y, 3)) / len(x)
+    deltas = [e @ b[i + 1].T / jnp.sqrt(5.0) * (1 - hs[i + 1] ** 2) for i in range(2)] + [e]
+    for i in range(3):
+        np.testing.assert_allclose(w[i] - trained.layers[i].read(), deltas[i].T @ hs[i], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(mlp.layers[i].bias - trained.layers[i].bias, deltas[i].sum(0), rtol=1e-4, atol=1e-6)
+    assert hist[0]["ledger"]["digital_macs"] > 0 and "accuracy" not in hist[0]  # no val: no evaluation
+
+
+def test_dfa_and_optical_dfa_learn_digits(digits):
+    x, y, xv, yv = digits
+    mlp = eqx.nn.MLP(64, 10, 32, 2, activation=jnp.tanh, key=jax.random.PRNGKey(0))
+    model, hist = pnn.fit(pnn.convert(mlp, pnn.Hardware()), optax.adam(3e-3), (x, y), algorithm="dfa", epochs=3,
+                          batch_size=32, key=jax.random.PRNGKey(1), val=(xv, yv), progress=False)
+    assert hist[-1]["accuracy"] > 0.7 and hist[-1]["loss"] < hist[0]["loss"]
+    assert hist[-1]["ledger"]["optical_macs"] == 0
+    optical = pnn.convert(mlp, pnn.Hardware(feedback="bank"))
+    _, hist = pnn.fit(optical, optax.adam(3e-3), (x[:320], y[:320]), algorithm="optical-dfa", epochs=1,
+                      batch_size=32, key=jax.random.PRNGKey(1), progress=False)
+    led = hist[0]["ledger"]
+    assert led["optical_macs"] == 10 * 32 * 2 * 32 * 10 and led["programmings"] > 0  # B e: 2 taps of 32 x 10
 
 
 class Residual(eqx.Module):

@@ -301,6 +301,11 @@ class Controller:
         self._count(led, self.core, shape, batch, reprogram=reprogram)
         return led
 
+    def count_feedback_product(self, led: Ledger, shape, batch: int) -> Ledger:
+        """Add the work of one (rows x cols) B·e product of a batch on the feedback core (digital without one)."""
+        self._count(led, self.feedback or DigitalEngine(), shape, batch, reprogram=False)
+        return led
+
     @staticmethod
     def _count(led: Ledger, engine, shape, batch, *, reprogram: bool):
         c = engine.counts(shape, batch, reprogram=reprogram)

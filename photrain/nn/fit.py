@@ -11,15 +11,14 @@ import numpy as np
 import optax
 
 from photrain.controller import Ledger
+from photrain.nn.dfa import ALGORITHMS, Feedback, feedback_product_ledger
 from photrain.nn.evaluate import evaluate
 from photrain.nn.layers import recording
 from photrain.nn.tree import batched_apply, hardware_layers, program_model, trainable_spec, write_updates
 
-ALGORITHMS = ("backprop",)
-#: Batches per jitted ``lax.scan`` call (the progress bar moves once per chunk).
+#: Batches per jitted ``lax.scan`` call (the progress bar moves once per chunk; the last chunk of an epoch is
+#: padded with skipped steps, so one program serves every chunk).
 CHUNK = 32
-#: Examples of the per-epoch accuracies when no ``val`` is given (the first of the training set).
-TRAIN_EVAL = 2000
 
 
 def cross_entropy(logits, y):
@@ -33,22 +32,24 @@ def _check_optimizer(optimizer):
                          f"{type(optimizer).__name__}")
 
 
-def make_step(static, optimizer, loss_fn):
-    """``step((dyn, opt_state), (x, y, key)) -> ((dyn, opt_state), (loss, counts))``: one optimiser step.
+def make_step(static, optimizer, loss_fn, feedback: Feedback | None = None):
+    """``step((dyn, opt_state), (x, y, key), fb) -> ((dyn, opt_state), (loss, counts))``: one optimiser step.
 
     The controller programs every hardware layer from its memory (read noise), ``jax.grad`` runs the model
-    (products on the cores, Wᵀ·δ on the cores where they can), optax turns gradients into updates, and
-    the controller writes the hardware layers' updates into memory (pulses, transfers, refreshes counted).
+    (products on the cores, Wᵀ·δ on the cores where they can; with ``feedback``, DFA: B·e into every hardware
+    layer's input instead, :mod:`photrain.nn.dfa`, ``fb`` its compiled matrices), optax turns gradients into
+    updates, and the controller writes the hardware layers' updates into memory (pulses, transfers, refreshes).
     """
-    def step(carry, batch):
+    def step(carry, batch, fb=()):
         dyn, opt_state = carry
         x, y, key = batch
         k_prog, k_fwd, k_mem = jax.random.split(key, 3)
-        model = program_model(eqx.combine(dyn, static), k_prog, transpose=True)
+        model = program_model(eqx.combine(dyn, static), k_prog, transpose=feedback is None)
         params, rest = eqx.partition(model, trainable_spec(model))
+        apply = None if feedback is None else feedback.apply(fb)
 
         def loss_of(p):
-            return loss_fn(batched_apply(eqx.combine(p, rest), x, k_fwd), y)
+            return loss_fn(batched_apply(eqx.combine(p, rest), x, k_fwd, apply=apply), y)
 
         loss, grads = jax.value_and_grad(loss_of)(params)
         updates, opt_state = optimizer.update(grads, opt_state, params)
@@ -58,20 +59,31 @@ def make_step(static, optimizer, loss_fn):
     return step
 
 
-def step_ledger(model, optimizer, loss_fn, x, y) -> Ledger:
-    """Closed-form counts of one step on a batch like (x, y): every traced product, by the controller."""
+def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = None) -> Ledger:
+    """Closed-form counts of one step on a batch like (x, y): every traced product, by the controller.
+
+    The products are traced per example (the model is vmapped): each counts ``x.shape[0]`` times its factor.
+    """
     dyn, static = eqx.partition(model, eqx.is_array)
-    opt_state = optimizer.init(_params(model))
+    opt_state = optimizer.init(_params(model, feedback is None))
+    fb = () if feedback is None else feedback.arrays
     with recording() as products:
-        jax.eval_shape(make_step(static, optimizer, loss_fn), (dyn, opt_state), (x, y, jax.random.PRNGKey(0)))
+        jax.eval_shape(make_step(static, optimizer, loss_fn, feedback), (dyn, opt_state),
+                       (x, y, jax.random.PRNGKey(0)), fb)
     led = Ledger(steps=1)
-    for hw, shape, batch, backward in products:
-        led.add(hw.controller.layer_ledger(shape, batch, backward=backward))
+    n = x.shape[0]
+    for entry in products:
+        if entry[0] == "feedback":
+            _, hw, shape, factor, _ = entry
+            led.add(feedback_product_ledger(hw, shape, factor * n))
+        else:
+            hw, shape, factor, backward = entry
+            led.add(hw.controller.layer_ledger(shape, factor * n, backward=backward))
     return led
 
 
-def _params(model):
-    prog = program_model(model, None, transpose=True)  # the structure the step's programmed model has
+def _params(model, transpose: bool = True):
+    prog = program_model(model, None, transpose=transpose)  # the structure the step's programmed model has
     return eqx.filter(prog, trainable_spec(prog))
 
 
@@ -87,6 +99,13 @@ def _batches(data):
     raise ValueError("fit: data must be (x, y) arrays or an iterable of (x, y) batches")
 
 
+def _epoch_order(key, epoch: int, n: int, shuffle: bool):
+    """The epoch's order of the examples (NumPy's generator seeded by fit's key and the epoch: no device work)."""
+    if not shuffle:
+        return np.arange(n)
+    return np.random.default_rng([*np.asarray(jax.random.key_data(key)).ravel().tolist(), epoch]).permutation(n)
+
+
 def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1, batch_size: int = 32, key,
         val=None, progress: bool = True, loss=cross_entropy, shuffle: bool = True):
     """Train ``model`` (an Equinox model, its hardware layers made by :func:`convert` or by hand).
@@ -95,95 +114,126 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
     through the controller (the other parameters, e.g. a LayerNorm's, are updated digitally).
     data: ``(x, y)`` arrays (shuffled each epoch, the last partial batch dropped) or an iterable of
     ``(x, y)`` batches (iterated once per epoch: a list, or anything that can be iterated again).
-    algorithm: 'backprop' (``jax.grad`` through the hardware products). loss: ``loss(logits, y)``, default
-    softmax cross-entropy on integer labels. val: ``(x, y)`` for the per-epoch accuracies (default: the first
-    2000 training examples).
+    algorithm: 'backprop' (``jax.grad`` through the hardware products), 'dfa' (direct feedback alignment:
+    every hardware layer's input receives B·e, digital) or 'optical-dfa' (B·e on each layer's feedback core,
+    a weight bank unless ``Hardware(feedback=...)`` names another): :mod:`photrain.nn.dfa`.
+    loss: ``loss(logits, y)``, default softmax cross-entropy on integer labels (DFA's e is its gradient at
+    the model's output). val: ``(x, y)``: after every epoch the accuracy on it, digital and through the
+    hardware (None: no evaluation, the fastest).
 
-    Returns ``(model, history)``; ``history`` has one dict per epoch: loss, accuracy (digital), hw_accuracy
-    (through the hardware), ledger (the run's counts so far, as a dict), time_s.
+    Returns ``(model, history)``; ``history`` has one dict per epoch: loss, ledger (the run's counts so far,
+    as a dict), time_s (the epoch's training time, without the evaluation) and, with ``val``, accuracy
+    (digital) and hw_accuracy (through the hardware).
     """
     from tqdm.auto import tqdm
 
     _check_optimizer(optimizer)
     if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)} (dfa and "
-                         "optical-dfa are not available in photrain.nn yet)")
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if not hardware_layers(model):
         raise ValueError("fit: the model has no hardware layers; convert(model, Hardware(...)) it first")
     arrays = _batches(data)
     if arrays is not None and len(arrays[0]) < batch_size:
         raise ValueError(f"fit: {len(arrays[0])} examples are fewer than batch_size {batch_size}; "
                          "lower batch_size")
-    if val is None and arrays is not None:
-        val = (arrays[0][:TRAIN_EVAL], arrays[1][:TRAIN_EVAL])
+    if val is not None and not (isinstance(val, (tuple, list)) and len(val) == 2):
+        raise ValueError("fit: val must be an (x, y) pair of arrays")
     dyn, static = eqx.partition(model, eqx.is_array)
-    opt_state = optimizer.init(_params(model))
-    step = make_step(static, optimizer, loss)
-
-    @jax.jit
-    def run_chunk(dyn, opt_state, xs_all, ys_all, idx, keys):
-        def body(carry, batch):
-            i, k = batch
-            return step(carry, (xs_all[i], ys_all[i], k))
-
-        (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys))
-        return dyn, opt_state, losses, counts
-
-    run_one = jax.jit(step)
+    opt_state = optimizer.init(_params(model, algorithm == "backprop"))
     ledger, history, per_step = Ledger(), [], {}
+    run = {}
+
+    def setup(x_example):  # the DFA feedback (needs an example's shape) and the jitted programs, once
+        feedback = None
+        if algorithm != "backprop":
+            feedback = Feedback(eqx.combine(dyn, static), x_example, jax.random.fold_in(key, 0xFB), algorithm)
+            ledger.add(feedback.ledger)
+        step = make_step(static, optimizer, loss, feedback)
+
+        @jax.jit
+        def run_chunk(dyn, opt_state, fb, xs_all, ys_all, idx, k_epoch, first, live):
+            keys = jax.vmap(lambda b: jax.random.fold_in(k_epoch, b))(first + jnp.arange(idx.shape[0]))
+
+            def body(carry, batch):
+                i, k, on = batch
+                return jax.lax.cond(on, lambda c: step(c, (xs_all[i], ys_all[i], k), fb),
+                                    lambda c: (c, (jnp.zeros((), jnp.float32), zero)), carry)
+
+            zero = jax.eval_shape(lambda c: step(c, (xs_all[idx[0]], ys_all[idx[0]], keys[0]), fb)[1][1],
+                                  (dyn, opt_state))
+            zero = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), zero)
+            (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys, live))
+            return dyn, opt_state, losses, jax.tree_util.tree_map(lambda c: jnp.sum(c, axis=0), counts)
+
+        run.update(feedback=feedback, fb=() if feedback is None else feedback.arrays, chunk=run_chunk,
+                   one=jax.jit(step))
+
+    def count(x, y):
+        if x.shape[0] not in per_step:
+            per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y, run["feedback"])
+        return per_step[x.shape[0]]
+
+    if arrays is not None:
+        x_all, y_all = jnp.asarray(arrays[0]), jnp.asarray(arrays[1])
+        setup(x_all[0])
     for epoch in range(epochs):
         t0 = time.perf_counter()
         k_epoch = jax.random.fold_in(key, epoch)
-        losses, events = [], np.zeros(3, np.int64)
+        losses, events = [], []
         if arrays is not None:
-            x_all, y_all = jnp.asarray(arrays[0]), jnp.asarray(arrays[1])
             n_batches = len(arrays[0]) // batch_size
-            order = (np.asarray(jax.random.permutation(jax.random.fold_in(k_epoch, 1), len(arrays[0])))
-                     if shuffle else np.arange(len(arrays[0])))
-            idx = order[: n_batches * batch_size].reshape(n_batches, batch_size)
-            keys = jax.random.split(k_epoch, n_batches)
+            n_chunks = -(-n_batches // CHUNK)
+            order = _epoch_order(key, epoch, len(arrays[0]), shuffle)
+            idx = np.zeros((n_chunks * CHUNK, batch_size), np.int32)
+            idx[:n_batches] = order[: n_batches * batch_size].reshape(n_batches, batch_size)
+            live = np.arange(n_chunks * CHUNK) < n_batches
             bar = tqdm(total=n_batches * batch_size, desc=f"epoch {epoch + 1}/{epochs}", unit="ex",
                        disable=not progress, leave=False)
-            if batch_size not in per_step:
-                per_step[batch_size] = step_ledger(eqx.combine(dyn, static), optimizer, loss,
-                                                   x_all[:batch_size], y_all[:batch_size])
-            for c0 in range(0, n_batches, CHUNK):
-                dyn, opt_state, chunk_losses, counts = run_chunk(dyn, opt_state, x_all, y_all,
-                                                                 jnp.asarray(idx[c0 : c0 + CHUNK]), keys[c0 : c0 + CHUNK])
-                chunk_losses = np.asarray(chunk_losses)
-                losses.extend(chunk_losses.tolist())
-                events += [int(np.asarray(c, np.int64).sum()) for c in counts]
-                bar.update(len(chunk_losses) * batch_size)
-                bar.set_postfix(loss=f"{np.mean(losses):.4f}")
+            led = count(x_all[:batch_size], y_all[:batch_size])
+            pending = None
+            for c in range(n_chunks):
+                sl = slice(c * CHUNK, (c + 1) * CHUNK)
+                dyn, opt_state, chunk_losses, counts = run["chunk"](dyn, opt_state, run["fb"], x_all, y_all,
+                                                                    idx[sl], k_epoch, c * CHUNK, live[sl])
+                events.append(counts)
+                done, pending = pending, (chunk_losses[: int(live[sl].sum())], int(live[sl].sum()))
+                if done is not None:  # the previous chunk: read back while this one runs
+                    losses.append(np.asarray(done[0]))
+                    bar.update(done[1] * batch_size)
+                    bar.set_postfix(loss=f"{np.mean(np.concatenate(losses)):.4f}")
+            losses.append(np.asarray(pending[0]))
+            bar.update(pending[1] * batch_size)
             bar.close()
-            ledger.add(per_step[batch_size].scaled(n_batches))
+            ledger.add(led.scaled(n_batches))
         else:
             bar = tqdm(desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress, leave=False)
             for b, batch in enumerate(data):
                 if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
                     raise ValueError("fit: each batch of data must be an (x, y) pair of arrays")
                 x, y = jnp.asarray(batch[0]), jnp.asarray(batch[1])
-                if x.shape[0] not in per_step:
-                    per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y)
-                (dyn, opt_state), (step_loss, counts) = run_one((dyn, opt_state), (x, y, jax.random.fold_in(k_epoch, b)))
-                losses.append(float(step_loss))
-                events += [int(c) for c in counts]
-                ledger.add(per_step[x.shape[0]])
+                if not run:
+                    setup(x[0])
+                ledger.add(count(x, y))
+                (dyn, opt_state), (step_loss, counts) = run["one"]((dyn, opt_state),
+                                                                   (x, y, jax.random.fold_in(k_epoch, b)), run["fb"])
+                losses.append(step_loss[None])
+                events.append(counts)
                 bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses):.4f}")
             bar.close()
-        ledger.add(memory_pulses=int(events[0]), memory_transfers=int(events[1]), memory_refreshes=int(events[2]))
+            losses = [np.asarray(jnp.concatenate(losses))] if losses else []
+        totals = [int(sum(int(np.asarray(c[i]).sum()) for c in events)) for i in range(3)] if events else [0, 0, 0]
+        ledger.add(memory_pulses=totals[0], memory_transfers=totals[1], memory_refreshes=totals[2])
+        losses = np.concatenate(losses) if losses else np.zeros(0)
         if not np.all(np.isfinite(losses)):
             raise FloatingPointError(f"fit: the loss became {losses[int(np.argmin(np.isfinite(losses)))]} in epoch "
                                      f"{epoch + 1}; lower the optimiser's learning rate")
         model = eqx.combine(dyn, static)
-        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan")}
+        entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if len(losses) else float("nan"),
+                 "ledger": ledger.as_dict(), "time_s": time.perf_counter() - t0}
         if val is not None:
             k_eval = jax.random.fold_in(k_epoch, 2)
             entry["accuracy"] = evaluate(model, *val, through="digital")
             entry["hw_accuracy"] = evaluate(model, *val, through="hardware", key=k_eval)
-        entry["ledger"] = ledger.as_dict()
-        entry["time_s"] = time.perf_counter() - t0
         history.append(entry)
         if progress:
             acc = (f"  accuracy {100 * entry['accuracy']:6.2f}%  hardware {100 * entry['hw_accuracy']:6.2f}%"

@@ -38,6 +38,9 @@ F32 = jnp.float32
 CALIBRATION_INPUTS = 32
 
 _RECORDER: list | None = None
+#: Set by DFA (:mod:`photrain.nn.dfa`) while a step is traced: ``hook(layer, x, key) -> x`` on every hardware
+#: layer's input (it taps the input for B·e and stops the gradient through the layer).
+_INPUT_HOOK = None
 
 
 @contextlib.contextmanager
@@ -63,15 +66,24 @@ def _transpose_on_core(hw: Hardware, settings) -> bool:
     return ctrl.core.kind != "bank" or settings[1] is not None
 
 
+def runs_digital(hw: Hardware, settings) -> bool:
+    """Whether a product on ``hw`` from ``settings`` is the controller's float32 W·x: the digital core, or a core
+    programmed on the host (the mesh) whose settings are still the read weights (training)."""
+    ctrl = controller_for(hw)
+    return ctrl.core.kind == "digital" or (not ctrl.forward_on_core and isinstance(settings, jax.Array))
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
 def hardware_product(hw: Hardware, w, settings, x, key):
     """y = W·x (one example, or a batch on the last axis) on ``hw``'s core from programmed ``settings``.
 
     ``jax.grad``: dx = Wᵀ·δ on the core where it runs it, dW = δ xᵀ digital (module docstring).
     """
-    ctrl = controller_for(hw)
     xb = x.reshape(-1, x.shape[-1])
-    y = ctrl.matmul(Programmed((w,), (settings,)), 0, xb, key)
+    if runs_digital(hw, settings):
+        y = xb @ w.T.astype(xb.dtype)
+    else:
+        y = controller_for(hw).matmul(Programmed((w,), (settings,)), 0, xb, key)
     return y.reshape(*x.shape[:-1], y.shape[-1]).astype(x.dtype)
 
 
@@ -234,8 +246,13 @@ class Dense(HardwareLayer):
             raise ValueError(f"Dense({self.in_features} -> {self.out_features}) takes one example of shape "
                              f"({self.in_features},), got {x.shape}: match the previous layer's width, and call the "
                              "model per example (jax.vmap(model)(xs)) as Equinox layers")
+        if _INPUT_HOOK is not None:
+            x = _INPUT_HOOK(self, x, self._key(key))
         layer = self._programmed()
-        y = self._scaled(hardware_product(self.hardware, layer.weight, layer.settings, x, self._key(key)))
+        if _RECORDER is None and runs_digital(self.hardware, layer.settings):  # autodiff of W·x is the same product
+            y = self._scaled(layer.weight.astype(x.dtype) @ x)
+        else:
+            y = self._scaled(hardware_product(self.hardware, layer.weight, layer.settings, x, self._key(key)))
         return y + self.bias.astype(y.dtype) if self.use_bias else y
 
 
@@ -305,6 +322,8 @@ class Conv2d(HardwareLayer):
             raise ValueError(f"Conv2d({self.in_channels} -> {self.out_channels}) takes one example of shape "
                              f"({self.in_channels}, H, W), got {x.shape}: call the model per example "
                              "(jax.vmap(model)(xs))")
+        if _INPUT_HOOK is not None:
+            x = _INPUT_HOOK(self, x, self._key(key))
         layer = self._programmed()
         w = layer.weight.reshape(self.out_channels, self.in_channels, *self.kernel_size).astype(x.dtype)
         if _RECORDER is not None:
@@ -312,7 +331,7 @@ class Conv2d(HardwareLayer):
                 (n + sum(p) - d * (k - 1) - 1) // s + 1
                 for n, p, d, k, s in zip(x.shape[1:], self.padding, self.dilation, self.kernel_size, self.stride,
                                          strict=True))
-            _RECORDER.append((self.product_hardware, tuple(layer.weight.shape), positions, True))
+            _RECORDER.append((self.product_hardware, tuple(layer.weight.shape), positions, _INPUT_HOOK is None))
         y = jax.lax.conv_general_dilated(x[None], w, window_strides=self.stride, padding=self.padding,
                                          rhs_dilation=self.dilation)[0]
         y = self._scaled(y)

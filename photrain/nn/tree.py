@@ -60,19 +60,28 @@ def takes_key(model) -> bool:
     return "key" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
-def batched_apply(model, xs, key):
-    """vmap of ``model`` over the batch ``xs``; each example gets its own core-noise keys (and ``key=`` if taken)."""
+def call_model(model, x, key=None):
+    """``model(x)``, with ``key=`` when the model takes one (Equinox's convention; a fixed key when None)."""
+    if takes_key(model):
+        return model(x, key=jax.random.PRNGKey(0) if key is None else key)
+    return model(x)
+
+
+def batched_apply(model, xs, key, *, apply=None):
+    """vmap of ``model`` over the batch ``xs``; each example gets its own core-noise keys (and ``key=`` if taken).
+
+    apply: ``apply(model, x, key) -> output`` in place of :func:`call_model` (DFA's taps: :mod:`photrain.nn.dfa`).
+    """
     n = len(hardware_layers(model))
     batch = xs.shape[0]
     keys = jax.random.split(key, n + 1)
     noise = tuple(jax.random.split(k, batch) for k in keys[:n])
     model_keys = jax.random.split(keys[n], batch)
-    with_key = takes_key(model)
 
     def one(ks, mk, x):
         m = map_hardware(lambda i, layer: eqx.tree_at(lambda l: l.noise_key, layer, ks[i],
                                                       is_leaf=lambda v: v is None), model)
-        return m(x, key=mk) if with_key else m(x)
+        return (apply or call_model)(m, x, mk)
 
     return jax.vmap(one)(noise, model_keys, xs)
 

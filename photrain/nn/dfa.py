@@ -1,0 +1,156 @@
+"""Direct feedback alignment (DFA) and optical DFA for any stack of hardware layers.
+
+DFA (Nøkland, NeurIPS 2016) replaces the backward pass Wᵀ·δ by fixed random projections of the output
+error e: every hidden layer l gets δ_l = (B_l e) ⊙ f'(a_l). Here "every hidden layer" is every hardware
+layer whose input depends on parameters: the *input* of hardware layer k (the previous layer's output h
+after its activation, flattened) receives B·e / sqrt(width) in place of the gradient that would flow back
+through W_k, so autodiff through the activation (and through whatever digital code sits between the two
+layers: norms, residual adds, pooling) gives the previous layer δ = (B e / sqrt(width)) ⊙ f'(a) and the
+weight gradient x δᵀ (digital). The last layer's output gets e itself (the loss's gradient at the logits),
+as in DFA. With width the B's row count; 1/sqrt(width) as the reference code of Filipovich et al., Optica
+9, 1323 (2022) and :func:`photrain.train.algorithms.dfa_grads`.
+
+How e reaches every layer in one backward pass: each tap returns a zero vector shaped like the model's
+output, which :func:`photrain.nn.tree.batched_apply` adds to the output; its cotangent is then e, and the
+tap's backward returns B e (through the controller's feedback path: ``Controller.project``; digital for
+'dfa', on the feedback core for 'optical-dfa': ``Hardware(feedback="bank")``, the default). The forward
+products never see their input gradient (their input is ``stop_gradient``), so no Wᵀ·δ runs.
+
+B ~ U[-1, 1] (width, n_out), fixed for a run (NumPy's generator seeded by fit's key and the tap's index),
+compiled once by the controller (``Controller.compile_feedback``: on the bank, the calibrated solver), counted in the ledger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import photrain.nn.layers as layers
+from photrain.controller import Ledger
+from photrain.nn.hardware import Hardware, controller_for
+from photrain.nn.tree import call_model
+
+ALGORITHMS = ("backprop", "dfa", "optical-dfa")
+
+
+def feedback_hardware(hw: Hardware, algorithm: str) -> Hardware:
+    """The Hardware whose controller runs B·e for a layer on ``hw``: digital for 'dfa', the layer's feedback
+    core (default: a weight bank) for 'optical-dfa'."""
+    if algorithm == "dfa":
+        return hw if hw.feedback is None else hw.replace(feedback=None)
+    return hw if hw.feedback is not None else hw.replace(feedback="bank")
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def feedback_tap(hw: Hardware, out_shape: tuple, in_shape: tuple, compiled, x, key):
+    """Zeros shaped like the model's output; backward: the input ``x`` receives B e / sqrt(width), e being the
+    cotangent of the zeros (the output error, once added to the model's output)."""
+    return _zeros(out_shape, x)
+
+
+def _zeros(out_shape, x):
+    # zeros that depend on x (0 * a finite flag, never NaN): under vmap they are batched like x, so each example's
+    # cotangent is its own error, not the batch's sum
+    return jnp.zeros(out_shape, x.dtype) * jnp.isfinite(x.reshape(-1)[0]).astype(x.dtype)
+
+
+def _tap_fwd(hw, out_shape, in_shape, compiled, x, key):
+    if layers._RECORDER is not None:
+        layers._RECORDER.append(("feedback", hw, (math.prod(in_shape), math.prod(out_shape)), 1, False))
+    return _zeros(out_shape, x), (compiled, key)
+
+
+def _tap_bwd(hw, out_shape, in_shape, res, g):
+    compiled, key = res
+    width = math.prod(in_shape)
+    e = g.reshape(1, -1).astype(jnp.float32)
+    be = controller_for(hw).project([compiled], 0, e, key)[0]
+    dx = (be / jnp.sqrt(jnp.float32(width))).reshape(in_shape).astype(g.dtype)
+    return jax.tree_util.tree_map(jnp.zeros_like, compiled), dx, None
+
+
+feedback_tap.defvjp(_tap_fwd, _tap_bwd)
+
+
+class _Session:
+    """What the hook needs while one model call is traced: the feedback of every tap (in call order)."""
+
+    def __init__(self, taps, out_shape, discover: bool):
+        self.taps, self.out_shape, self.discover = taps, tuple(out_shape), discover
+        self.index, self.zeros, self.inputs = 0, [], []
+
+    def __call__(self, layer, x, key):
+        i, self.index = self.index, self.index + 1
+        if self.discover:
+            self.inputs.append((layer.product_hardware, tuple(x.shape)))
+            return jax.lax.stop_gradient(x)
+        hw, compiled = self.taps[i] if i < len(self.taps) else (None, None)
+        if compiled is not None:
+            self.zeros.append(feedback_tap(hw, self.out_shape, tuple(x.shape), compiled, x,
+                                           jax.random.fold_in(key, 2)))
+        return jax.lax.stop_gradient(x)
+
+
+@contextlib.contextmanager
+def _hooked(session):
+    prev, layers._INPUT_HOOK = layers._INPUT_HOOK, session
+    try:
+        yield session
+    finally:
+        layers._INPUT_HOOK = prev
+
+
+def dfa_apply(model, x, key, taps, out_shape):
+    """``model(x)`` (one example) with the DFA taps installed: the output plus the taps' zeros."""
+    with _hooked(_Session(taps, out_shape, discover=False)) as s:
+        out = call_model(model, x, key)
+    if s.index != len(taps):
+        raise ValueError(f"fit(algorithm='dfa'): the model called {s.index} hardware layers where {len(taps)} were "
+                         "found before training; DFA needs the same layers called once per example")
+    return out + sum(s.zeros) if s.zeros else out
+
+
+class Feedback:
+    """The fixed feedback matrices of a DFA run, compiled by the controllers, and their ledger."""
+
+    def __init__(self, model, x_example, key, algorithm: str):
+        with _hooked(_Session((), (), discover=True)) as s:
+            out = eqx.filter_eval_shape(call_model, model, jnp.asarray(x_example))
+        self.out_shape = tuple(out.shape)
+        n_out = math.prod(self.out_shape)
+        taps, self.ledger, self.shapes = [], Ledger(), []
+        for i, (hw, in_shape) in enumerate(s.inputs):
+            if i == 0:  # the first hardware layer's input is the data: nothing upstream learns from it
+                taps.append((None, None))
+                continue
+            fb = feedback_hardware(hw, algorithm)
+            ctrl = controller_for(fb)
+            width = math.prod(in_shape)
+            if ctrl.feedback is not None and ctrl.feedback.kind == "bank" and n_out > fb.n_channels:
+                raise ValueError(f"fit(algorithm='optical-dfa'): the output has {n_out} values and the feedback bank "
+                                 f"{fb.n_channels} channels; pass Hardware(..., n_channels={n_out})")
+            b = np.random.default_rng([*np.asarray(jax.random.key_data(key)).ravel().tolist(), i]).uniform(
+                -1.0, 1.0, (width, n_out)).astype(np.float32)  # host RNG: no device program to compile
+            taps.append((fb, ctrl.compile_feedback([b])[0]))
+            self.ledger.add(ctrl.feedback_ledger([0, width, n_out]))  # B programmed once on the feedback core
+            self.shapes.append((width, n_out))
+        self.taps = tuple(taps)
+        self.arrays = tuple(c for _, c in taps)
+        self.hardware = tuple(h for h, _ in taps)
+
+    def apply(self, arrays):
+        """``apply(model, x, key)`` for :func:`photrain.nn.tree.batched_apply` with the compiled matrices ``arrays``
+        (arguments of the jitted step)."""
+        taps = tuple(zip(self.hardware, arrays, strict=True))
+        return lambda model, x, key: dfa_apply(model, x, key, taps, self.out_shape)
+
+
+def feedback_product_ledger(hw: Hardware, shape, batch: int) -> Ledger:
+    """One B·e product of a batch on ``hw``'s feedback path (digital when it has no feedback core)."""
+    return controller_for(hw).count_feedback_product(Ledger(), shape, batch)
