@@ -307,11 +307,12 @@ def test_bank_chip_sizes_are_bounded_before_anything_is_built(tmp_path, capsys, 
 
 def test_layout_outputs_are_checked_before_building(tmp_path, capsys):
     (tmp_path / "c.pic.yml").write_text(RING_YML)
-    refused(["layout", "--chip", "mesh", "-o", tmp_path / "c.pic.yml"], capsys, tmp_path, "use one of .gds, .oas")
+    refused(["layout", "--chip", "mesh", "-o", tmp_path / "c.pic.yml"], capsys, tmp_path, "write the chip as .gds")
     refused(["layout", "--chip", "mesh", "-o", tmp_path / "m.gds", "--png", tmp_path / "m.gds"], capsys, tmp_path,
             "--png", "use one of .png")
-    (tmp_path / "dir.gds").mkdir()
-    refused(["layout", "--chip", "mesh", "-o", tmp_path / "dir.gds"], capsys, tmp_path, "is a folder")
+    (tmp_path / "dir.png").mkdir()
+    refused(["layout", "--chip", "mesh", "-o", tmp_path / "m.gds", "--png", tmp_path / "dir.png"], capsys, tmp_path,
+            "is a folder")
 
 
 @pytest.mark.parametrize("blob", [b"", b"hello", bytes(range(256)) * 2])
@@ -398,3 +399,54 @@ def test_launched_by_cli():
     assert launched_by_cli(["python", "-m", "photrain.cli", "train"])
     assert not launched_by_cli(["python", "-m", "pytest", "photrain"])
     assert not launched_by_cli(["python", "-c", "import photrain"])
+
+
+# ---------------------------------------------------------------- EP and STDP options, run sizes
+
+EP = ["train", "--algorithm", "eqprop", "--dataset", "digits", "--quiet"]
+STDP = ["train", "--algorithm", "stdp", "--dataset", "digits", "--quiet"]
+
+
+@pytest.mark.parametrize("argv,needle", [
+    ([*EP, "--beta", "0"], "--beta must be a finite non-zero"),
+    ([*EP, "--beta", "-1"], "needs |beta| < 1"),
+    ([*EP, "--beta", "nan"], "--beta must be a finite"),
+    ([*EP, "--free-steps", "0"], "--free-steps must be an integer in [1, 1000]"),
+    ([*EP, "--free-steps", "100000000"], "--free-steps must be an integer in [1, 1000]"),
+    ([*EP, "--nudged-steps", "-2"], "--nudged-steps must be an integer in [1, 1000]"),
+    ([*EP, "--relax-step", "0"], "--relax-step must be in (0, 1]"),
+    ([*EP, "--layer-scale", "nan", "1"], "--layer-scale factors must be finite"),
+    ([*EP, "--hidden", "4", "4"], "give --layer-scale with 3 factors"),
+    ([*EP, "--hidden", "100000000"], "give widths in [1, 100000]"),
+    ([*EP, "--epochs", "100000000"], "give at most 10000"),
+    ([*EP, "--lr", "inf"], "--lr must be > 0 and finite"),
+    ([*TINY, "--hidden", "100000", "100000"], "is more than 50,000,000 (out of memory)"),
+    ([*TINY, "--batch-size", "100000000"], "--batch-size 100000000 is larger than digits's training set"),
+    ([*TINY, "--noise-sigma", "nan"], "--noise-sigma must be a finite number"),
+    ([*STDP, "--neurons", "0"], "neurons must be a positive integer, at most 10000"),
+    ([*STDP, "--neurons", "100000000"], "neurons must be a positive integer, at most 10000"),
+    ([*STDP, "--epochs", "100000000"], "epochs must be an integer in [1, 10000]"),
+    ([*STDP, "--prune", "soft", "--prune-fraction", "1.5"], "prune_fraction must be in [0, 1)"),
+    ([*STDP, "--prune-fraction", "nan"], "prune_fraction must be in [0, 1)"),
+    ([*STDP, "--mature-spikes", "-1"], "mature_spikes must be >= 1"),
+    ([*STDP, "--prune-ramp", "-1"], "prune_ramp must be an integer >= 0"),
+    ([*STDP, "--readout", "bogus"], "readout must be one of"),
+    ([*STDP, "--memory-bits", "4", "--memory", "rram"], "--memory-bits sets a fixed-point memory"),
+])
+def test_ep_stdp_and_size_options_are_refused_with_their_limit(tmp_path, capsys, never_trains, argv, needle):
+    refused([*argv, "--out", tmp_path / "out"], capsys, tmp_path, needle)
+
+
+def test_stdp_memory_bits_is_honoured_not_dropped(tmp_path, capsys, monkeypatch):
+    """--memory-bits N means --memory fixed, bits=N for STDP as for the layered rules (it was silently ignored)."""
+    import photrain.train.spiking_run as spiking_run
+
+    seen = {}
+
+    def fake(cfg, out, **kw):
+        seen.update(kw)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(spiking_run, "run_stdp", fake)
+    refused([*STDP, "--memory-bits", "4", "--out", tmp_path / "out"], capsys, tmp_path, "stop here")
+    assert seen["memory"] == "fixed" and seen["memory_params"]["bits"] == 4

@@ -306,6 +306,95 @@ def test_fuzz_sweep_specs(tmp_path, case):
     assert_refused(rc, err, changed, f"sweep {kind}: {spec}")
 
 
+EP_STDP = {  # (command head, option, values out of range): refused before any data is read
+    "--free-steps": (["--algorithm", "eqprop"], st.one_of(st.integers(-10**9, 0), st.integers(1001, 10**12))),
+    "--nudged-steps": (["--algorithm", "eqprop"], st.one_of(st.integers(-10**9, 0), st.integers(1001, 10**12))),
+    "--beta": (["--algorithm", "eqprop"], st.one_of(st.just(0.0), st.floats(-1e9, -1.0), st.sampled_from(
+        [math.nan, math.inf, -math.inf]))),
+    "--relax-step": (["--algorithm", "eqprop"], st.one_of(st.floats(-1e9, 0.0), st.floats(1.001, 1e9),
+                                                          st.just(math.nan))),
+    "--epochs": (["--algorithm", "eqprop"], st.one_of(st.integers(-10**9, 0), st.integers(10**4 + 1, 10**15))),
+    "--hidden": (["--algorithm", "backprop"], st.one_of(st.integers(-10**9, 0), st.integers(10**5 + 1, 10**15))),
+    "--neurons": (["--algorithm", "stdp"], st.one_of(st.integers(-10**9, 0), st.integers(10**4 + 1, 10**15))),
+    "--prune-fraction": (["--algorithm", "stdp", "--prune", "soft"], st.one_of(
+        st.floats(-1e9, -1e-9), st.floats(1.0, 1e9), st.just(math.nan))),
+    "--stdp-epochs": (["--algorithm", "stdp"], st.one_of(st.integers(-10**9, 0), st.integers(10**4 + 1, 10**15))),
+}
+
+
+@settings(FUZZ, max_examples=100)
+@given(option=st.sampled_from(sorted(EP_STDP)), data=st.data())
+def test_fuzz_ep_stdp_and_size_options(tmp_path, monkeypatch, option, data):
+    """EP's beta, sweep caps and relaxation step, STDP's neurons and pruning, epochs and widths out of range."""
+    never_runs(monkeypatch)
+    head, values = EP_STDP[option]
+    value = data.draw(values)
+    flag = "--epochs" if option == "--stdp-epochs" else option
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    argv = ["train", "--dataset", "digits", *head, f"{flag}={value}", "--out", folder / "out"]
+    assert_refused(*run_cli(argv, folder), f"{option} {value!r}")
+
+
+@pytest.fixture(scope="module")
+def checkpoint_run(tmp_path_factory):
+    """A run folder with a valid checkpoint of a tiny digits run, written without training."""
+    from photrain.controller import Ledger
+    from photrain.train import TrainConfig
+    from photrain.train.checkpoint import save_checkpoint
+    from photrain.train.trainer import _prepare
+
+    out = tmp_path_factory.mktemp("ckpt")
+    config = TrainConfig(dataset="digits", hidden=(4,), epochs=1, algorithm="backprop")
+    p = _prepare(config, out / "checkpoint.npz", resume=False)
+    save_checkpoint(out / "checkpoint.npz", config=config, epoch=1, state=p["hs"], best=p["best"],
+                    history=[{"epoch": 1, "val_acc": 0.5}], ledger=Ledger(steps=3), run_id="r1")
+    return out / "checkpoint.npz"
+
+
+@st.composite
+def bad_checkpoint(draw, blob: bytes):
+    """A checkpoint cut short, or whose metadata has one field replaced by junk."""
+    import json
+
+    import numpy as np
+
+    if draw(st.booleans()):
+        return "cut", blob[: draw(st.integers(0, len(blob) - 1))]
+    key = draw(st.sampled_from(["(all)", "config", "epoch", "history", "ledger", "run_id", "initial_loss"]))
+    valid = {"run_id": lambda v: v is None or isinstance(v, str),  # junk that is a valid value is no defect
+             "initial_loss": lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool)),
+             "epoch": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1,
+             "history": lambda v: v == [], "ledger": lambda v: v == {}}.get(key, lambda v: False)
+    value = draw(junk.filter(lambda v: not valid(v)))
+    with np.load(io.BytesIO(blob)) as z:
+        arrays = dict(z)
+    meta = json.loads(str(arrays["meta"]))
+    meta = value if key == "(all)" else {**meta, key: value}
+    arrays["meta"] = np.array(json.dumps(meta))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return f"meta {key}={value!r}", buf.getvalue()
+
+
+@settings(FUZZ, max_examples=60)
+@given(data=st.data())
+def test_fuzz_resume_from_damaged_checkpoints(tmp_path, monkeypatch, checkpoint_run, data):
+    """--resume from a truncated checkpoint or one with junk metadata: refused, the folder untouched, no training."""
+    import photrain.train.trainer as trainer
+
+    def stop(*a, **k):
+        raise ReachedARun("a damaged checkpoint reached training")
+
+    monkeypatch.setattr(trainer, "make_chunk_fn", stop)
+    what, blob = data.draw(bad_checkpoint(checkpoint_run.read_bytes()))
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "checkpoint.npz").write_bytes(blob)
+    argv = ["train", "--dataset", "digits", "--hidden", "4", "--epochs", "1", "--algorithm", "backprop", "--quiet",
+            "--resume", "--out", folder]
+    assert_refused(*run_cli(argv, folder), what)
+    assert (folder / "checkpoint.npz").read_bytes() == blob
+
+
 def test_fuzz_corpus_size_and_time():
     """Runs after the fuzz tests above (file order): a few hundred cases, well under a minute in all."""
     if STATS["cases"] == 0:

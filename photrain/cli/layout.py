@@ -27,7 +27,6 @@ def run(args) -> int:
 
     if (args.circuit is None) == (args.chip is None):
         raise ValueError("layout needs a circuit YAML or --chip bank|mesh (exactly one), e.g. --chip mesh -o mesh.gds")
-    check_output(args.output, "-o", [args.circuit or ""], {"gds", "oas"})
     check_output(args.png, "--png", [args.circuit or "", args.output], {"png"})
     if args.chip:
         path = write_chip(args.chip, args.output, size=args.size)

@@ -138,6 +138,26 @@ def _resolve_defaults(args) -> dict:
     return {k: v for k, v in given.items() if v is not None}
 
 
+def _memory(args) -> tuple[str, dict]:
+    """(--memory, its typed --memory-param values), with --memory-bits N read as --memory fixed, bits=N."""
+    memory, memory_params = args.memory, key_values(args.memory_param, "--memory-param")
+    if args.memory_bits is not None:  # the 0.1 spelling of a fixed-point memory
+        if memory not in ("float", "fixed"):
+            raise ValueError(f"--memory-bits sets a fixed-point memory; it cannot be combined with --memory {memory}")
+        memory, memory_params = "fixed", {"bits": args.memory_bits, **memory_params}
+    return memory, memory_params_of(memory, memory_params)
+
+
+def _check_layer_scale(args, given: dict) -> None:
+    """A default --layer-scale (per rule and dataset) that does not fit the --hidden the user gave: say so."""
+    scale = args.layer_scale
+    if args.algorithm == "eqprop" and "hidden" in given and "layer_scale" not in given and scale is not None \
+            and len(scale) != len(args.hidden) + 1:
+        raise ValueError(f"--hidden {' '.join(map(str, args.hidden))} has {len(args.hidden) + 1} weight layers but the "
+                         f"eqprop default for {args.dataset} is --layer-scale {' '.join(map(str, scale))}; give "
+                         f"--layer-scale with {len(args.hidden) + 1} factors (e.g. all 1)")
+
+
 def _train_config(args):
     from photrain.train import CrossbarConfig, MeshConfig, OpticalConfig, TrainConfig
 
@@ -151,12 +171,7 @@ def _train_config(args):
                             heater_bits=args.heater_bits or None, receiver=args.receiver,
                             input_modulator=args.input_modulator, predistortion=not args.no_predistortion,
                             weight_element=args.weight_element, gst_levels=args.gst_levels)
-    memory, memory_params = args.memory, key_values(args.memory_param, "--memory-param")
-    if args.memory_bits is not None:  # the 0.1 spelling of a fixed-point memory
-        if memory not in ("float", "fixed"):
-            raise ValueError(f"--memory-bits sets a fixed-point memory; it cannot be combined with --memory {memory}")
-        memory, memory_params = "fixed", {"bits": args.memory_bits, **memory_params}
-    memory_params = memory_params_of(memory, memory_params)
+    memory, memory_params = _memory(args)
     core = args.core
     if args.forward_on_cores:  # the 0.1 spelling of --core bank
         if core not in ("digital", "bank"):
@@ -191,8 +206,8 @@ def _cmd_train_stdp(args) -> int:
                             power_per_channel=args.power * 1e-3, ideal=args.ideal_core,
                             heater_bits=args.heater_bits or None)
     core = "bank" if args.forward_on_cores else args.core
-    memory_params = memory_params_of(args.memory, key_values(args.memory_param, "--memory-param"))
-    r = run_stdp(cfg, args.out, dataset=args.dataset, data_dir=args.data_dir, memory=args.memory,
+    memory, memory_params = _memory(args)
+    r = run_stdp(cfg, args.out, dataset=args.dataset, data_dir=args.data_dir, memory=memory,
                  memory_params=memory_params, core=core, optical=optical,
                  progress=not args.quiet, max_images=args.max_images, fit_prune=fit)
     print(f"stdp {cfg.neurons} neurons, prune {cfg.prune} ({100 * r['pruned_fraction']:.1f}% of synapses frozen): "
@@ -211,6 +226,7 @@ def run(args) -> int:
     if args.algorithm == "stdp":
         return _cmd_train_stdp(args)
     given = _resolve_defaults(args)
+    _check_layer_scale(args, given)
     config = _train_config(args)
     results = train(config, args.out, resume=args.resume, progress=not args.quiet, overwrite=args.overwrite,
                     on_divergence=args.on_divergence)

@@ -55,8 +55,13 @@ def load_checkpoint(path: Path, template=None) -> dict:
         meta = json.loads(str(arrays.pop("meta")))
         if not isinstance(meta, dict) or not {"config", "epoch", "history", "ledger"} <= meta.keys():
             raise ValueError("its metadata lacks config, epoch, history or ledger")
-        if not isinstance(meta["epoch"], int) or meta["epoch"] < 0 or not isinstance(meta["history"], list):
+        history = meta["history"]
+        if isinstance(meta["epoch"], bool) or not isinstance(meta["epoch"], int) or meta["epoch"] < 0 \
+                or not isinstance(history, list) or not all(
+                    isinstance(h, dict) and isinstance(h.get("val_acc"), int | float) for h in history):
             raise ValueError(f"epoch {meta['epoch']!r} / history are not a photrain run's")
+        if not isinstance(meta.get("run_id"), str | None) or not isinstance(meta.get("initial_loss"), int | float | None):
+            raise ValueError("run_id / initial_loss are not a photrain run's")
         n_best = sum(1 for k in arrays if k.startswith("best") and k.endswith("_w"))
         best = [(jnp.asarray(arrays[f"best{i}_w"]), jnp.asarray(arrays[f"best{i}_b"])) for i in range(n_best)]
         leaves = [jnp.asarray(arrays[f"state{i}"]) for i in range(sum(1 for k in arrays if k.startswith("state")))]

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 import photrain.train.algorithms as alg
 from photrain.controller import CORES, CrossbarConfig, MeshConfig, OpticalConfig, check_hardware
 
+#: Limits that keep a run within a machine and a working week: epochs, one layer's width, all weights of a network
+#: (each weight holds a few float32 device states; 5e7 weights is ~1 GB per state array).
+MAX_EPOCHS = 10_000
+MAX_WIDTH = 100_000
+MAX_WEIGHTS = 50_000_000
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -58,14 +64,24 @@ class TrainConfig:
     relax_step: float = 1.0  # eqprop: relaxation step (1 = exact block minimisation, < 1 damps read noise)
 
     def __post_init__(self):
+        import math
+
         if self.algorithm not in alg.ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; choose one of {', '.join(alg.ALGORITHMS)}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch size must be >= 1; got {self.epochs}, {self.batch_size}")
+        if self.epochs > MAX_EPOCHS:
+            raise ValueError(f"--epochs {self.epochs} is more than {MAX_EPOCHS} (a run of days); give at most {MAX_EPOCHS}")
         if any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden widths must be >= 1; got {list(self.hidden)}")
-        if not self.lr > 0:
-            raise ValueError(f"--lr must be > 0; got {self.lr}")
+        if any(int(h) > MAX_WIDTH for h in self.hidden):
+            raise ValueError(f"--hidden {' '.join(map(str, self.hidden))}: a layer wider than {MAX_WIDTH} units would not "
+                             f"fit in memory; give widths in [1, {MAX_WIDTH}]")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"--lr must be > 0 and finite; got {self.lr}")
+        for name, v in (("--noise-sigma", self.noise_sigma), ("--noise-mu", self.noise_mu)):
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number; got {v}")
         check_hardware(memory=self.memory, memory_params=self.memory_params, core=self.core, pulse_mode=self.pulse_mode)
         if self.algorithm == "eqprop":
             self.eqprop  # noqa: B018 -- validates beta, the step caps and the variant

@@ -81,6 +81,10 @@ def rho(s):
     return jnp.clip(s, 0.0, 1.0)
 
 
+#: The most relaxation sweeps a phase may run (the defaults run 4-30; each sweep is a pass per batch).
+MAX_RELAX_STEPS = 1000
+
+
 @dataclass(frozen=True)
 class EqPropConfig:
     """Settings of one EP/CHL step.
@@ -117,8 +121,9 @@ class EqPropConfig:
             raise ValueError("--symmetric-beta already nudges both ways: it cannot be combined with "
                              "--random-sign-beta or --eqprop-variant chl; drop one")
         for name, v in (("free_steps", self.free_steps), ("nudged_steps", self.nudged_steps)):
-            if int(v) != v or int(v) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be an integer >= 1 relaxation sweeps; got {v}")
+            if int(v) != v or not 1 <= int(v) <= MAX_RELAX_STEPS:
+                raise ValueError(f"--{name.replace('_', '-')} must be an integer in [1, {MAX_RELAX_STEPS}] relaxation "
+                                 f"sweeps (each is a pass over the network per batch); got {v}")
         if not (self.tol >= 0 and math.isfinite(self.tol)):
             raise ValueError(f"eqprop tol must be a finite number >= 0; got {self.tol}")
         if self.layer_scale is not None and not all(math.isfinite(f) and f > 0 for f in self.layer_scale):

@@ -202,6 +202,19 @@ def check_out_folder(out: Path) -> None:
         raise ValueError(f"--out {str(out)!r}: cannot write in {str(parent)!r}; choose a writable folder")
 
 
+def check_size(config: TrainConfig, sizes: list[int], n_train: int) -> None:
+    """Refuse a network too large for memory and a batch larger than the training set, naming the limit."""
+    from photrain.train.config import MAX_WEIGHTS
+
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    if weights > MAX_WEIGHTS:
+        raise ValueError(f"--hidden {' '.join(map(str, config.hidden))}: {weights:,} weights on {config.dataset} is more "
+                         f"than {MAX_WEIGHTS:,} (out of memory); give smaller or fewer hidden layers")
+    if config.batch_size > n_train:
+        raise ValueError(f"--batch-size {config.batch_size} is larger than {config.dataset}'s training set "
+                         f"({n_train} images); give at most {n_train}")
+
+
 def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
     """Data, splits, controller, initial state and (resuming) the checkpoint: all checks of a run, nothing written."""
     pin_mmap_threshold()  # large temporaries go back to the system when freed (host_memory)
@@ -210,6 +223,7 @@ def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
         data = standardized(data)
     (x_val, y_val), (x_test, y_test) = evaluation_split(config, data)
     sizes = layer_sizes(config, data)
+    check_size(config, sizes, len(data.x_train))
     ctrl = make_run_controller(config, data.n_classes)
     root = jax.random.PRNGKey(config.seed)
     k_init, k_fb, k_run = jax.random.split(root, 3)

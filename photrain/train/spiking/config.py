@@ -10,6 +10,11 @@ from photrain.train.spiking.prune import check_pruning
 READOUTS = ("mean", "proportion", "likelihood")  # classify(): how test responses become classes
 
 
+#: Limits of a run: output neurons (the papers use 100-6400; the weights are neurons x pixels) and epochs.
+MAX_NEURONS = 10_000
+MAX_EPOCHS = 10_000
+
+
 @dataclass(frozen=True)
 class STDPConfig:
     """Every parameter of the spiking network, its STDP rule, homeostasis and pruning.
@@ -93,10 +98,10 @@ class STDPConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not isinstance(self.neurons, int) or self.neurons < 1:
-            raise ValueError(f"neurons must be a positive integer (e.g. 500); got {self.neurons!r}")
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(f"epochs must be a positive integer; got {self.epochs!r}")
+        if not isinstance(self.neurons, int) or not 1 <= self.neurons <= MAX_NEURONS:
+            raise ValueError(f"neurons must be a positive integer, at most {MAX_NEURONS} (e.g. 500); got {self.neurons!r}")
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"epochs must be an integer in [1, {MAX_EPOCHS}]; got {self.epochs!r}")
         if self.n_pixels is not None and self.n_pixels < 1:
             raise ValueError(f"n_pixels must be >= 1 or None (all features); got {self.n_pixels}")
         for name in ("dt", "t_present", "rate_max", "out_rate", "eval_rate", "window", "eta"):
