@@ -13,7 +13,7 @@ and 64 hidden units in the second layer (784-128-64-10, built as an ``eqx.nn.Seq
 (c) The PCM+3T1C model deployed (``elapse``: final transfer into the PCM pair, then drift) and evaluated
     through the bank after 1 hour, 1 day, 1 month, 1 year, without and with global drift compensation.
 
-Usage: flock /tmp/team/heavy.lock .venv/bin/python benchmarks/model_api.py [--epochs 1] [--overhead-epochs 3]
+Usage: .venv/bin/python benchmarks/model_api.py [--epochs 1] [--overhead-epochs 3]
        [--data-dir ../shared/datasets] [--quick]
 The last printed line is one JSON object with every figure.
 
