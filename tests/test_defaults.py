@@ -32,7 +32,7 @@ def test_help_states_the_defaults_of_each_rule(monkeypatch, capsys):
         main(["train", "--help"])
     text = capsys.readouterr().out
     assert "hidden layer widths (default: 800 800; eqprop: 500 on mnist, fashion-mnist, 128 on digits, braille" in text
-    assert "SGD learning rate (default: 0.01; eqprop: 0.1)" in text
+    assert "SGD learning rate (default: 0.01; eqprop: 0.1; optical-dfa: 0.005 on fashion-mnist)" in text
     assert "(default: 10; eqprop: 2 on mnist, fashion-mnist; stdp: 3)" in text
     assert "stdp: output neurons (default: 500; stdp: 100 on digits" in text
 
