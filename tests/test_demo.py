@@ -102,7 +102,8 @@ def test_help_is_fast_and_every_option_says_what_it_is():
         text = p.format_help()
         if name == "train":
             flat = " ".join(text.split())  # the per-rule defaults (photrain.train.defaults) are shown, wrapped
-            assert "(default: 0.01; eqprop: 0.1; optical-dfa: 0.005 on fashion-mnist)" in flat and "(default: 800 800; eqprop: 500 on mnist" in flat
+            assert "(default: 0.01; eqprop: 0.1; optical-dfa: 0.005 on fashion-mnist)" in flat
+            assert "(default: 800 800; eqprop: 500 on mnist" in flat
 
 
 def test_cli_sweep_bad_spec_is_one_line_exit_2(tmp_path, capsys):
