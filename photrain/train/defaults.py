@@ -61,6 +61,7 @@ FLOORS: dict[tuple[str, str], float] = {
     ("optical-dfa", "mnist"): 0.93, ("eqprop", "mnist"): 0.94,
     ("backprop", "fashion-mnist"): 0.85, ("dfa", "fashion-mnist"): 0.82, ("optical-dfa", "fashion-mnist"): 0.81,
     ("eqprop", "fashion-mnist"): 0.80, ("dfa-reference-noise", "fashion-mnist"): 0.82,
+    ("stdp", "mnist"): 0.90, ("stdp", "fashion-mnist"): 0.72,
 }
 #: (algorithm, dataset, extra options) -> floor of the defaults on that hardware (issue 23: EP on the RRAM crossbar)
 HARDWARE_FLOORS: dict[tuple[str, str, tuple[str, ...]], float] = {
