@@ -51,8 +51,9 @@ def _table(text: str) -> dict:
 
 def test_readme_demo_table_is_what_the_demo_writes(demo_run):
     """The README's table sits between markers and equals out/demo.md of the same seeded run: energies exactly
-    (ledger counts, priced), accuracies exactly on the machine that wrote it and within 1 point elsewhere
-    (XLA's CPU kernels round differently on other processors; one digits test image is 0.28 points)."""
+    (ledger counts, priced), accuracies exactly on the machine that wrote it and within 2 points elsewhere
+    (XLA's CPU kernels round differently on other processors: one digits test image is 0.28 points, and a rounding
+    can move the best-validation epoch; the stale table issue 23 found was off by up to 2.8 points)."""
     readme = README.read_text()
     block = re.search(r"<!-- demo-table:.*?-->\n(.*?)<!-- end demo-table -->", readme, re.S)
     assert block, "README.md lost its demo-table markers"
@@ -63,7 +64,7 @@ def test_readme_demo_table_is_what_the_demo_writes(demo_run):
     for name in ours:
         assert ours[name][3] == theirs[name][3], f"README energy per step of {name} is stale: run photrain demo"
         for a, b in zip(ours[name][:3], theirs[name][:3], strict=True):
-            assert abs(a - b) <= 1.0, f"README accuracy of {name} ({a} %) is stale ({b} %): run photrain demo"
+            assert abs(a - b) <= 2.0, f"README accuracy of {name} ({a} %) is stale ({b} %): run photrain demo"
     # the demo printed where the table went
     assert "demo.md" in " ".join(p.name for p in demo_run.iterdir())
 
