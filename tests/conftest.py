@@ -75,3 +75,26 @@ def seeded_heater():
         return c
 
     return build
+
+
+def snapshot(folder):
+    return {p: (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+def refused(argv, capsys, folder, *needles):
+    """Run the CLI; assert one line on stderr with every needle, exit 2, and ``folder`` exactly as before."""
+    from photrain.cli import main
+
+    before = snapshot(folder)
+    try:
+        rc = main([str(a) for a in argv])
+    except SystemExit as e:  # argparse
+        rc = e.code
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("photrain"), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    for n in needles:
+        assert n in err, (n, err)
+    assert snapshot(folder) == before
+    return err

@@ -8,32 +8,10 @@ import struct
 
 import numpy as np
 import pytest
-
-from photrain.cli import main
+from conftest import refused
 
 RING_YML = ("name: ts\ninstances:\n  r: {component: touchstone, settings: {path: ring.s4p}}\n"
             "ports:\n  o1: r,o1\n  o2: r,o2\n  o3: r,o3\n  o4: r,o4\n")
-
-
-def snapshot(folder):
-    return {p: (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
-
-
-def refused(argv, capsys, folder, *needles):
-    """Run the CLI; assert one line on stderr with every needle, exit 2, and ``folder`` exactly as before."""
-    before = snapshot(folder)
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as e:  # argparse
-        rc = e.code
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert rc == 2 and len(lines) == 1 and lines[0].startswith("photrain"), err
-    assert "Traceback" not in err and "internal error" not in err, err
-    for n in needles:
-        assert n in err, (n, err)
-    assert snapshot(folder) == before
-    return err
 
 
 def s4p_text(points=3, value="0.5 0.0"):

@@ -6,27 +6,12 @@ import socket
 import time
 
 import pytest
+from conftest import refused
 
-from photrain.cli import main
 from photrain.sweep.runner import check_address
 from photrain.sweep.spec import MAX_TRIALS, load_spec
 
 OK = {"base": {"dataset": "digits", "hidden": [4], "epochs": 1, "algorithm": "backprop"}, "grid": {"seed": [1, 2]}}
-
-
-def refused(argv, capsys, tmp_path, *needles):
-    before = sorted(tmp_path.rglob("*"))
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as e:  # argparse
-        rc = e.code
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert rc == 2 and len(lines) == 1 and lines[0].startswith("photrain"), err
-    assert "Traceback" not in err and "internal error" not in err, err
-    for n in needles:
-        assert n in err, (n, err)
-    assert sorted(tmp_path.rglob("*")) == before
 
 
 @pytest.mark.parametrize("argv,needle", [
