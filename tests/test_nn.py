@@ -150,6 +150,53 @@ def test_dfa_update_is_the_closed_form():
     assert hist[0]["ledger"]["digital_macs"] > 0 and "accuracy" not in hist[0]  # no val: no evaluation
 
 
+def test_reference_noise_is_max_over_the_batch_times_n_mu_sigma():
+    """'dfa-reference-noise' with sigma 0: B e + mu max|e| (max over the batch), i.e. DFA's update plus a constant."""
+    key, fit_key = jax.random.PRNGKey(0), jax.random.PRNGKey(3)
+    mlp = eqx.nn.MLP(6, 3, 5, 1, activation=jnp.tanh, key=key)
+    x = jax.random.normal(jax.random.PRNGKey(1), (4, 6), F32)
+    y = jnp.array([0, 1, 2, 1])
+    model = pnn.convert(mlp, pnn.Hardware())
+    step = {}
+    for name, algorithm, noise in (("dfa", "dfa", None), ("mu", "dfa-reference-noise", (0.5, 0.0)),
+                                   ("noisy", "dfa-reference-noise", (0.03, 0.618))):
+        trained, _ = pnn.fit(model, optax.sgd(1.0), [(x, y)], algorithm=algorithm, key=fit_key, progress=False,
+                             **({} if noise is None else {"feedback_noise": noise}))
+        step[name] = np.asarray(mlp.layers[0].weight - trained.layers[0].read())
+    h = jnp.tanh(x @ mlp.layers[0].weight.T + mlp.layers[0].bias)
+    logits = h @ mlp.layers[1].weight.T + mlp.layers[1].bias
+    e = (jax.nn.softmax(logits) - jax.nn.one_hot(y, 3)) / len(x)
+    extra = 0.5 * jnp.max(jnp.abs(e)) / jnp.sqrt(5.0) * (1 - h ** 2)  # mu max|e| on every unit, over the batch
+    np.testing.assert_allclose(step["mu"] - step["dfa"], extra.T @ x, rtol=1e-4, atol=1e-6)
+    assert np.abs(step["noisy"] - step["dfa"]).max() > 1e-3  # sigma draws fresh noise
+    with pytest.raises(ValueError, match="feedback_noise must be finite"):
+        pnn.fit(model, optax.sgd(1.0), [(x, y)], algorithm="dfa-reference-noise", key=fit_key, progress=False,
+                feedback_noise=(float("nan"), 0.6))
+
+
+def test_fit_continues_bit_exactly_and_trains_the_last_partial_batch(digits):
+    """initial_epoch + opt_state continue a run as if uninterrupted; drop_last=False trains every example once."""
+    x, y = digits[0][:100], digits[1][:100]
+    model = pnn.convert(eqx.nn.MLP(64, 10, 8, 1, key=jax.random.PRNGKey(0)),
+                        pnn.Hardware(memory="fixed", bits=8, rounding="stochastic"))
+    kw = dict(algorithm="dfa", batch_size=32, key=jax.random.PRNGKey(1), progress=False, shuffle=False,
+              drop_last=False, chunk=2)
+    opt = optax.sgd(0.05, momentum=0.9)
+    full, hist = pnn.fit(model, opt, (x, y), epochs=2, **kw)
+    assert [h["examples"] for h in hist] == [100, 100] and hist[-1]["ledger"]["steps"] == 2 * 4
+    saved, chunks = {}, []
+    first, _ = pnn.fit(model, opt, (x, y), epochs=1, on_epoch=lambda e, m, s: saved.update(state=s),
+                       on_chunk=lambda *a: chunks.append((a[0], a[1], len(a[2]))), **kw)
+    assert chunks == [(0, 0, 2), (0, 2, 1), (0, 3, 1)]  # chunks of 2 batches, then the partial batch of 4
+    again, hist2 = pnn.fit(first, opt, (x, y), epochs=2, initial_epoch=1, opt_state=saved["state"], **kw)
+    assert [h["epoch"] for h in hist2] == [2]
+    for a, b in zip(jax.tree_util.tree_leaves(eqx.filter(full, eqx.is_array)),
+                    jax.tree_util.tree_leaves(eqx.filter(again, eqx.is_array)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="chunk must be an integer"):
+        pnn.fit(model, opt, (x, y), chunk=0, key=jax.random.PRNGKey(1), progress=False)
+
+
 def test_dfa_and_optical_dfa_learn_digits(digits):
     x, y, xv, yv = digits
     mlp = eqx.nn.MLP(64, 10, 32, 2, activation=jnp.tanh, key=jax.random.PRNGKey(0))

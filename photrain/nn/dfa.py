@@ -16,6 +16,10 @@ tap's backward returns B e (through the controller's feedback path: ``Controller
 'dfa', on the feedback core for 'optical-dfa': ``Hardware(feedback="bank")``, the default). The forward
 products never see their input gradient (their input is ``stop_gradient``), so no Wᵀ·δ runs.
 
+'dfa-reference-noise' is DFA with the reference code's noise on every B·e: B e + max|e| N(mu, sigma), the
+max over the batch (a ``lax.pmax`` over :data:`photrain.nn.tree.BATCH_AXIS`), fresh N per example and layer
+(the convention of Filipovich et al.'s code; default mu 0.03, sigma 0.618).
+
 B ~ U[-1, 1] (width, n_out), fixed for a run (NumPy's generator seeded by fit's key and the tap's index),
 compiled once by the controller (``Controller.compile_feedback``: on the bank, the calibrated solver), counted in the ledger.
 """
@@ -34,23 +38,24 @@ import numpy as np
 import photrain.nn.layers as layers
 from photrain.controller import Ledger
 from photrain.nn.hardware import Hardware, controller_for
-from photrain.nn.tree import call_model
+from photrain.nn.tree import BATCH_AXIS, call_model
 
-ALGORITHMS = ("backprop", "dfa", "optical-dfa")
+ALGORITHMS = ("backprop", "dfa", "dfa-reference-noise", "optical-dfa")
 
 
 def feedback_hardware(hw: Hardware, algorithm: str) -> Hardware:
     """The Hardware whose controller runs B·e for a layer on ``hw``: digital for 'dfa', the layer's feedback
     core (default: a weight bank) for 'optical-dfa'."""
-    if algorithm == "dfa":
+    if algorithm in ("dfa", "dfa-reference-noise"):
         return hw if hw.feedback is None else hw.replace(feedback=None)
     return hw if hw.feedback is not None else hw.replace(feedback="bank")
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
-def feedback_tap(hw: Hardware, out_shape: tuple, in_shape: tuple, compiled, x, key):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
+def feedback_tap(hw: Hardware, out_shape: tuple, in_shape: tuple, noise, compiled, x, key):
     """Zeros shaped like the model's output; backward: the input ``x`` receives B e / sqrt(width), e being the
-    cotangent of the zeros (the output error, once added to the model's output)."""
+    cotangent of the zeros (the output error, once added to the model's output). noise: None, or (mu, sigma) of
+    the reference noise max|e| N(mu, sigma) added to B e (module docstring)."""
     return _zeros(out_shape, x)
 
 
@@ -60,17 +65,22 @@ def _zeros(out_shape, x):
     return jnp.zeros(out_shape, x.dtype) * jnp.isfinite(x.reshape(-1)[0]).astype(x.dtype)
 
 
-def _tap_fwd(hw, out_shape, in_shape, compiled, x, key):
+def _tap_fwd(hw, out_shape, in_shape, noise, compiled, x, key):
     if layers._RECORDER is not None:
         layers._RECORDER.append(("feedback", hw, (math.prod(in_shape), math.prod(out_shape)), 1, False))
     return _zeros(out_shape, x), (compiled, key)
 
 
-def _tap_bwd(hw, out_shape, in_shape, res, g):
+def _tap_bwd(hw, out_shape, in_shape, noise, res, g):
     compiled, key = res
     width = math.prod(in_shape)
     e = g.reshape(1, -1).astype(jnp.float32)
     be = controller_for(hw).project([compiled], 0, e, key)[0]
+    if noise is not None:  # the reference code's max|e| N(mu, sigma), max over the batch
+        mu, sigma = noise
+        scale = jax.lax.pmax(jnp.max(jnp.abs(e)), BATCH_AXIS)
+        be = be + scale * (jnp.float32(mu) + jnp.float32(sigma) * jax.random.normal(
+            jax.random.fold_in(key, 3), be.shape, jnp.float32))
     dx = (be / jnp.sqrt(jnp.float32(width))).reshape(in_shape).astype(g.dtype)
     return jax.tree_util.tree_map(jnp.zeros_like, compiled), dx, None
 
@@ -81,8 +91,8 @@ feedback_tap.defvjp(_tap_fwd, _tap_bwd)
 class _Session:
     """What the hook needs while one model call is traced: the feedback of every tap (in call order)."""
 
-    def __init__(self, taps, out_shape, discover: bool):
-        self.taps, self.out_shape, self.discover = taps, tuple(out_shape), discover
+    def __init__(self, taps, out_shape, discover: bool, noise=None):
+        self.taps, self.out_shape, self.discover, self.noise = taps, tuple(out_shape), discover, noise
         self.index, self.zeros, self.inputs = 0, [], []
 
     def __call__(self, layer, x, key):
@@ -92,7 +102,7 @@ class _Session:
             return jax.lax.stop_gradient(x)
         hw, compiled = self.taps[i] if i < len(self.taps) else (None, None)
         if compiled is not None:
-            self.zeros.append(feedback_tap(hw, self.out_shape, tuple(x.shape), compiled, x,
+            self.zeros.append(feedback_tap(hw, self.out_shape, tuple(x.shape), self.noise, compiled, x,
                                            jax.random.fold_in(key, 2)))
         return jax.lax.stop_gradient(x)
 
@@ -106,9 +116,9 @@ def _hooked(session):
         layers._INPUT_HOOK = prev
 
 
-def dfa_apply(model, x, key, taps, out_shape):
+def dfa_apply(model, x, key, taps, out_shape, noise=None):
     """``model(x)`` (one example) with the DFA taps installed: the output plus the taps' zeros."""
-    with _hooked(_Session(taps, out_shape, discover=False)) as s:
+    with _hooked(_Session(taps, out_shape, discover=False, noise=noise)) as s:
         out = call_model(model, x, key)
     if s.index != len(taps):
         raise ValueError(f"fit(algorithm='dfa'): the model called {s.index} hardware layers where {len(taps)} were "
@@ -119,7 +129,14 @@ def dfa_apply(model, x, key, taps, out_shape):
 class Feedback:
     """The fixed feedback matrices of a DFA run, compiled by the controllers, and their ledger."""
 
-    def __init__(self, model, x_example, key, algorithm: str):
+    def __init__(self, model, x_example, key, algorithm: str, noise=(0.03, 0.618)):
+        if algorithm == "dfa-reference-noise":
+            mu, sigma = (float(v) for v in noise)
+            if not (math.isfinite(mu) and math.isfinite(sigma)):
+                raise ValueError(f"feedback_noise must be finite (mu, sigma); got {noise!r}")
+            self.noise = (mu, sigma)
+        else:
+            self.noise = None
         with _hooked(_Session((), (), discover=True)) as s:
             out = eqx.filter_eval_shape(call_model, model, jnp.asarray(x_example))
         self.out_shape = tuple(out.shape)
@@ -148,7 +165,7 @@ class Feedback:
         """``apply(model, x, key)`` for :func:`photrain.nn.tree.batched_apply` with the compiled matrices ``arrays``
         (arguments of the jitted step)."""
         taps = tuple(zip(self.hardware, arrays, strict=True))
-        return lambda model, x, key: dfa_apply(model, x, key, taps, self.out_shape)
+        return lambda model, x, key: dfa_apply(model, x, key, taps, self.out_shape, self.noise)
 
 
 def feedback_product_ledger(hw: Hardware, shape, batch: int) -> Ledger:

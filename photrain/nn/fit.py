@@ -107,23 +107,35 @@ def _epoch_order(key, epoch: int, n: int, shuffle: bool):
 
 
 def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1, batch_size: int = 32, key,
-        val=None, progress: bool = True, loss=cross_entropy, shuffle: bool = True):
+        val=None, progress: bool = True, loss=cross_entropy, shuffle: bool = True, drop_last: bool = True,
+        chunk: int = CHUNK, feedback_noise: tuple = (0.03, 0.618), initial_epoch: int = 0, opt_state=None,
+        on_chunk=None, on_epoch=None):
     """Train ``model`` (an Equinox model, its hardware layers made by :func:`convert` or by hand).
 
     optimizer: any ``optax.GradientTransformation``; its updates of hardware layers become memory writes
     through the controller (the other parameters, e.g. a LayerNorm's, are updated digitally).
-    data: ``(x, y)`` arrays (shuffled each epoch, the last partial batch dropped) or an iterable of
-    ``(x, y)`` batches (iterated once per epoch: a list, or anything that can be iterated again).
+    data: ``(x, y)`` arrays (shuffled each epoch unless ``shuffle=False``; the last partial batch dropped
+    unless ``drop_last=False``, then it is one more step of its own size) or an iterable of ``(x, y)``
+    batches (iterated once per epoch: a list, or anything that can be iterated again).
     algorithm: 'backprop' (``jax.grad`` through the hardware products), 'dfa' (direct feedback alignment:
-    every hardware layer's input receives B·e, digital) or 'optical-dfa' (B·e on each layer's feedback core,
-    a weight bank unless ``Hardware(feedback=...)`` names another): :mod:`photrain.nn.dfa`.
+    every hardware layer's input receives B·e, digital), 'dfa-reference-noise' (DFA with the reference code's
+    noise on B·e: + max|e| N(mu, sigma), max over the batch, ``feedback_noise=(mu, sigma)``) or 'optical-dfa'
+    (B·e on each layer's feedback core, a weight bank unless ``Hardware(feedback=...)`` names another):
+    :mod:`photrain.nn.dfa`.
     loss: ``loss(logits, y)``, default softmax cross-entropy on integer labels (DFA's e is its gradient at
     the model's output). val: ``(x, y)``: after every epoch the accuracy on it, digital and through the
-    hardware (None: no evaluation, the fastest).
+    hardware (None: no evaluation, the fastest). chunk: batches per jitted call (progress granularity).
 
-    Returns ``(model, history)``; ``history`` has one dict per epoch: loss, ledger (the run's counts so far,
-    as a dict), time_s (the epoch's training time, without the evaluation) and, with ``val``, accuracy
-    (digital) and hw_accuracy (through the hardware).
+    Continuing a run: ``initial_epoch`` (epochs already done; the epochs run are initial_epoch..epochs-1,
+    each keyed by ``key`` and its index, so a continued run is bit-identical to an uninterrupted one) and
+    ``opt_state`` (the optimiser state then; None: ``optimizer.init``). Hooks: ``on_chunk(epoch, first_batch,
+    losses, model)`` after every jitted chunk (it may raise to stop the run: e.g. divergence);
+    ``on_epoch(entry, model, opt_state)`` after every epoch (it may add to the history entry; then fit
+    prints no epoch line of its own).
+
+    Returns ``(model, history)``; ``history`` has one dict per epoch run: loss, ledger (this call's counts so
+    far, as a dict), time_s (the epoch's training time, without the evaluation) and, with ``val``, accuracy
+    (digital) and hw_accuracy (through the hardware); examples (trained on in the epoch).
     """
     from tqdm.auto import tqdm
 
@@ -132,6 +144,8 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if not hardware_layers(model):
         raise ValueError("fit: the model has no hardware layers; convert(model, Hardware(...)) it first")
+    if isinstance(chunk, bool) or int(chunk) != chunk or chunk < 1:
+        raise ValueError(f"fit: chunk must be an integer >= 1; got {chunk!r}")
     arrays = _batches(data)
     if arrays is not None and len(arrays[0]) < batch_size:
         raise ValueError(f"fit: {len(arrays[0])} examples are fewer than batch_size {batch_size}; "
@@ -139,15 +153,18 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
     if val is not None and not (isinstance(val, (tuple, list)) and len(val) == 2):
         raise ValueError("fit: val must be an (x, y) pair of arrays")
     dyn, static = eqx.partition(model, eqx.is_array)
-    opt_state = optimizer.init(_params(model, algorithm == "backprop"))
+    if opt_state is None:
+        opt_state = optimizer.init(_params(model, algorithm == "backprop"))
     ledger, history, per_step = Ledger(), [], {}
     run = {}
 
     def setup(x_example):  # the DFA feedback (needs an example's shape) and the jitted programs, once
         feedback = None
         if algorithm != "backprop":
-            feedback = Feedback(eqx.combine(dyn, static), x_example, jax.random.fold_in(key, 0xFB), algorithm)
-            ledger.add(feedback.ledger)
+            feedback = Feedback(eqx.combine(dyn, static), x_example, jax.random.fold_in(key, 0xFB), algorithm,
+                                noise=feedback_noise)
+            if initial_epoch == 0:  # B is programmed once, when the run starts
+                ledger.add(feedback.ledger)
         step = make_step(static, optimizer, loss, feedback)
 
         @jax.jit
@@ -173,40 +190,56 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
             per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y, run["feedback"])
         return per_step[x.shape[0]]
 
+    def checked(epoch, first, chunk_losses, dyn_after):
+        if on_chunk is not None:
+            on_chunk(epoch, first, chunk_losses, eqx.combine(dyn_after, static))
+        return chunk_losses
+
     if arrays is not None:
         x_all, y_all = jnp.asarray(arrays[0]), jnp.asarray(arrays[1])
         setup(x_all[0])
-    for epoch in range(epochs):
+    for epoch in range(initial_epoch, epochs):
         t0 = time.perf_counter()
         k_epoch = jax.random.fold_in(key, epoch)
         losses, events = [], []
         if arrays is not None:
             n_batches = len(arrays[0]) // batch_size
-            n_chunks = -(-n_batches // CHUNK)
+            n_chunks = -(-n_batches // chunk)
             order = _epoch_order(key, epoch, len(arrays[0]), shuffle)
-            idx = np.zeros((n_chunks * CHUNK, batch_size), np.int32)
+            rest = np.zeros(0, np.int64) if drop_last else order[n_batches * batch_size:]
+            idx = np.zeros((n_chunks * chunk, batch_size), np.int32)
             idx[:n_batches] = order[: n_batches * batch_size].reshape(n_batches, batch_size)
-            live = np.arange(n_chunks * CHUNK) < n_batches
-            bar = tqdm(total=n_batches * batch_size, desc=f"epoch {epoch + 1}/{epochs}", unit="ex",
+            live = np.arange(n_chunks * chunk) < n_batches
+            bar = tqdm(total=n_batches * batch_size + rest.size, desc=f"epoch {epoch + 1}/{epochs}", unit="ex",
                        disable=not progress, leave=False)
             led = count(x_all[:batch_size], y_all[:batch_size])
             pending = None
             for c in range(n_chunks):
-                sl = slice(c * CHUNK, (c + 1) * CHUNK)
+                sl = slice(c * chunk, (c + 1) * chunk)
                 dyn, opt_state, chunk_losses, counts = run["chunk"](dyn, opt_state, run["fb"], x_all, y_all,
-                                                                    idx[sl], k_epoch, c * CHUNK, live[sl])
+                                                                    idx[sl], k_epoch, c * chunk, live[sl])
                 events.append(counts)
-                done, pending = pending, (chunk_losses[: int(live[sl].sum())], int(live[sl].sum()))
+                done, pending = pending, (chunk_losses[: int(live[sl].sum())], int(live[sl].sum()), c * chunk, dyn)
                 if done is not None:  # the previous chunk: read back while this one runs
-                    losses.append(np.asarray(done[0]))
+                    losses.append(checked(epoch, done[2], np.asarray(done[0]), done[3]))
                     bar.update(done[1] * batch_size)
                     bar.set_postfix(loss=f"{np.mean(np.concatenate(losses)):.4f}")
-            losses.append(np.asarray(pending[0]))
+            losses.append(checked(epoch, pending[2], np.asarray(pending[0]), pending[3]))
             bar.update(pending[1] * batch_size)
-            bar.close()
             ledger.add(led.scaled(n_batches))
+            seen = n_batches * batch_size + int(rest.size)
+            if rest.size:  # the last partial batch: one step of its own size, keyed after the full ones
+                xr, yr = x_all[rest], y_all[rest]
+                ledger.add(count(xr, yr))
+                (dyn, opt_state), (step_loss, counts) = run["one"](
+                    (dyn, opt_state), (xr, yr, jax.random.fold_in(k_epoch, n_batches)), run["fb"])
+                events.append(counts)
+                losses.append(checked(epoch, n_batches, np.asarray(step_loss)[None], dyn))
+                bar.update(rest.size)
+            bar.close()
         else:
             bar = tqdm(desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress, leave=False)
+            seen = 0
             for b, batch in enumerate(data):
                 if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
                     raise ValueError("fit: each batch of data must be an (x, y) pair of arrays")
@@ -218,6 +251,7 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
                                                                    (x, y, jax.random.fold_in(k_epoch, b)), run["fb"])
                 losses.append(step_loss[None])
                 events.append(counts)
+                seen += int(x.shape[0])
                 bar.update(1)
             bar.close()
             losses = [np.asarray(jnp.concatenate(losses))] if losses else []
@@ -229,13 +263,15 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
                                      f"{epoch + 1}; lower the optimiser's learning rate")
         model = eqx.combine(dyn, static)
         entry = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if len(losses) else float("nan"),
-                 "ledger": ledger.as_dict(), "time_s": time.perf_counter() - t0}
+                 "ledger": ledger.as_dict(), "time_s": time.perf_counter() - t0, "examples": seen}
         if val is not None:
             k_eval = jax.random.fold_in(k_epoch, 2)
             entry["accuracy"] = evaluate(model, *val, through="digital")
             entry["hw_accuracy"] = evaluate(model, *val, through="hardware", key=k_eval)
         history.append(entry)
-        if progress:
+        if on_epoch is not None:
+            on_epoch(entry, model, opt_state)
+        elif progress:
             acc = (f"  accuracy {100 * entry['accuracy']:6.2f}%  hardware {100 * entry['hw_accuracy']:6.2f}%"
                    if val is not None else "")
             tqdm.write(f"epoch {epoch + 1}/{epochs}  loss {entry['loss']:.4f}{acc}")

@@ -10,6 +10,9 @@ import jax
 from photrain.controller import Counts, zero_counts
 from photrain.nn.layers import HardwareLayer
 
+#: The name of the batch axis of :func:`batched_apply`'s vmap (collectives over the batch: DFA's reference noise).
+BATCH_AXIS = "batch"
+
 
 def is_hardware(x) -> bool:
     return isinstance(x, HardwareLayer)
@@ -83,7 +86,7 @@ def batched_apply(model, xs, key, *, apply=None):
                                                       is_leaf=lambda v: v is None), model)
         return (apply or call_model)(m, x, mk)
 
-    return jax.vmap(one)(noise, model_keys, xs)
+    return jax.vmap(one, axis_name=BATCH_AXIS)(noise, model_keys, xs)
 
 
 def write_updates(model, updates, key, images) -> tuple[object, Counts]:
