@@ -57,6 +57,8 @@ def main(argv=None) -> dict:
                     help="train every configuration with each seed; the summary gives mean and std over seeds")
     ap.add_argument("--readout", default=STDPConfig.readout, choices=READOUTS,
                     help="how test responses become classes (every readout's accuracy is reported too)")
+    ap.add_argument("--no-unpruned", action="store_true", help="skip the unpruned reference run")
+    ap.add_argument("--eta-final", type=float, default=STDPConfig.eta_final, help="learning rate at the last image")
     ap.add_argument("--data-dir", default=os.environ.get("PHOTRAIN_DATA_DIR", "../shared/datasets"))
     ap.add_argument("--out", default="out/stdp_pruning")
     args = ap.parse_args(argv)
@@ -65,7 +67,7 @@ def main(argv=None) -> dict:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = [("none", 0.0)] + [(m, f) for f in args.fractions for m in args.modes]
+    runs = ([] if args.no_unpruned else [("none", 0.0)]) + [(m, f) for f in args.fractions for m in args.modes]
     rows = []
     print(f"STDP on MNIST: {args.neurons} neurons, {args.images} images x {args.epochs} epochs, "
           f"mature after {args.mature_spikes} output spikes, pruned over the next {args.prune_ramp}, memory {args.memory}, "
@@ -76,7 +78,8 @@ def main(argv=None) -> dict:
         for mode, frac in runs:
             cfg = STDPConfig(neurons=args.neurons, epochs=args.epochs, prune=mode, prune_fraction=frac,
                              mature_spikes=args.mature_spikes, prune_ramp=args.prune_ramp,
-                             assign_images=args.assign_images, readout=args.readout, seed=seed)
+                             assign_images=args.assign_images, readout=args.readout, seed=seed,
+                             eta_final=args.eta_final)
             r = run_stdp(cfg, out / f"{mode}_{frac:.2f}" / f"seed{seed}", dataset="mnist", data_dir=args.data_dir,
                          memory=args.memory, progress=False, max_images=args.images, test_images=args.test_images)
             row = {"seed": seed, "prune": mode, "prune_fraction": frac, "pruned_fraction": r["pruned_fraction"],
@@ -103,7 +106,8 @@ def main(argv=None) -> dict:
     summary = {"benchmark": "stdp_pruning", "neurons": args.neurons, "images_per_epoch": args.images,
                "epochs": args.epochs, "mature_spikes": args.mature_spikes, "prune_ramp": args.prune_ramp,
                "assign_images": args.assign_images, "memory": args.memory, "readout": args.readout,
-               "seeds": args.seeds, "unpruned_accuracy": rows[0]["accuracy"], "photrain_images_per_s": sps,
+               "eta_final": args.eta_final, "seeds": args.seeds,
+               "unpruned_accuracy": None if args.no_unpruned else rows[0]["accuracy"], "photrain_images_per_s": sps,
                "over_seeds": stats, "runs": rows}
     print(f"plot: {out / 'accuracy_vs_pruned_fraction.png'}")
     print(json.dumps(summary))

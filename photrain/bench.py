@@ -150,45 +150,54 @@ def training_step_table(hidden=(800, 800), *, n_in: int = 784, n_out: int = 10, 
     every array at once. ``eqprop``: an :class:`~photrain.train.eqprop.EqPropConfig` (default: TrainConfig's).
     ``measure_sweeps=False`` counts EP's phases at their sweep caps (an upper bound) instead of measuring.
     """
+    sizes = [n_in, *hidden, n_out]
+    rows = []
+    for algorithm in TRAIN_ALGORITHMS:
+        for core in TRAIN_CORES:
+            rows.append(training_step(sizes, algorithm, core, core_rows=core_rows, preset=preset, eqprop=eqprop,
+                                      crossbar=crossbar, measure_sweeps=measure_sweeps)[0])
+    return rows
+
+
+def training_step(sizes: list[int], algorithm: str, core: str, *, core_rows: int = 64, preset: str = "reference-paper",
+                  eqprop=None, crossbar=None, measure_sweeps: bool = True):
+    """(row, EnergyReport) of one batch-1 training step of ``algorithm`` on ``core`` (:func:`training_step_table`)."""
     from photrain.controller import CrossbarConfig
     from photrain.train.steps import eqprop_ledger
     from photrain.train.trainer import make_run_controller
 
-    sizes = [n_in, *hidden, n_out]
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     crossbar = crossbar or CrossbarConfig()
-    rows = []
-    for algorithm in TRAIN_ALGORITHMS:
-        for core, memory in TRAIN_CORES.items():
-            extra = RRAM_STEP if memory == "rram" else {}
-            cfg = TrainConfig(hidden=tuple(hidden), algorithm=algorithm, batch_size=1, core=core, memory=memory,
-                              optical=OpticalConfig(core_rows=core_rows), crossbar=crossbar, **extra)
-            if eqprop is not None and algorithm == "eqprop":
-                cfg = replace(cfg, beta=eqprop.beta, free_steps=eqprop.free_steps, nudged_steps=eqprop.nudged_steps)
-            ctrl = make_run_controller(cfg, n_out)
-            sweeps = None
-            if algorithm == "eqprop":
-                sweeps = (eqprop_sweeps(ctrl, sizes, cfg.eqprop) if measure_sweeps
-                          else (cfg.eqprop.free_steps, cfg.eqprop.nudged_steps))
-                led = eqprop_ledger(ctrl, sizes, 1, cfg.eqprop, sweeps)
-            else:
-                led = step_ledger(cfg, sizes, ctrl)
-            parallel = 1
-            if memory == "rram":
-                led.add(memory_pulses=2 * sum(i * o for i, o in pairs))
-                arrays = sum(-(-o // crossbar.rows) * -(-i // crossbar.cols) for i, o in pairs)
-                parallel = crossbar.cols * arrays
-            bank = cfg.optical.bank(n_out)
-            spec = CoreSpec(bank.n_rows, bank.n_channels, max(led.programmings, 1))
-            rep = energy_report(led, preset, spec, memory=memory, write_parallelism=parallel)
-            rows.append({"algorithm": algorithm, "core": core, "memory": memory, "sweeps": sweeps,
-                         "energy_j": rep.total_energy, "latency_s": rep.latency,
-                         "edp_js": rep.total_energy * rep.latency, "energy_by_component_j": rep.energy,
-                         "time_s": {"optical": rep.optical_time, "programming": rep.programming_time,
-                                    "digital": rep.digital_time, "crossbar": rep.crossbar_time,
-                                    "writes": rep.write_time},
-                         "ledger": led.as_dict(), "preset": preset})
-    return rows
+    memory = TRAIN_CORES[core]
+    extra = RRAM_STEP if memory == "rram" else {}
+    cfg = TrainConfig(hidden=tuple(sizes[1:-1]), algorithm=algorithm, batch_size=1, core=core, memory=memory,
+                      optical=OpticalConfig(core_rows=core_rows), crossbar=crossbar, **extra)
+    if eqprop is not None and algorithm == "eqprop":
+        cfg = replace(cfg, beta=eqprop.beta, free_steps=eqprop.free_steps, nudged_steps=eqprop.nudged_steps)
+    ctrl = make_run_controller(cfg, sizes[-1])
+    sweeps = None
+    if algorithm == "eqprop":
+        sweeps = (eqprop_sweeps(ctrl, sizes, cfg.eqprop) if measure_sweeps
+                  else (cfg.eqprop.free_steps, cfg.eqprop.nudged_steps))
+        led = eqprop_ledger(ctrl, sizes, 1, cfg.eqprop, sweeps)
+    else:
+        led = step_ledger(cfg, sizes, ctrl)
+    parallel = 1
+    if memory == "rram":
+        led.add(memory_pulses=2 * sum(i * o for i, o in pairs))
+        arrays = sum(-(-o // crossbar.rows) * -(-i // crossbar.cols) for i, o in pairs)
+        parallel = crossbar.cols * arrays
+    bank = cfg.optical.bank(sizes[-1])
+    spec = CoreSpec(bank.n_rows, bank.n_channels, max(led.programmings, 1))
+    rep = energy_report(led, preset, spec, memory=memory, write_parallelism=parallel)
+    row = {"algorithm": algorithm, "core": core, "memory": memory, "sweeps": sweeps,
+           "energy_j": rep.total_energy, "latency_s": rep.latency,
+           "edp_js": rep.total_energy * rep.latency, "energy_by_component_j": rep.energy,
+           "time_s": {"optical": rep.optical_time, "programming": rep.programming_time,
+                      "digital": rep.digital_time, "crossbar": rep.crossbar_time,
+                      "writes": rep.write_time},
+           "ledger": led.as_dict(), "preset": preset}
+    return row, rep
 
 
 def format_training_table(rows: list[dict]) -> str:
@@ -212,3 +221,33 @@ def format_table(rows: list[dict]) -> str:
                      f"{f(r['inference_edp_js'], 'Js'):>12s} {f(r['train_step_s'], 's'):>13s} "
                      f"{f(r['train_step_j'], 'J'):>12s}")
     return "\n".join(lines)
+
+
+def claims_table(hidden=(800, 800), *, preset: str = "reference-paper", core_rows: int = 64, cpu_watts: float = 30.0,
+                 repeats: int = 50, measure_sweeps: bool = True) -> list[dict]:
+    """The published headline claims recomputed (:mod:`photrain.controller.energy.claims`), one row per system.
+
+    This layer supplies what needs training code or this machine: EP's measured step on the RRAM crossbar
+    (:func:`training_step`), the batch-1 inference ledger on stationary photonic cores and the CPU's measured
+    batch-1 inference time; the other rows are the controller's closed-form ledgers.
+    """
+    from photrain.controller.energy import claims
+    from photrain.train.spiking import STDPConfig
+
+    sizes = [784, *hidden, 10]
+    ep_row, ep_rep = training_step(sizes, "eqprop", "crossbar", core_rows=core_rows, preset=preset,
+                                   measure_sweeps=measure_sweeps)
+    bp_row, _ = training_step(sizes, "backprop", "digital", core_rows=core_rows, preset=preset)
+    stdp = STDPConfig()
+    cpu = jax.devices("cpu")[0]
+    cpu_s = measure_device(sizes, cpu, repeats)["inference_s"]
+    bank = OpticalConfig(core_rows=core_rows).bank(10)
+    inf = energy_report(inference_ledger(sizes, bank, reprogram=False), preset,
+                        CoreSpec(core_rows, bank.n_channels, n_tiles(sizes, bank)))
+    return [claims.eqprop_row(ep_rep, sizes, ep_row["sweeps"], preset=preset, digital_bp_energy=bp_row["energy_j"]),
+            claims.pcm3t1c_row(preset),
+            claims.cbram_row(preset, neurons=stdp.neurons, inputs=stdp.n_pixels + 1, images=60000 * stdp.epochs,
+                             spikes_per_image=stdp.out_rate * stdp.t_present),
+            claims.photonic_dfa_row(preset, hidden=tuple(hidden), core_rows=core_rows),
+            claims.batch1_row(inf, cpu_s=cpu_s, cpu_watts=cpu_watts, hidden=tuple(hidden), preset=preset,
+                              cpu_name=cpu.device_kind)]

@@ -1,4 +1,5 @@
-"""``photrain bench``: batch-1 latency and energy, photonic core model vs this machine."""
+"""``photrain bench``: batch-1 latency and energy, photonic core model vs this machine; ``--claims``: the published
+headline energy claims recomputed."""
 
 from __future__ import annotations
 
@@ -19,13 +20,34 @@ def register(sub) -> None:
                    help="energy parameter set of the training-step table (photrain/controller/energy/params.py SOURCES)")
     p.add_argument("--eqprop-sweeps", default="measured", choices=("measured", "caps"),
                    help="training table: EP's relaxation sweeps as one step runs them on each core, or the caps")
-    p.add_argument("--json", help="also write the rows as JSON here")
+    p.add_argument("--claims", action="store_true",
+                   help="only the published headline claims (Yi 2023, Ambrogio 2018, Shi 2018, Filipovich 2022, "
+                        "Davies 2021) recomputed from photrain's models, one row per system")
+    p.add_argument("--json", help="also write the rows as JSON here (with --claims: a list of rows)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Batch-1 latency/energy table: photonic core (model) vs this machine's CPU (and GPU) measured."""
     import json
+
+    from photrain.cli.options import check_output
+
+    check_output(args.json, "--json", [])  # a bad path is one line before anything runs
+    if min(args.hidden) < 1 or args.core_rows < 1 or args.repeats < 1:
+        raise ValueError("--hidden, --core-rows and --repeats must be >= 1")
+    if args.claims:
+        from photrain.bench import claims_table
+        from photrain.controller.energy.claims import format_claims
+
+        rows = claims_table(tuple(args.hidden), preset=args.preset, core_rows=args.core_rows,
+                            cpu_watts=args.cpu_watts, repeats=args.repeats,
+                            measure_sweeps=args.eqprop_sweeps == "measured")
+        print(f"published claims recomputed ({args.preset} energy preset; ratio = photrain / published)")
+        print(format_claims(rows))
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+        return 0
 
     from photrain.bench import format_table, format_training_table, latency_table, training_step_table
 
