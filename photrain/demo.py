@@ -74,8 +74,9 @@ def energy_per_step(results: dict) -> dict:
     return energy
 
 
-def demo_figure(runs: dict, ring, energies: dict):
-    """The demo figure (a :class:`matplotlib.figure.Figure`): learning curves, ring spectrum, energy per step."""
+def demo_figure(runs: dict, ring, energies: dict, crossover: dict | None = None):
+    """The demo figure (a :class:`matplotlib.figure.Figure`): learning curves, ring spectrum, energy per step and
+    (given ``crossover``, :func:`photrain.controller.energy.crossover.crossover`) energy per step vs width."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -101,7 +102,11 @@ def demo_figure(runs: dict, ring, energies: dict):
         lines = ax.get_lines() + loss.get_lines()
         ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
     wl, spectra, source = ring
-    ax = fig.add_subplot(grid[1, :2])
+    if crossover is not None:
+        from photrain.controller.energy.crossover import plot_crossover
+
+        plot_crossover(fig.add_subplot(grid[1, 1]), crossover)
+    ax = fig.add_subplot(grid[1, :1] if crossover is not None else grid[1, :2])
     for name, db in spectra.items():
         ax.plot(1e3 * np.asarray(wl), db, label=name)
     ax.set(xlabel="wavelength (nm)", ylabel="|S|² (dB)", title=f"ring filter spectrum: {source}",
@@ -144,7 +149,10 @@ def run_demo(out: str | Path = "out", *, epochs: int = EPOCHS, seed: int = 1, pr
         runs[label], times[label] = res, time.perf_counter() - t
     ring = ring_spectrum()
     energies = {label: energy_per_step(res) for label, res in runs.items()}
-    fig = demo_figure(runs, ring, energies)
+    from photrain.controller.energy.crossover import crossover, summary_line
+
+    cross = crossover(core_rows=OPTICAL["core_rows"], batch=DEMO["batch_size"])  # the demo network at widths 64-4096
+    fig = demo_figure(runs, ring, energies, cross)
     fig.savefig(out / "demo.png", dpi=100)
     wl, spectra, source = ring
     drop = spectra["drop (o1 → o3)"]
@@ -159,6 +167,8 @@ def run_demo(out: str | Path = "out", *, epochs: int = EPOCHS, seed: int = 1, pr
                  for label, res in runs.items()},
         "ring": {"source": source, "drop_peak_nm": float(1e3 * wl[int(np.argmax(drop))]),
                  "drop_peak_db": float(np.max(drop))},
+        "crossover": {"widths": cross["widths"], "energy_per_step_j": cross["energy_j"], "wins": cross["wins"],
+                      "prevented_by": cross["prevented_by"], "line": summary_line(cross)},
         "wall_s": time.perf_counter() - t0,
     }
     (out / "demo.json").write_text(json.dumps(summary, indent=2))
@@ -186,6 +196,8 @@ def format_summary(summary: dict) -> str:
                      f"{100 * r['final_test_acc']:9.1f}% {1e6 * r['energy_per_step_j']:9.3g} {r['train_s']:6.1f}s")
     ring = summary["ring"]
     lines.append(f"ring filter: drop peak {ring['drop_peak_db']:.2f} dB at {ring['drop_peak_nm']:.3f} nm")
+    if "crossover" in summary:
+        lines.append(summary["crossover"]["line"])
     lines.append(f"total {summary['wall_s']:.1f} s")
     return "\n".join(lines)
 
