@@ -43,7 +43,7 @@ def convert(model, hardware: Hardware | Mapping, *, key=None):
     (without it, unmatched layers stay as they are). A path wins over a type.
     key: device-to-device spread of the memories (default ``PRNGKey(0)``).
     Layers with weights that cannot be mapped (Conv1d, Conv3d, ConvTranspose, Embedding, GRU/LSTM cells,
-    grouped or non-zero-padded Conv2d) stay digital, with one warning per type naming it.
+    non-zero-padded Conv2d) stay digital, with one warning per type naming it.
     """
     if not isinstance(hardware, (Hardware, Mapping)):
         raise ValueError(f"convert(model, hardware): hardware must be a photrain.nn.Hardware or a mapping from layer "
@@ -84,8 +84,8 @@ def convert(model, hardware: Hardware | Mapping, *, key=None):
         if x.num_spatial_dims != 2:
             warn(type(x).__name__, "is not supported")
             return x
-        if x.groups != 1 or getattr(x, "padding_mode", "ZEROS") != "ZEROS":
-            warn("Conv2d with groups or non-zero padding", "is not supported by photrain.nn.Conv2d")
+        if getattr(x, "padding_mode", "ZEROS") != "ZEROS":
+            warn("Conv2d with non-zero padding", "is not supported by photrain.nn.Conv2d")
             return x
         return Conv2d.from_conv(x, hw, key=k)
 

@@ -16,9 +16,13 @@ from typing import Any
 
 from photrain.controller import CORES, MEMORIES, CrossbarConfig, MeshConfig, OpticalConfig, build_controller
 from photrain.controller import memory_params as parse_memory_params
+from photrain.controller.gst_engine import gst_crossbar_engine
 from photrain.controller.hub import PULSE_MODES
 
 MEMORY_NAMES = tuple(MEMORIES)
+#: The cores a layer can run on: the controller's, and the GST crossbar of Feldmann et al., Nature 589, 52 (2021)
+#: (:mod:`photrain.cores.gst_crossbar`; ``optical=`` configures its readout and levels, ``n_channels`` its inputs).
+CORE_NAMES = (*CORES, "gst-crossbar")
 FEEDBACKS = (None, "digital", "bank", "crossbar", "mesh")
 _CONFIGS = {"optical": OpticalConfig, "crossbar": CrossbarConfig, "mesh": MeshConfig}
 
@@ -42,7 +46,7 @@ def _config(name: str, value):
 class Hardware:
     """Hardware(core="digital", memory="float", feedback=None, **configs): what hardware layers run on.
 
-    core: 'digital' | 'bank' | 'mesh' | 'crossbar' (W·x and, where the core can, Wᵀ·δ);
+    core: 'digital' | 'bank' | 'mesh' | 'crossbar' | 'gst-crossbar' (W·x and, where the core can, Wᵀ·δ);
     memory: 'float' | 'fixed' | 'pcm' | 'pcm-3t1c' | 'rram' | 'cbram' (where the weights live);
     feedback: None (digital) or 'bank' (B·e of optical DFA on a weight bank; 'mesh', 'crossbar' also work).
     configs: ``optical=`` / ``crossbar=`` / ``mesh=`` (the config or a dict of its fields),
@@ -56,8 +60,8 @@ class Hardware:
     def __init__(self, core: str = "digital", memory: str = "float", feedback: str | None = None, *,
                  memory_params: dict | None = None, optical=None, crossbar=None, mesh=None,
                  pulse_mode: str = "analog", n_channels: int = 10, **memory_kw):
-        if core not in CORES:
-            raise ValueError(f"unknown core {core!r}; choose one of {', '.join(CORES)}")
+        if core not in CORE_NAMES:
+            raise ValueError(f"unknown core {core!r}; choose one of {', '.join(CORE_NAMES)}")
         if memory not in MEMORIES:
             raise ValueError(f"unknown memory {memory!r}; choose one of {', '.join(MEMORY_NAMES)}")
         if feedback not in FEEDBACKS:
@@ -127,6 +131,8 @@ class Hardware:
 @functools.lru_cache(maxsize=256)
 def controller_for(hw: Hardware):
     """The controller serving layers on ``hw`` (one per distinct Hardware: engines are built once)."""
-    return build_controller(memory=hw.memory, memory_params=dict(hw.memory_params), core=hw.core,
+    gst = hw.core == "gst-crossbar"
+    ctrl = build_controller(memory=hw.memory, memory_params=dict(hw.memory_params), core="bank" if gst else hw.core,
                             feedback_core=hw.feedback, optical=hw.optical, crossbar=hw.crossbar, mesh=hw.mesh,
                             n_channels=hw.n_channels, pulse_mode=hw.pulse_mode)
+    return dataclasses.replace(ctrl, core=gst_crossbar_engine(hw.optical, hw.n_channels)) if gst else ctrl

@@ -21,7 +21,6 @@ import contextlib
 import dataclasses
 import functools
 import math
-import warnings
 from typing import Any
 
 import equinox as eqx
@@ -29,6 +28,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
+import photrain.nn.conv_ops as conv_ops
 from photrain.controller import HubState, Programmed
 from photrain.nn.hardware import Hardware, controller_for
 
@@ -63,7 +63,7 @@ def _transpose_on_core(hw: Hardware, settings) -> bool:
     ctrl = controller_for(hw)
     if not (ctrl.forward_on_core and ctrl.core.supports_transpose):
         return False
-    return ctrl.core.kind != "bank" or settings[1] is not None
+    return not getattr(ctrl.core, "transpose_programmed", ctrl.core.kind == "bank") or settings[1] is not None
 
 
 def runs_digital(hw: Hardware, settings) -> bool:
@@ -144,7 +144,7 @@ class HardwareLayer(eqx.Module):
 
     @property
     def product_hardware(self) -> Hardware:
-        """The hardware the products run on (Conv2d: digital products, the memory of ``hardware``)."""
+        """The hardware the products run on (``hardware``)."""
         return self.hardware
 
     def with_hardware(self, hardware: Hardware):
@@ -256,65 +256,96 @@ class Dense(HardwareLayer):
         return y + self.bias.astype(y.dtype) if self.use_bias else y
 
 
-_CONV_WARNED: set = set()
-
-
 class Conv2d(HardwareLayer):
-    """A 2-D convolution with its kernel in ``hardware``'s memory (stored as (out, in x kh x kw)).
+    """A 2-D convolution with its kernel in ``hardware``'s memory (stored as the kernel matrix (out, in/groups·kh·kw)).
 
-    The products run digitally on the weights read from memory (the core mapping of convolutions is
-    issue 20); gradients by autodiff of that digital product. ``__call__(x, *, key=None)``: one example
-    (in_channels, H, W), as ``eqx.nn.Conv2d``. Zero padding, groups = 1.
+    On a core the convolution is the kernel matrix times the im2col patches (:mod:`photrain.nn.conv_ops`):
+    the matrix is programmed from the memory once per batch (tiled on the core as a dense layer's), the
+    Ho·Wo patches of every example stream through it as input vectors (W·x on the core, its converters and
+    noise), and ``jax.grad`` runs Wᵀ·δ on the core where it can (bank, crossbar, GST crossbar) with the weight
+    gradient δ·patchesᵀ digital, through :func:`hardware_product` as :class:`Dense` does. The ledger counts
+    every patch product (batch factor Ho·Wo), programming and conversion. ``groups`` > 1: the core holds the
+    block-diagonal matrix of the group kernels. On the digital core (or a core programmed on the host while
+    training: the mesh) the product is ``jax.lax.conv_general_dilated`` on the weights read from memory.
+
+    ``Conv2d(in_channels, out_channels, kernel_size, hardware, *, stride=1, padding=0, dilation=1, groups=1,
+    use_bias=True, key)``, arguments as ``eqx.nn.Conv2d`` (padding: int, pairs or 'SAME'/'VALID'/'SAME_LOWER';
+    zero padding); ``__call__(x, *, key=None)`` takes one example (in_channels, H, W).
     """
 
     in_channels: int = eqx.field(static=True)
     out_channels: int = eqx.field(static=True)
     kernel_size: tuple = eqx.field(static=True)
     stride: tuple = eqx.field(static=True)
-    padding: tuple = eqx.field(static=True)
+    padding: Any = eqx.field(static=True)
     dilation: tuple = eqx.field(static=True)
+    groups: int = eqx.field(static=True)
     use_bias: bool = eqx.field(static=True)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, hardware: Hardware | None = None, *,
-                 stride=1, padding=0, dilation=1, use_bias: bool = True, key, weight=None, bias=None):
+                 stride=1, padding=0, dilation=1, groups: int = 1, use_bias: bool = True, key, weight=None,
+                 bias=None):
         hardware = hardware or Hardware()
-        pair = lambda v: (int(v), int(v)) if isinstance(v, int) else tuple(int(a) for a in v)  # noqa: E731
-        kernel_size, stride, dilation = pair(kernel_size), pair(stride), pair(dilation)
-        if isinstance(padding, int):
-            padding = ((padding, padding), (padding, padding))
-        else:
-            padding = tuple((int(p), int(p)) if isinstance(p, int) else (int(p[0]), int(p[1])) for p in padding)
-        fan_in = in_channels * kernel_size[0] * kernel_size[1]
+        if not isinstance(hardware, Hardware):
+            raise ValueError(f"hardware must be a photrain.nn.Hardware; got {type(hardware).__name__}")
+        kernel_size, stride = conv_ops.pair(kernel_size, "kernel_size"), conv_ops.pair(stride, "stride")
+        dilation, padding = conv_ops.pair(dilation, "dilation"), conv_ops.normalise_padding(padding)
+        groups = int(groups)
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d groups={groups} must be >= 1 and divide in_channels ({in_channels}) and "
+                             f"out_channels ({out_channels})")
+        fan_in = in_channels // groups * kernel_size[0] * kernel_size[1]
         k_w, k_b, k_mem = jax.random.split(key, 3)
         lim = 1.0 / math.sqrt(fan_in)
         if weight is None:
-            weight = jax.random.uniform(k_w, (out_channels, in_channels, *kernel_size), F32, -lim, lim)
+            weight = jax.random.uniform(k_w, (out_channels, in_channels // groups, *kernel_size), F32, -lim, lim)
         if bias is None:
             bias = jax.random.uniform(k_b, (out_channels,), F32, -lim, lim) if use_bias else jnp.zeros(out_channels)
+        if math.prod(jnp.shape(weight)) != out_channels * fan_in or math.prod(jnp.shape(bias)) != out_channels:
+            raise ValueError(f"Conv2d({in_channels}, {out_channels}, {kernel_size}, groups={groups}): weight must be "
+                             f"({out_channels}, {in_channels // groups}, {kernel_size[0]}, {kernel_size[1]}) and bias "
+                             f"({out_channels},); got {jnp.shape(weight)} and {jnp.shape(bias)}")
         weight = jnp.asarray(weight).reshape(out_channels, fan_in)
         bias = jnp.asarray(bias).reshape(out_channels)
-        if hardware.core != "digital" and hardware.core not in _CONV_WARNED:
-            _CONV_WARNED.add(hardware.core)
-            warnings.warn(f"photrain.nn.Conv2d: products on the {hardware.core!r} core are not mapped yet (issue 20); "
-                          "they run digitally on the weights read from the memory", stacklevel=2)
         self.state = _init_state(hardware, weight, bias, k_mem)
         self.weight = self.settings = self.noise_key = self.output_scale = self.drift_ref = None
         self.hardware = hardware
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.use_bias = bool(use_bias)
-
-    @property
-    def product_hardware(self) -> Hardware:
-        return self.hardware if self.hardware.core == "digital" else self.hardware.replace(core="digital")
+        self.groups, self.use_bias = groups, bool(use_bias)
 
     @classmethod
     def from_conv(cls, conv: eqx.nn.Conv2d, hardware: Hardware, *, key) -> Conv2d:
-        """The hardware twin of an ``eqx.nn.Conv2d`` (groups 1, zero padding)."""
+        """The hardware twin of an ``eqx.nn.Conv2d`` (zero padding; any stride, dilation, groups)."""
         bias = conv.bias if conv.use_bias else jnp.zeros(conv.out_channels)
         return cls(conv.in_channels, conv.out_channels, conv.kernel_size, hardware, stride=conv.stride,
-                   padding=conv.padding, dilation=conv.dilation, use_bias=conv.use_bias, key=key,
-                   weight=conv.weight, bias=bias)
+                   padding=conv.padding, dilation=conv.dilation, groups=conv.groups, use_bias=conv.use_bias,
+                   key=key, weight=conv.weight, bias=bias)
+
+    def program(self, key=None, *, transpose: bool = True, host: bool = False):
+        """As :meth:`HardwareLayer.program`; with groups the core is programmed with the block-diagonal matrix
+        of the group kernels (mapped from the read weights, also on a crossbar whose memory holds conductances)."""
+        if self.groups == 1:
+            return super().program(key, transpose=transpose, host=host)
+        ctrl = self.controller
+        w = ctrl.weights(self.state, key)[0][0]
+        if not (host or ctrl.forward_on_core) and ctrl.core.kind != "digital":
+            settings = w  # a core programmed on the host stays digital inside a training step
+        else:
+            t = transpose and ctrl.forward_on_core and ctrl.core.supports_transpose
+            settings = ctrl.core.program(conv_ops.block_diagonal(w, self.groups),
+                                         controller_for(self.hardware.replace(memory="float")).memory, None,
+                                         transpose=t)
+        return eqx.tree_at(lambda m: (m.weight, m.settings), self, (w, settings), is_leaf=lambda v: v is None)
+
+    def kernel(self, dtype=F32):
+        """The kernel (out, in/groups, kh, kw) as this batch read it (the read weights; noise-free without one)."""
+        w = self._programmed().weight
+        return w.reshape(self.out_channels, self.in_channels // self.groups, *self.kernel_size).astype(dtype)
+
+    def output_shape(self, spatial) -> tuple[int, int]:
+        """(Ho, Wo) for an input of spatial shape (H, W)."""
+        return conv_ops.output_shape(tuple(spatial), self.kernel_size, self.stride, self.padding, self.dilation)
 
     def __call__(self, x, *, key=None):
         x = jnp.asarray(x)
@@ -322,17 +353,19 @@ class Conv2d(HardwareLayer):
             raise ValueError(f"Conv2d({self.in_channels} -> {self.out_channels}) takes one example of shape "
                              f"({self.in_channels}, H, W), got {x.shape}: call the model per example "
                              "(jax.vmap(model)(xs))")
+        if min(self.output_shape(x.shape[1:])) < 1:
+            raise ValueError(f"Conv2d: input {x.shape[1:]} is smaller than the dilated kernel {self.kernel_size} "
+                             f"(dilation {self.dilation}, padding {self.padding}); pad it or use a smaller kernel")
         if _INPUT_HOOK is not None:
             x = _INPUT_HOOK(self, x, self._key(key))
         layer = self._programmed()
-        w = layer.weight.reshape(self.out_channels, self.in_channels, *self.kernel_size).astype(x.dtype)
-        if _RECORDER is not None:
-            positions = math.prod(
-                (n + sum(p) - d * (k - 1) - 1) // s + 1
-                for n, p, d, k, s in zip(x.shape[1:], self.padding, self.dilation, self.kernel_size, self.stride,
-                                         strict=True))
-            _RECORDER.append((self.product_hardware, tuple(layer.weight.shape), positions, _INPUT_HOOK is None))
-        y = jax.lax.conv_general_dilated(x[None], w, window_strides=self.stride, padding=self.padding,
-                                         rhs_dilation=self.dilation)[0]
+        if _RECORDER is None and runs_digital(self.hardware, layer.settings):  # autodiff of the conv: same products
+            y = conv_ops.conv_reference(x, layer.kernel(x.dtype), None, stride=self.stride, padding=self.padding,
+                                        dilation=self.dilation, groups=self.groups)
+        else:
+            cols, (ho, wo) = conv_ops.patches(x, self.kernel_size, self.stride, self.padding, self.dilation)
+            w = conv_ops.block_diagonal(layer.weight, self.groups)
+            y = hardware_product(self.hardware, w, layer.settings, cols, self._key(key))  # (Ho·Wo, out)
+            y = y.T.reshape(self.out_channels, ho, wo)
         y = self._scaled(y)
         return y + self.bias.astype(y.dtype)[:, None, None] if self.use_bias else y
