@@ -16,9 +16,12 @@ from photrain.nn.convert import UNSUPPORTED, convert
 from photrain.nn.evaluate import elapse, evaluate, predict
 from photrain.nn.fit import cross_entropy, fit
 from photrain.nn.hardware import Hardware
+from photrain.nn.insitu import insitu_grad
 from photrain.nn.io import load, save
 from photrain.nn.layers import Conv2d, Dense, HardwareLayer, hardware_product
+from photrain.nn.mesh import MZIMesh
 from photrain.nn.tree import hardware_layers
 
 __all__ = ["Hardware", "Dense", "Conv2d", "HardwareLayer", "hardware_product", "convert", "fit", "evaluate",
-           "predict", "elapse", "save", "load", "cross_entropy", "hardware_layers", "UNSUPPORTED"]
+           "predict", "elapse", "save", "load", "cross_entropy", "hardware_layers", "UNSUPPORTED",
+           "MZIMesh", "insitu_grad"]
