@@ -9,6 +9,7 @@ import pytest
 
 import photrain.nn as pnn
 from photrain.nn import conv_ops
+from photrain.nn.dfa import Feedback
 from photrain.nn.fit import step_ledger
 
 F32 = jnp.float32
@@ -117,3 +118,42 @@ def test_conv_arguments_are_checked_in_one_line():
         assert "\n" not in str(err.value)
     with pytest.raises(ValueError, match="smaller than the dilated kernel"):
         pnn.Conv2d(1, 2, 5, key=jax.random.PRNGKey(0))(jnp.zeros((1, 3, 3)))
+
+
+class _TwoConv(eqx.Module):
+    c1: eqx.Module
+    c2: eqx.Module
+    fc: eqx.Module
+
+    def __call__(self, x):
+        h = jnp.tanh(self.c2(jnp.tanh(self.c1(x))))
+        return self.fc(h.ravel())
+
+
+def test_dfa_on_conv_layers_is_the_closed_form():
+    """One SGD step of fit(algorithm='dfa') on conv - tanh - conv - tanh - dense (Nøkland 2016; Launay et al. 2020):
+    each conv layer's output gets δ_l = reshape(B_l e / sqrt(n_l)) ⊙ f'(a_l) (B_l e reshaped to the layer's
+    output map), its kernel the correlation of δ_l with its input (autodiff of lax.conv against δ_l), the dense layer e."""
+    k = jax.random.split(jax.random.PRNGKey(0), 3)
+    net = _TwoConv(eqx.nn.Conv2d(1, 3, 3, key=k[0]), eqx.nn.Conv2d(3, 2, 3, stride=2, padding=1, key=k[1]),
+                   eqx.nn.Linear(2 * 3 * 3, 4, key=k[2]))
+    x = jax.random.normal(jax.random.PRNGKey(1), (5, 1, 7, 7), F32)
+    y = jnp.array([0, 1, 2, 3, 1])
+    model, fit_key = pnn.convert(net, pnn.Hardware()), jax.random.PRNGKey(3)
+    trained, _ = pnn.fit(model, optax.sgd(1.0), [(x, y)], algorithm="dfa", key=fit_key, progress=False)
+    b = Feedback(model, x[0], jax.random.fold_in(fit_key, 0xFB), "dfa").arrays  # B by layer input
+    convs = [(net.c1, (1, 1), ((0, 0), (0, 0))), (net.c2, (2, 2), ((1, 1), (1, 1)))]
+    hs, acts = [x], []
+    for c, stride, pad in convs:
+        acts.append(jax.lax.conv_general_dilated(hs[-1], c.weight, stride, pad) + c.bias[None])
+        hs.append(jnp.tanh(acts[-1]))
+    e = (jax.nn.softmax(hs[2].reshape(5, -1) @ net.fc.weight.T + net.fc.bias) - jax.nn.one_hot(y, 4)) / 5
+    for i, (c, stride, pad) in enumerate(convs):
+        n = hs[i + 1][0].size
+        delta = (e @ b[i + 1].T / jnp.sqrt(float(n))).reshape(hs[i + 1].shape) * (1 - hs[i + 1] ** 2)
+        grad = jax.vjp(lambda w, i=i, s=stride, p=pad: jax.lax.conv_general_dilated(hs[i], w, s, p), c.weight)[1](delta)[0]
+        layer = trained.c1 if i == 0 else trained.c2
+        np.testing.assert_allclose(c.weight.reshape(c.out_channels, -1) - layer.read(), grad.reshape(c.out_channels, -1),
+                                   rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(c.bias.ravel() - layer.bias, delta.sum((0, 2, 3)), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(net.fc.weight - trained.fc.read(), e.T @ hs[2].reshape(5, -1), rtol=1e-4, atol=1e-6)

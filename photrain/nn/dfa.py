@@ -10,6 +10,17 @@ weight gradient x δᵀ (digital). The last layer's output gets e itself (the lo
 as in DFA. With width the B's row count; 1/sqrt(width) as the reference code of Filipovich et al., Optica
 9, 1323 (2022) and :func:`photrain.train.algorithms.dfa_grads`.
 
+Convolutional layers (:class:`photrain.nn.Conv2d`) take part as they are: the tap at a layer's input gets B·e
+with B (C·H·W, n_out), reshaped to the (C, H, W) map the previous conv layer handed on, so a conv layer l
+gets δ_l = reshape(B_l e / sqrt(n)) ⊙ f'(a_l), and its kernel the correlation of δ_l with its input
+(digital, as the weight gradient of any layer). Between a conv layer and the next hardware layer, max-pooling
+routes B·e to the window maxima by autodiff (the feedback lands on the pooled map). This is DFA as Nøkland
+(NeurIPS 2016) applied it to convolutional networks and as Launay et al. ("Direct feedback alignment scales to
+modern deep learning tasks and architectures", NeurIPS 2020) and Launay, Poli & Krzakala ("Principled training
+of neural networks with direct feedback alignment", arXiv:1906.04554, 2019) studied it: DFA trains the dense
+layers of a CNN well but its conv layers poorly (the feedback cannot align with the weight-shared kernels),
+so a DFA-trained CNN falls short of BP (benchmarks/conv.py measures by how much on LeNet-5/MNIST).
+
 How e reaches every layer in one backward pass: each tap returns a zero vector shaped like the model's
 output, which :func:`photrain.nn.tree.batched_apply` adds to the output; its cotangent is then e, and the
 tap's backward returns B e (through the controller's feedback path: ``Controller.project``; digital for
