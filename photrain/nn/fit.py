@@ -13,6 +13,8 @@ import optax
 from photrain.controller import Ledger
 from photrain.nn.dfa import ALGORITHMS, Feedback, feedback_product_ledger
 from photrain.nn.evaluate import evaluate
+from photrain.nn.insitu import GRADIENTS, mesh_layers, mesh_ledger
+from photrain.nn.insitu import value_and_grad as measured_value_and_grad
 from photrain.nn.layers import recording
 from photrain.nn.tree import batched_apply, hardware_layers, program_model, trainable_spec, write_updates
 
@@ -32,7 +34,7 @@ def _check_optimizer(optimizer):
                          f"{type(optimizer).__name__}")
 
 
-def make_step(static, optimizer, loss_fn, feedback: Feedback | None = None):
+def make_step(static, optimizer, loss_fn, feedback: Feedback | None = None, gradient: str = "autodiff"):
     """``step((dyn, opt_state), (x, y, key), fb) -> ((dyn, opt_state), (loss, counts))``: one optimiser step.
 
     The controller programs every hardware layer from its memory (read noise), ``jax.grad`` runs the model
@@ -51,7 +53,10 @@ def make_step(static, optimizer, loss_fn, feedback: Feedback | None = None):
         def loss_of(p):
             return loss_fn(batched_apply(eqx.combine(p, rest), x, k_fwd, apply=apply), y)
 
-        loss, grads = jax.value_and_grad(loss_of)(params)
+        if gradient == "autodiff":  # MZIMesh phases: photrain.nn.insitu measures them otherwise
+            loss, grads = jax.value_and_grad(loss_of)(params)
+        else:
+            loss, grads, _ = measured_value_and_grad(loss_of, params, key=k_fwd, gradient=gradient)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         model, counts = write_updates(model, updates, k_mem, x.shape[0])
         return (eqx.partition(model, eqx.is_array)[0], opt_state), (loss, counts)
@@ -59,7 +64,8 @@ def make_step(static, optimizer, loss_fn, feedback: Feedback | None = None):
     return step
 
 
-def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = None) -> Ledger:
+def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = None,
+                gradient: str = "autodiff") -> Ledger:
     """Closed-form counts of one step on a batch like (x, y): every traced product, by the controller.
 
     The products are traced per example (the model is vmapped): each counts ``x.shape[0]`` times its factor.
@@ -68,7 +74,7 @@ def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = Non
     opt_state = optimizer.init(_params(model, feedback is None))
     fb = () if feedback is None else feedback.arrays
     with recording() as products:
-        jax.eval_shape(make_step(static, optimizer, loss_fn, feedback), (dyn, opt_state),
+        jax.eval_shape(make_step(static, optimizer, loss_fn, feedback, gradient), (dyn, opt_state),
                        (x, y, jax.random.PRNGKey(0)), fb)
     led = Ledger(steps=1)
     n = x.shape[0]
@@ -79,6 +85,8 @@ def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = Non
         else:
             hw, shape, factor, backward = entry
             led.add(hw.controller.layer_ledger(shape, factor * n, backward=backward))
+    if mesh_layers(model):  # MZIMesh layers: mesh passes, detector reads, heater writes (photrain.nn.insitu)
+        led.add(mesh_ledger(lambda m: batched_apply(m, x[:1], jax.random.PRNGKey(0)), model, n, gradient))
     return led
 
 
@@ -109,7 +117,7 @@ def _epoch_order(key, epoch: int, n: int, shuffle: bool):
 def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1, batch_size: int = 32, key,
         val=None, progress: bool = True, loss=cross_entropy, shuffle: bool = True, drop_last: bool = True,
         chunk: int = CHUNK, feedback_noise: tuple = (0.03, 0.618), initial_epoch: int = 0, opt_state=None,
-        on_chunk=None, on_epoch=None):
+        on_chunk=None, on_epoch=None, gradient: str = "autodiff"):
     """Train ``model`` (an Equinox model, its hardware layers made by :func:`convert` or by hand).
 
     optimizer: any ``optax.GradientTransformation``; its updates of hardware layers become memory writes
@@ -136,14 +144,24 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
     Returns ``(model, history)``; ``history`` has one dict per epoch run: loss, ledger (this call's counts so
     far, as a dict), time_s (the epoch's training time, without the evaluation) and, with ``val``, accuracy
     (digital) and hw_accuracy (through the hardware); examples (trained on in the epoch).
+
+    gradient: how the phases of :class:`photrain.nn.MZIMesh` layers get their gradients: 'autodiff' (the digital
+    twin), 'insitu' (Hughes et al.'s adjoint measurement on the simulated chip) or 'finite-difference'
+    (:mod:`photrain.nn.insitu`); the ledger counts the meshes' passes (optical_passes), detector reads
+    (adc_conversions) and heater writes (dac_conversions).
     """
     from tqdm.auto import tqdm
 
     _check_optimizer(optimizer)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-    if not hardware_layers(model):
-        raise ValueError("fit: the model has no hardware layers; convert(model, Hardware(...)) it first")
+    if gradient not in GRADIENTS:
+        raise ValueError(f"unknown gradient {gradient!r}; use gradient='autodiff', 'insitu' or 'finite-difference'")
+    if gradient != "autodiff" and algorithm != "backprop":
+        raise ValueError(f"fit: gradient={gradient!r} measures backprop's gradient; use algorithm='backprop'")
+    if not hardware_layers(model) and not mesh_layers(model):
+        raise ValueError("fit: the model has no hardware layers; convert(model, Hardware(...)) it first or use "
+                         "photrain.nn.MZIMesh layers")
     if isinstance(chunk, bool) or int(chunk) != chunk or chunk < 1:
         raise ValueError(f"fit: chunk must be an integer >= 1; got {chunk!r}")
     arrays = _batches(data)
@@ -165,7 +183,7 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
                                 noise=feedback_noise)
             if initial_epoch == 0:  # B is programmed once, when the run starts
                 ledger.add(feedback.ledger)
-        step = make_step(static, optimizer, loss, feedback)
+        step = make_step(static, optimizer, loss, feedback, gradient)
 
         @jax.jit
         def run_chunk(dyn, opt_state, fb, xs_all, ys_all, idx, k_epoch, first, live):
@@ -187,7 +205,8 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
 
     def count(x, y):
         if x.shape[0] not in per_step:
-            per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y, run["feedback"])
+            per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y, run["feedback"],
+                                               gradient)
         return per_step[x.shape[0]]
 
     def checked(epoch, first, chunk_losses, dyn_after):
