@@ -76,7 +76,14 @@ n_levels       64            assumed: 6-bit devices (see SOURCES)
 read_noise     0.01          assumed (see SOURCES)
 w_max          1.0           weight at G+ - G- = G_max - G_min (photrain convention)
 max_pulses     1000          assumed cap per update (bounds the int32 pulse counter)
+mode           "photrain"    "aihwkit": aihwkit's ReRamSBPresetDevice and stochastic pulse trains
 =============  ============  ==============================================================
+
+``mode="aihwkit"`` (``--memory-param mode=aihwkit``) replaces all of the above by IBM aihwkit's own model of the
+preset: one device per weight with additive cycle-to-cycle noise (3.75 dw_min per pulse), write noise on the
+weights as read, and one stochastic pulse train (<= 31 pulses) per write; see :mod:`photrain.memory.rram_aihwkit`.
+The default stays "photrain": its multiplicative noise keeps the soft bounds exact, its write-verify levels
+model multilevel programming, and it trains (90 % on MNIST where aihwkit's preset reaches 43-56 %, issue 27).
 """
 
 from __future__ import annotations
@@ -87,6 +94,7 @@ from typing import ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
+import photrain.memory.rram_aihwkit as aihwkit
 from photrain.memory.base import (
     Counts,
     add_counts,
@@ -130,7 +138,12 @@ SOURCES: dict[str, tuple[float | int | None, str]] = {
     "w_max": (1.0, "photrain convention: weights in [-w_max, w_max]"),
     "max_pulses": (1000, "assumed: at most 1000 pulse pairs per update; it bounds the int32 pulse counter "
                           "(training updates need a few)"),
+    "mode": ("photrain", "'photrain' (this module) or 'aihwkit': IBM aihwkit 1.2.0's ReRamSBPresetDevice "
+                         "(src/aihwkit/simulator/presets/devices.py) with its stochastic pulse-train update "
+                         "(UpdateParameters: desired_bl 31, StochasticCompressed, update (BL) management): "
+                         "photrain.memory.rram_aihwkit"),
 }
+MODES = ("photrain", "aihwkit")
 
 
 class RRAMState(NamedTuple):
@@ -186,9 +199,11 @@ class RRAMMemory:
     read_noise: float = _d("read_noise")
     w_max: float = _d("w_max")
     max_pulses: int = _d("max_pulses")
+    mode: str = _d("mode")
 
     def __post_init__(self):
         r = "rram"
+        require(self.mode in MODES, r, f"mode must be one of {', '.join(MODES)}; got {self.mode!r}")
         require(self.g_min >= 0, r, f"g_min ({self.g_min} S) must be >= 0")
         require(self.g_min < self.g_max, r, f"g_min ({self.g_min} S) must be < g_max ({self.g_max} S); "
                 "swap them or widen the window")
@@ -219,6 +234,8 @@ class RRAMMemory:
     @property
     def nominal_step(self) -> float:
         """Weight change of one pulse pair at G+ = G- = G* (SET on one device, RESET on the other)."""
+        if self.mode == "aihwkit":
+            return aihwkit.RERAM_SB["dw_min"]
         a, b = self.a_set, self.a_reset
         return self.w_per_siemens * 2 * a * b * (self.g_max - self.g_min) / (a + b)
 
@@ -232,7 +249,7 @@ class RRAMMemory:
         write_granularity / nominal_step (~15.9 at the defaults, at G+ = G- = G*). Continuous conductance:
         one pulse pair, :attr:`nominal_step`.
         """
-        if self.n_levels is None:
+        if self.n_levels is None or self.mode == "aihwkit":
             return self.nominal_step
         return 2 * self.w_per_siemens * self.level_spacing
 
@@ -241,6 +258,8 @@ class RRAMMemory:
     def init(self, w, key=None) -> RRAMState:
         """Program w by write-verify: G+- = c +- w / (2 k) around the symmetry point c = G* (shifted where |w| needs
         room), each device then on its nearest level; device-to-device spread sampled from ``key`` (none if None)."""
+        if self.mode == "aihwkit":
+            return aihwkit.init(w, key)
         w = jnp.asarray(w, jnp.float32)
         shape = (2, *w.shape)
         ones = jnp.ones(shape, w.dtype)
@@ -270,6 +289,8 @@ class RRAMMemory:
 
     def read(self, state: RRAMState, key=None):
         """Weights k (G+ - G-) in [-w_max, w_max]; with a key, each device read with relative noise ``read_noise``."""
+        if self.mode == "aihwkit":
+            return aihwkit.read(state)
         g = state.g
         if key is not None and self.read_noise > 0:
             g = g * (1 + self.read_noise * jax.random.normal(key, g.shape, g.dtype))
@@ -277,6 +298,8 @@ class RRAMMemory:
 
     def update(self, state: RRAMState, dw, key=None) -> RRAMState:
         """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise."""
+        if self.mode == "aihwkit":
+            return aihwkit.update(state, dw, key, max_pulses=self.max_pulses)
         dw = jnp.asarray(dw, state.g.dtype)
         x = jnp.abs(dw) / self.nominal_step
         if key is None:
@@ -305,6 +328,8 @@ class RRAMMemory:
 
     def conductances(self, state: RRAMState):
         """(G+, G-, w_per_siemens) for a crossbar computing in this memory."""
+        if self.mode == "aihwkit":
+            return aihwkit.conductances(state, self.g_min, self.g_max)
         return state.g[0], state.g[1], self.w_per_siemens
 
     # ------------------------------------------------------------------ helpers
@@ -316,7 +341,7 @@ class RRAMMemory:
 
     def levels(self, state: RRAMState):
         """Level index (int32, shape (2, *w.shape)) of each device; None without discrete levels."""
-        if self.n_levels is None:
+        if self.n_levels is None or self.mode == "aihwkit":
             return None
         return jnp.round((state.g - self.g_min) / self.level_spacing).astype(jnp.int32)
 
