@@ -16,6 +16,7 @@ from photrain.nn.evaluate import evaluate
 from photrain.nn.insitu import GRADIENTS, mesh_layers, mesh_ledger
 from photrain.nn.insitu import value_and_grad as measured_value_and_grad
 from photrain.nn.layers import recording
+from photrain.nn.sharding import data_parallel
 from photrain.nn.tree import batched_apply, hardware_layers, program_model, trainable_spec, write_updates
 
 #: Batches per jitted ``lax.scan`` call (the progress bar moves once per chunk; the last chunk of an epoch is
@@ -183,7 +184,8 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
                                 noise=feedback_noise)
             if initial_epoch == 0:  # B is programmed once, when the run starts
                 ledger.add(feedback.ledger)
-        step = make_step(static, optimizer, loss, feedback, gradient)
+        # the batch split over every device JAX sees, weights replicated (photrain.nn.sharding)
+        step = data_parallel(make_step(static, optimizer, loss, feedback, gradient))
 
         @jax.jit
         def run_chunk(dyn, opt_state, fb, xs_all, ys_all, idx, k_epoch, first, live):
