@@ -16,7 +16,7 @@ from photrain.nn.evaluate import evaluate
 from photrain.nn.insitu import GRADIENTS, mesh_layers, mesh_ledger
 from photrain.nn.insitu import value_and_grad as measured_value_and_grad
 from photrain.nn.layers import recording
-from photrain.nn.sharding import data_parallel
+from photrain.nn.sharding import data_parallel, place
 from photrain.nn.tree import batched_apply, hardware_layers, program_model, trainable_spec, write_updates
 
 #: Batches per jitted ``lax.scan`` call (the progress bar moves once per chunk; the last chunk of an epoch is
@@ -217,8 +217,9 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
         return chunk_losses
 
     if arrays is not None:
-        x_all, y_all = jnp.asarray(arrays[0]), jnp.asarray(arrays[1])
+        x_all, y_all = place((jnp.asarray(arrays[0]), jnp.asarray(arrays[1])))
         setup(x_all[0])
+    dyn, opt_state = place((dyn, opt_state))  # replicated on every device (photrain.nn.sharding)
     for epoch in range(initial_epoch, epochs):
         t0 = time.perf_counter()
         k_epoch = jax.random.fold_in(key, epoch)

@@ -67,6 +67,16 @@ def replicate(tree, m: Mesh):
                                   tree)
 
 
+def place(tree):
+    """Every array of ``tree`` put replicated on every device of :func:`devices` (outside ``jax.jit``): a step's
+    inputs before its first call, so that its replicated outputs come back with the same placement and the
+    jitted step compiles once. One device: ``tree`` as it is."""
+    if len(devices()) == 1:
+        return tree
+    rep = NamedSharding(mesh(), P())
+    return jax.tree_util.tree_map(lambda a: jax.device_put(a, rep) if isinstance(a, jax.Array) else a, tree)
+
+
 def data_parallel(step):
     """``step((dyn, opt_state), (x, y, key), fb)`` with its batch sharded and its carry replicated (module
     docstring). The mesh is taken when the step is traced (inside :func:`using` if one is open)."""
