@@ -19,14 +19,14 @@ SCRIPT = textwrap.dedent("""
     from photrain.nn import Hardware, convert, fit, sharding
 
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(256, 16)).astype(np.float32)
-    y = rng.integers(0, 10, 256).astype(np.int32)
+    x = rng.normal(size=(128, 16)).astype(np.float32)
+    y = rng.integers(0, 10, 128).astype(np.int32)
 
     def run(devs):
         k = jax.random.PRNGKey(0)
-        m = convert(eqx.nn.MLP(16, 10, 32, 1, key=k), Hardware(memory="rram"))
+        m = convert(eqx.nn.MLP(16, 10, 32, 1, key=k), Hardware(memory="float"))
         with sharding.using(devs):
-            m, h = fit(m, optax.sgd(0.1), (x, y), epochs=1, batch_size=64, key=k, progress=False, chunk=4)
+            m, h = fit(m, optax.sgd(0.1), (x, y), epochs=1, batch_size=64, key=k, progress=False, chunk=2)
         return [e["loss"] for e in h], m
 
     one, m1 = run(jax.devices()[:1])
@@ -45,7 +45,7 @@ def test_two_cpu_devices_give_the_one_device_losses():
     r = json.loads(out.stdout.strip().splitlines()[-1])
     assert r["devices"] == 2
     assert np.allclose(r["one"], r["two"], rtol=2e-6, atol=0), (r["one"], r["two"])
-    assert r["state_diff"] < 1e-4  # memory states (RRAM conductances, S ~ 1e-5) agree to rounding
+    assert r["state_diff"] < 1e-5  # the replicated weights agree to rounding
 
 
 def test_the_step_shards_the_batch_and_replicates_the_carry():
