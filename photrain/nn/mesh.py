@@ -150,6 +150,15 @@ def sample_chip(hw: MeshHardware, n_mzis: int, n_modes: int, seed: int) -> MeshC
                     hw.phase_sigma * rng.standard_normal(n_modes))
 
 
+@functools.lru_cache(maxsize=256)
+def chip_couplers(chip: MeshChip) -> tuple[np.ndarray, np.ndarray]:
+    """The chip's coupler matrices C1, C2 (K, 2, 2) from :func:`photrain.models.mzi.coupler_matrix` (static: computed
+    once per chip, constants of every program)."""
+    with jax.ensure_compile_time_eval(), jax.enable_x64(True):
+        return tuple(np.asarray(phys.coupler_matrix(np.asarray(c, np.float64)), complex)
+                     for c in (chip.coupling_1, chip.coupling_2))
+
+
 def heater_phase(phase, hw: MeshHardware):
     """The phase (rad) a heater realises for a requested ``phase``: wrapped to [0, 2 pi); with ``phase_bits`` its
     voltage V = V_pi sqrt(phase / pi) on a DAC over [0, V_max] and the phase pi (V_q / V_pi)^2; the gradient passes
@@ -211,6 +220,9 @@ class MZIMesh(eqx.Module):
             raise ValueError(f"MZIMesh: unknown scheme {scheme!r}; use scheme='clements' or scheme='reck'")
         if readout not in READOUTS:
             raise ValueError(f"MZIMesh: unknown readout {readout!r}; use readout='intensity' or readout='field'")
+        if not jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
+            raise ValueError(f"MZIMesh: dtype must be a real float dtype (the phases; the fields get the matching "
+                             f"complex dtype); got {jnp.dtype(dtype)}, use dtype=jnp.float32 or jnp.float64")
         unknown = sorted(set(hardware) - set(HARDWARE_FIELDS))
         if unknown:
             raise ValueError(f"MZIMesh: unknown hardware keyword(s) {unknown}; use some of {list(HARDWARE_FIELDS)}")
@@ -250,9 +262,8 @@ class MZIMesh(eqx.Module):
         return a
 
     def _to_grid(self, values, fill=0.0):
-        c, p = self.grid
-        return jnp.full((c, p), fill, jnp.result_type(values)).at[np.array(self.columns), np.array(self.slots)].set(
-            values)
+        values = jnp.asarray(values)
+        return jnp.concatenate([values, jnp.full((1,) + values.shape[1:], fill, values.dtype)])[self._grid_index()]
 
     def _from_grid(self, grid):
         return grid[..., np.array(self.columns), np.array(self.slots)]
@@ -274,15 +285,28 @@ class MZIMesh(eqx.Module):
         return (theta + jnp.asarray(chip.theta_offset, dt), phi + jnp.asarray(chip.phi_offset, dt),
                 out + jnp.asarray(chip.out_offset, dt))
 
+    def _grid_index(self) -> np.ndarray:
+        """(C, P) index of the MZI on each grid slot; K (one past the last) where the slot is empty."""
+        c, p = self.grid
+        idx = np.full((c, p), self.n_mzis, np.int32)
+        idx[list(self.columns), list(self.slots)] = np.arange(self.n_mzis)
+        return idx
+
     def _columns(self):
-        """Per-column arrays on the solver's grid: theta, phi, coupler matrices C1, C2 (C, P, 2, 2), arm amplitudes."""
+        """Per-column arrays on the solver's grid (an empty slot passes its pair unchanged): e^{i phi} (C, P); the
+        MZI up to its theta tap, A = diag(a_bottom, a_top e^{i theta}) C1 (C, P, 2, 2); its second coupler C2."""
         theta, phi, out = self.realised_phases()
         chip, dt = self.chip, self.theta.dtype
-        c1 = phys.coupler_matrix(self._to_grid(jnp.asarray(chip.coupling_1, dt), 0.5))
-        c2 = phys.coupler_matrix(self._to_grid(jnp.asarray(chip.coupling_2, dt), 0.5))
-        ab = self._to_grid(jnp.asarray(chip.arm_bottom, dt), 1.0)
-        at = self._to_grid(jnp.asarray(chip.arm_top, dt), 1.0)
-        return (self._to_grid(theta), self._to_grid(phi), c1, c2, ab, at, jnp.asarray(self.active)), out
+        cdt = jnp.result_type(dt, jnp.complex64)
+        c1, c2 = chip_couplers(chip)
+        eye = np.eye(2, dtype=complex)[None]
+        idx = self._grid_index()
+        a_bottom = jnp.asarray(chip.arm_bottom[:, None] * c1[:, 0, :], cdt)  # (K, 2)
+        a_top = (jnp.asarray(chip.arm_top[:, None] * c1[:, 1, :], cdt) * jnp.exp(1j * theta).astype(cdt)[:, None])
+        a = jnp.concatenate([jnp.stack([a_bottom, a_top], -2), jnp.asarray(eye, cdt)])[idx]
+        c2 = jnp.asarray(np.concatenate([c2, eye])[idx], cdt)
+        e_phi = jnp.concatenate([jnp.exp(1j * phi).astype(cdt), jnp.ones(1, cdt)])[idx]
+        return (e_phi, a, c2), out
 
     # ------------------------------------------------------------ light through the mesh
 
@@ -337,57 +361,51 @@ class MZIMesh(eqx.Module):
 
 
 def _scan(cols, x, n: int, *, reverse: bool):
-    """Fields through the MZI columns (forward, or backward with every stage transposed: the couplers and the
-    phase screens are symmetric, so backward light meets the same matrices in reverse order). Returns the fields
-    at the last stage and the top-arm fields at the theta and phi taps, (..., K) on the grid (..., C, P)."""
-    theta, phi, c1, c2, ab, at, active = cols
-    c, p = theta.shape
+    """Fields through the MZI columns (forward, or backward with every stage transposed: the mesh is reciprocal,
+    so backward light meets the transposed stages in reverse order). Returns the fields at the last stage and the
+    top-arm fields at the theta and phi taps, (..., C, P) on the grid. The per-column arrays are the scan's inputs
+    (two columns, even then odd, per step)."""
+    e_phi, a, c2 = cols
+    c, p = e_phi.shape
     lead = x.shape[:-1]
     f = jnp.concatenate([x, jnp.zeros(lead + (2 * p + 2 - n,), x.dtype)], axis=-1)
-    e_phi, e_theta = jnp.exp(1j * phi).astype(x.dtype), jnp.exp(1j * theta).astype(x.dtype)
-    c1, c2 = c1.astype(x.dtype), c2.astype(x.dtype)
-    ab, at = ab.astype(x.dtype), (at * e_theta).astype(x.dtype)
+    xs = tuple(v.astype(x.dtype).reshape((c // 2, 2) + v.shape[1:]) for v in (e_phi, a, c2))
 
-    def mzis(pairs, k):
+    def mzis(pairs, ep, m1, m2):
         """One column's MZIs on (..., P, 2) pairs [bottom, top]; returns new pairs and (tap theta, tap phi)."""
         b, t = pairs[..., 0], pairs[..., 1]
         if not reverse:
-            t = t * e_phi[k]
+            t = t * ep
             tap_phi = t
-            b, t = c1[k, :, 0, 0] * b + c1[k, :, 0, 1] * t, c1[k, :, 1, 0] * b + c1[k, :, 1, 1] * t
-            b, t = ab[k] * b, at[k] * t
+            b, t = m1[:, 0, 0] * b + m1[:, 0, 1] * t, m1[:, 1, 0] * b + m1[:, 1, 1] * t
             tap_theta = t
-            b, t = c2[k, :, 0, 0] * b + c2[k, :, 0, 1] * t, c2[k, :, 1, 0] * b + c2[k, :, 1, 1] * t
+            b, t = m2[:, 0, 0] * b + m2[:, 0, 1] * t, m2[:, 1, 0] * b + m2[:, 1, 1] * t
         else:
-            b, t = c2[k, :, 0, 0] * b + c2[k, :, 1, 0] * t, c2[k, :, 0, 1] * b + c2[k, :, 1, 1] * t
+            b, t = m2[:, 0, 0] * b + m2[:, 1, 0] * t, m2[:, 0, 1] * b + m2[:, 1, 1] * t
             tap_theta = t
-            b, t = ab[k] * b, at[k] * t
-            b, t = c1[k, :, 0, 0] * b + c1[k, :, 1, 0] * t, c1[k, :, 0, 1] * b + c1[k, :, 1, 1] * t
+            b, t = m1[:, 0, 0] * b + m1[:, 1, 0] * t, m1[:, 0, 1] * b + m1[:, 1, 1] * t
             tap_phi = t
-            t = t * e_phi[k]
-        new = jnp.where(active[k][:, None], jnp.stack([b, t], -1), pairs)
-        return new, tap_theta, tap_phi
+            t = t * ep
+        return jnp.stack([b, t], -1), tap_theta, tap_phi
 
-    def column(f, k, parity):
+    def column(f, parity, *arrays):
         if parity == 0:
-            pairs = f[..., : 2 * p].reshape(lead + (p, 2))
-            new, tt, tp = mzis(pairs, k)
+            new, tt, tp = mzis(f[..., : 2 * p].reshape(lead + (p, 2)), *arrays)
             return jnp.concatenate([new.reshape(lead + (2 * p,)), f[..., 2 * p:]], -1), tt, tp
-        pairs = f[..., 1: 2 * p + 1].reshape(lead + (p, 2))
-        new, tt, tp = mzis(pairs, k)
+        new, tt, tp = mzis(f[..., 1: 2 * p + 1].reshape(lead + (p, 2)), *arrays)
         return jnp.concatenate([f[..., :1], new.reshape(lead + (2 * p,)), f[..., 2 * p + 1:]], -1), tt, tp
 
-    def step(f, k2):
-        k_even, k_odd = 2 * k2, 2 * k2 + 1
+    def step(f, cols2):
+        even, odd = ([v[j] for v in cols2] for j in (0, 1))
         if not reverse:
-            f, tt0, tp0 = column(f, k_even, 0)
-            f, tt1, tp1 = column(f, k_odd, 1)
+            f, tt0, tp0 = column(f, 0, *even)
+            f, tt1, tp1 = column(f, 1, *odd)
         else:
-            f, tt1, tp1 = column(f, k_odd, 1)
-            f, tt0, tp0 = column(f, k_even, 0)
+            f, tt1, tp1 = column(f, 1, *odd)
+            f, tt0, tp0 = column(f, 0, *even)
         return f, (jnp.stack([tt0, tt1]), jnp.stack([tp0, tp1]))
 
-    f, (tt, tp) = jax.lax.scan(step, f, jnp.arange(c // 2), reverse=reverse)
+    f, (tt, tp) = jax.lax.scan(step, f, xs, reverse=reverse)
     # (C/2, 2, ..., P) -> (..., C, P)
     tt = jnp.moveaxis(tt.reshape((c,) + lead + (p,)), 0, -2)
     tp = jnp.moveaxis(tp.reshape((c,) + lead + (p,)), 0, -2)
