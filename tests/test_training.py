@@ -137,6 +137,19 @@ def test_two_epochs_on_digits_reach_90_percent(tmp_path):
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["epochs_run"] == 2 and (tmp_path / "learning_curve.png").stat().st_size > 5000
     assert saved["ledger"]["steps"] == 2 * (1438 // 8)
+    # the run trained an Equinox MLP through photrain.nn.fit; results["state"] is still the controller's state
+    import photrain.nn as pnn
+    from photrain.train.trainer import make_run_controller
+
+    assert [type(layer).__name__ for layer in r["model"].layers] == ["Dense"] * 3
+    weights = make_run_controller(cfg, 10).weights(r["state"])
+    for (w, b), (w2, b2) in zip(weights, r["params"], strict=True):
+        np.testing.assert_array_equal(w, w2)
+        np.testing.assert_array_equal(b, b2)
+    from photrain.train.trainer import evaluation_split
+
+    _, (x_test, y_test) = evaluation_split(cfg, load_dataset("digits"))
+    assert pnn.evaluate(r["model"], x_test, y_test, through="digital") == pytest.approx(saved["history"][-1]["test_acc"])
 
 
 def test_optical_dfa_on_ideal_core_equals_digital_dfa(tmp_path):
@@ -234,37 +247,38 @@ def test_forward_on_noisy_cores_learns_and_ledger_counts_reprogramming(tmp_path)
 
 def test_reference_data_order_and_standardisation(tmp_path, monkeypatch):
     """shuffle=False feeds the training file in its own order whatever the seed; shuffle=True draws it from the seed."""
-    import photrain.train.trainer as trainer
+    import importlib
+
     from photrain.train.trainer import standardized
+
+    nn_fit = importlib.import_module("photrain.nn.fit")  # the module (photrain.nn.fit is also the function's name)
 
     data = load_dataset("digits")
     s = standardized(data)
     assert abs(float(s.x_train.mean())) < 1e-5 and abs(float(s.x_train.std()) - 1) < 1e-4
-    fed, make = [], trainer.make_chunk_fn
+    fed, order = [], nn_fit._epoch_order
 
-    def recording(config, ctrl):  # the batches the run loop hands to the compiled steps, in order
-        run = make(config, ctrl)
+    def recording(key, epoch, n, shuffle):  # the order photrain.nn.fit trains the images in, every epoch
+        o = order(key, epoch, n, shuffle)
+        fed[-1].append(np.asarray(data.y_train)[o])
+        return o
 
-        def wrapped(hs, compiled, xs, ys, keys):
-            fed[-1].append(np.asarray(ys).ravel())
-            return run(hs, compiled, xs, ys, keys)
-
-        return wrapped
-
-    monkeypatch.setattr(trainer, "make_chunk_fn", recording)
+    monkeypatch.setattr(nn_fit, "_epoch_order", recording)
 
     def labels_fed(**kw):
         fed.append([])
-        train(TrainConfig(dataset="digits", hidden=(8,), algorithm="dfa", epochs=2, batch_size=32, lr=0.02,
-                          standardize=True, **kw), tmp_path / str(len(fed)), progress=False)
-        return np.concatenate(fed[-1])
+        r = train(TrainConfig(dataset="digits", hidden=(8,), algorithm="dfa", epochs=2, batch_size=32, lr=0.02,
+                              standardize=True, **kw), tmp_path / str(len(fed)), progress=False)
+        return np.concatenate(fed[-1]), r["ledger"]["steps"]
 
-    file1, file2 = labels_fed(shuffle=False, seed=1), labels_fed(shuffle=False, seed=2)
+    (file1, steps), (file2, _) = labels_fed(shuffle=False, seed=1), labels_fed(shuffle=False, seed=2)
     assert len(data.y_train) % 32  # 1438 images: a last partial batch of 30, trained on as the reference does
+    assert steps == 2 * (1438 // 32 + 1)
     np.testing.assert_array_equal(file1, np.tile(np.asarray(data.y_train), 2))  # the whole file, in order, every epoch
-    n = len(data.y_train) // 32 * 32
+    n = len(data.y_train)
     np.testing.assert_array_equal(file2, file1)  # ... whatever the seed
-    shuf1, shuf2 = labels_fed(shuffle=True, seed=1), labels_fed(shuffle=True, seed=2)
+    (shuf1, steps), (shuf2, _) = labels_fed(shuffle=True, seed=1), labels_fed(shuffle=True, seed=2)
+    assert steps == 2 * (1438 // 32)  # a shuffled epoch drops its (random) remainder
     assert not np.array_equal(shuf1, file1) and not np.array_equal(shuf1, shuf2)
     assert not np.array_equal(shuf1[:n], shuf1[n:])  # a fresh permutation each epoch
 

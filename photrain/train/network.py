@@ -1,34 +1,105 @@
-"""Multilayer perceptrons in JAX (float32)."""
+"""The network ``photrain train`` trains with a layered rule: an Equinox MLP of :class:`photrain.nn.Dense` layers.
+
+ReLU hidden layers, a linear output (logits). Its weights start as PyTorch's ``nn.Linear`` draws them
+(:func:`init_mlp`, U(+-1/sqrt(fan_in)) for W and b, float32) and are written into the run's weight memory by
+the controller (:func:`build_mlp`); :func:`photrain.nn.fit` trains it (every product and memory write through
+the controller) and :func:`photrain.nn.predict` evaluates it.
+"""
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from photrain.controller import HubState
+from photrain.nn import Dense, Hardware, predict
 
 F32 = jnp.float32
 
 
 def init_mlp(key, sizes: list[int]):
-    """[(W, b)] for layer sizes, W of shape (out, in), PyTorch ``nn.Linear`` init U(+-1/sqrt(fan_in))."""
+    """[(W, b)] for layer sizes, W of shape (out, in), PyTorch ``nn.Linear`` init U(+-1/sqrt(fan_in)), float32."""
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
         raise ValueError(f"layer sizes must be >= 1 and at least input and output; got {sizes}")
     params = []
     for k, (n_in, n_out) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:], strict=True),
                                 strict=True):
         kw, kb = jax.random.split(k)
-        bound = 1.0 / jnp.sqrt(n_in)
+        bound = 1.0 / jnp.sqrt(jnp.float32(n_in))
         params.append((jax.random.uniform(kw, (n_out, n_in), F32, -bound, bound),
                        jax.random.uniform(kb, (n_out,), F32, -bound, bound)))
     return params
 
 
-def forward(params, x, matmul=None):
-    """Logits and per-layer (input, pre-activation) for ReLU hidden layers.
+class MLP(eqx.Module):
+    """Hardware layers with ReLU between them; ``__call__`` takes one example (in,) and returns its logits."""
 
-    ``matmul(layer, h, W)`` replaces ``h @ W.T`` (e.g. to run it on a core).
+    layers: tuple
+
+    def __call__(self, x):
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = jax.nn.relu(x)
+        return x
+
+
+def build_mlp(params, hardware: Hardware, key=None) -> MLP:
+    """The MLP whose layer l holds ``params[l] = (W, b)`` in ``hardware``'s memory.
+
+    key: the memories' initial write (layer l gets ``split(key, L)[l]``, as the controller's ``init`` of the
+    whole network draws it); None: float memory only (noise-free, e.g. to evaluate saved weights).
     """
-    h = x
-    cache = []
+    ctrl = hardware.controller
+    hs = ctrl.init([(jnp.asarray(w, F32), jnp.asarray(b, F32)) for w, b in params],
+                   jax.random.PRNGKey(0) if key is None else key)
+    layers = []
+    for i, (w, b) in enumerate(params):
+        layer = Dense(int(w.shape[1]), int(w.shape[0]), hardware, key=jax.random.PRNGKey(0),
+                      weight=jnp.zeros(w.shape, F32), bias=jnp.zeros(b.shape, F32))
+        state = hs._replace(mem=(hs.mem[i],), bias=(hs.bias[i],), vel=(), acc=hs.acc[i : i + 1])
+        layers.append(eqx.tree_at(lambda m: m.state, layer, state))
+    return MLP(tuple(layers))
+
+
+def weights(model: MLP) -> list:
+    """[(W, b)] as read from the memories, noise-free (for evaluation and checkpoints)."""
+    return [(layer.read(), layer.bias) for layer in model.layers]
+
+
+def hub_state(model: MLP) -> HubState:
+    """The controller state of the whole network (every layer's memory, bias register and accumulator), as the
+    controller's ``init`` of all layers would hold it: for ``ctrl.weights``, ``ctrl.elapse`` and the benchmarks
+    that read a run's ``results['state']``. The optimiser's velocity lives in optax's state, so ``vel`` is ()."""
+    layers = model.layers
+    return HubState(tuple(layer.state.mem[0] for layer in layers), tuple(layer.state.bias[0] for layer in layers), (),
+                    tuple(a for layer in layers for a in layer.state.acc))
+
+
+def accuracies(model: MLP, sets, *, through: str = "digital", key=None) -> list[float]:
+    """Accuracy (fraction) on each ``(x, y)`` of ``sets``, all run together through one programming of the cores
+    (:func:`photrain.nn.predict`: 'digital' reads the memories noise-free; 'hardware' with read and core noise)."""
+    x = np.concatenate([np.asarray(x, np.float32) for x, _ in sets])
+    if len(x) == 0:
+        return [float("nan")] * len(sets)
+    y = np.concatenate([np.asarray(y) for _, y in sets])
+    correct = np.asarray(jnp.argmax(predict(model, x, through=through, key=key), -1)) == y
+    edges = np.cumsum([0, *(len(x) for x, _ in sets)])
+    return [float(np.mean(correct[a:b])) if b > a else float("nan") for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def accuracy(params, x, y) -> float:
+    """Classification accuracy (fraction) of the weights ``[(W, b)]`` as a float MLP (digital products)."""
+    return accuracies(build_mlp(params, Hardware()), [(x, y)])[0]
+
+
+def forward(params, x, matmul=None):
+    """Float reference of :class:`MLP` on a batch: (logits, [(input, pre-activation)] per layer) for the weights
+    ``[(W, b)]``; ``matmul(layer, h, W)`` replaces ``h @ W.T``. For tests and benchmarks that compare against the
+    plain float network (training runs through :func:`photrain.nn.fit`)."""
+    h, cache = x, []
     for i, (w, b) in enumerate(params):
         a = (h @ w.T if matmul is None else matmul(i, h, w)) + b
         cache.append((h, a))
@@ -39,17 +110,3 @@ def forward(params, x, matmul=None):
 def cross_entropy(logits, y):
     """Mean softmax cross-entropy for integer labels."""
     return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
-
-
-def accuracy(params, x, y, batch: int = 2000) -> float:
-    """Classification accuracy (fraction) of the digital network."""
-    correct = 0
-    for i in range(0, len(x), batch):
-        logits, _ = _logits(params, jnp.asarray(x[i : i + batch]))
-        correct += int(jnp.sum(jnp.argmax(logits, -1) == jnp.asarray(y[i : i + batch])))
-    return correct / len(x)
-
-
-@jax.jit
-def _logits(params, x):
-    return forward(params, x)

@@ -1,4 +1,9 @@
-"""The training run loop: data, the controller, jitted chunks of steps, evaluation, checkpoints, results."""
+"""A training run: data, splits, the run folder, checkpoints, divergence checks, results.
+
+The layered rules (backprop, DFA, reference-noise DFA, optical DFA) train an Equinox MLP through
+:func:`photrain.nn.fit` (:mod:`photrain.train.layered_run`); equilibrium propagation keeps its own rule
+(:mod:`photrain.train.eqprop`) on the same controller, in jitted chunks of steps here.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import photrain.train.algorithms as alg
 from photrain.controller import Ledger, build_controller
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
@@ -21,8 +25,10 @@ from photrain.train.data import Dataset, Uint8Images, load_dataset, split_valida
 from photrain.train.eqprop import eqprop_accuracy, init_eqprop
 from photrain.train.host_memory import pin_mmap_threshold, release_free_memory
 from photrain.train.inference import eval_key, hardware_accuracy, make_hardware_predict
+from photrain.train.layered_run import checkpoint_state, init_state, run_layered
 from photrain.train.network import accuracy as mlp_accuracy
-from photrain.train.network import init_mlp
+from photrain.train.network import hub_state
+from photrain.train.network import weights as mlp_weights
 from photrain.train.plots import plot_learning_curve
 from photrain.train.run_folder import claim_run_folder, write_json_atomic
 from photrain.train.steps import BACKWARD, eqprop_ledger, eqprop_run_ledger, make_step
@@ -149,7 +155,7 @@ def run_accuracy(config: TrainConfig):
 
 
 def make_chunk_fn(config: TrainConfig, ctrl):
-    """A jitted function running a chunk of batches: (hs, compiled, xs, ys, keys) -> (hs, losses, counts)."""
+    """EP: a jitted function running a chunk of batches: (hs, compiled, xs, ys, keys) -> (hs, losses, counts)."""
     step = make_step(config, ctrl)
 
     @jax.jit
@@ -227,12 +233,17 @@ def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
     ctrl = make_run_controller(config, data.n_classes)
     root = jax.random.PRNGKey(config.seed)
     k_init, k_fb, k_run = jax.random.split(root, 3)
-    params = init_eqprop(k_init, sizes) if config.algorithm == "eqprop" else init_mlp(k_init, sizes)
     accuracy = run_accuracy(config)
     on_core = ctrl.core.kind != "digital"  # then validation and test run through the core too
-    hw_predict = make_hardware_predict(config, ctrl) if on_core else None
-    hs = ctrl.init(params, jax.random.fold_in(k_init, 1))
-    best, start_epoch, history, ledger = ctrl.weights(hs), 0, [], Ledger()
+    model, hw_predict = None, None
+    if config.algorithm == "eqprop":
+        hw_predict = make_hardware_predict(config, ctrl) if on_core else None
+        hs = ctrl.init(init_eqprop(k_init, sizes), jax.random.fold_in(k_init, 1))
+        best = ctrl.weights(hs)
+    else:  # the Equinox MLP of photrain.nn; the checkpointed state is its arrays and the optimiser state
+        model, opt_state = init_state(config, sizes, data.n_classes, k_init)
+        hs, best = checkpoint_state(model, opt_state), mlp_weights(model)
+    start_epoch, history, ledger = 0, [], Ledger()
     limits, initial_loss = _weight_limits(ctrl, best), None
     if resume:
         saved = load_checkpoint(ckpt)  # the configuration is compared first: its difference is the clearer message
@@ -255,25 +266,47 @@ def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
         initial_loss = saved.get("initial_loss")
     return {"data": data, "x_val": x_val, "y_val": y_val, "x_test": x_test, "y_test": y_test, "sizes": sizes,
             "ctrl": ctrl, "k_fb": k_fb, "k_run": k_run, "accuracy": accuracy, "on_core": on_core,
-            "hw_predict": hw_predict, "hs": hs, "best": best, "start_epoch": start_epoch, "history": history,
+            "hw_predict": hw_predict, "hs": hs, "model": model, "best": best, "start_epoch": start_epoch, "history": history,
             "ledger": ledger, "limits": limits, "initial_loss": initial_loss}
 
 
 def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, p: dict, *, resume: bool, progress: bool,
          stop_after_epoch: int | None, on_divergence: str, divergence_factor: float) -> dict:
+    last_epoch = config.epochs if stop_after_epoch is None else min(config.epochs, stop_after_epoch)
+    if config.algorithm == "eqprop":
+        hs, best, history, ledger = _run_eqprop(config, ckpt, run_id, p, progress=progress, last_epoch=last_epoch,
+                                                on_divergence=on_divergence, divergence_factor=divergence_factor)
+        params, state, model = p["ctrl"].weights(hs), hs, None
+    else:
+        model, best, history, ledger = run_layered(
+            config, p, ckpt=ckpt, run_id=run_id, progress=progress, last_epoch=last_epoch, on_divergence=on_divergence,
+            divergence_factor=divergence_factor, divergence=lambda *a: _divergence(*a),
+            diverged_message=_diverged_message, diverged_error=TrainingDiverged)
+        params, state = mlp_weights(model), hub_state(model)
+    results = {"run_id": run_id, **summarise(config, history, ledger, best, p["x_test"], p["y_test"], p["sizes"],
+                                             p["accuracy"])}
+    write_json_atomic(out / "results.json", results)
+    if history:
+        plot_learning_curve(history, out / "learning_curve.png", title=f"{config.algorithm} on {config.dataset}")
+    results["params"] = params
+    results["state"] = state  # the controller's HubState (memories, biases, accumulators)
+    if model is not None:
+        results["model"] = model  # the trained Equinox MLP (photrain.nn: evaluate, elapse, save)
+    return results
+
+
+def _run_eqprop(config: TrainConfig, ckpt: Path, run_id: str, p: dict, *, progress: bool, last_epoch: int,
+                on_divergence: str, divergence_factor: float):
+    """EP's epochs in jitted chunks of its own steps on the controller; returns (hs, best, history, ledger)."""
     from tqdm.auto import tqdm
     data, x_val, y_val, x_test, y_test, sizes, ctrl = (p[k] for k in ("data", "x_val", "y_val", "x_test", "y_test",
                                                                        "sizes", "ctrl"))
-    k_fb, k_run, accuracy, on_core, hw_predict = (p[k] for k in ("k_fb", "k_run", "accuracy", "on_core", "hw_predict"))
+    k_run, accuracy, on_core, hw_predict = (p[k] for k in ("k_run", "accuracy", "on_core", "hw_predict"))
     hs, best, start_epoch, history, ledger = (p[k] for k in ("hs", "best", "start_epoch", "history", "ledger"))
     limits, initial_loss = p["limits"], p["initial_loss"]
-    compiled = ctrl.compile_feedback(alg.init_feedback(k_fb, sizes))
-    if not resume:
-        ledger.add(ctrl.feedback_ledger(sizes))
+    compiled = ()  # EP has no feedback matrices
     run = make_chunk_fn(config, ctrl)
-    per_step = step_ledger(config, sizes, ctrl)
     best_val = max([h["val_acc"] for h in history], default=-1.0)
-    last_epoch = config.epochs if stop_after_epoch is None else min(config.epochs, stop_after_epoch)
     warned = False
     for epoch in range(start_epoch, last_epoch):
         order, n_batches = epoch_batches(config, len(data.x_train), epoch)
@@ -316,9 +349,8 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, p: dict, *, re
                     tqdm.write(f"photrain: warning: {message}", file=sys.stderr)
                     warned = True
             hs = new_hs
-            if config.algorithm == "eqprop":  # (device counts, sweeps of both phases per step)
-                counts, chunk_sweeps = counts
-                sweeps += int(np.asarray(chunk_sweeps, dtype=np.int64).sum())
+            counts, chunk_sweeps = counts  # (device counts, sweeps of both phases per step)
+            sweeps += int(np.asarray(chunk_sweeps, dtype=np.int64).sum())
             events += np.array([np.asarray(c, dtype=np.int64).sum() for c in counts])
             losses.extend(chunk_losses.tolist())
             c0 += len(chunk_losses)
@@ -338,15 +370,10 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, p: dict, *, re
             release_free_memory()
         if val_acc > best_val:
             best_val, best = val_acc, weights
-        if config.algorithm == "eqprop":  # the sweeps the relaxations ran, not their caps
-            full_sweeps = sweeps if not rest.size else sweeps - last_sweeps(chunk_sweeps)
-            ledger.add(eqprop_run_ledger(ctrl, sizes, config.batch_size, config.eqprop, n_batches, full_sweeps))
-            if rest.size:
-                ledger.add(eqprop_run_ledger(ctrl, sizes, int(rest.size), config.eqprop, 1, last_sweeps(chunk_sweeps)))
-        else:
-            ledger.add(per_step.scaled(n_batches))
-            if rest.size:
-                ledger.add(step_ledger(replace(config, batch_size=int(rest.size)), sizes, ctrl))
+        full_sweeps = sweeps if not rest.size else sweeps - last_sweeps(chunk_sweeps)  # run, not their caps
+        ledger.add(eqprop_run_ledger(ctrl, sizes, config.batch_size, config.eqprop, n_batches, full_sweeps))
+        if rest.size:
+            ledger.add(eqprop_run_ledger(ctrl, sizes, int(rest.size), config.eqprop, 1, last_sweeps(chunk_sweeps)))
         ledger.add(memory_pulses=int(events[0]), memory_transfers=int(events[1]), memory_refreshes=int(events[2]))
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_acc": val_acc, "test_acc": test_acc,
                         "train_time_s": train_time, "epoch_time_s": time.perf_counter() - t0,
@@ -359,13 +386,7 @@ def _run(config: TrainConfig, out: Path, ckpt: Path, run_id: str, p: dict, *, re
                   f"test {100 * test_acc:6.2f}%{hw}  {h['samples_per_s']:8.0f} samples/s", flush=True)
         save_checkpoint(ckpt, config=config, epoch=epoch + 1, state=hs, best=best, history=history, ledger=ledger,
                         run_id=run_id, extra={"initial_loss": initial_loss})
-    results = {"run_id": run_id, **summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy)}
-    write_json_atomic(out / "results.json", results)
-    if history:
-        plot_learning_curve(history, out / "learning_curve.png", title=f"{config.algorithm} on {config.dataset}")
-    results["params"] = ctrl.weights(hs)
-    results["state"] = hs
-    return results
+    return hs, best, history, ledger
 
 
 def summarise(config, history, ledger, best, x_test, y_test, sizes, accuracy=mlp_accuracy):
