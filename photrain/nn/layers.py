@@ -171,9 +171,12 @@ class HardwareLayer(eqx.Module):
         """
         ctrl = self.controller
         t = transpose and ctrl.forward_on_core and ctrl.core.supports_transpose
-        prog = ctrl.program_core(self.state, key, transpose=t) if host else ctrl.program(self.state, key, transpose=t)
-        return eqx.tree_at(lambda m: (m.weight, m.settings), self, (prog.weights[0], prog.settings[0]),
-                           is_leaf=lambda v: v is None)
+        if host:
+            prog = ctrl.program_core(self.state, key, transpose=t)
+            weight, settings = prog.weights[0], prog.settings[0]
+        else:
+            weight, settings = _read_and_program(self.product_hardware, self.state, key, t)
+        return eqx.tree_at(lambda m: (m.weight, m.settings), self, (weight, settings), is_leaf=lambda v: v is None)
 
     def clear(self):
         """This layer without the batch's read, settings, noise key and output scale."""
@@ -195,6 +198,16 @@ class HardwareLayer(eqx.Module):
         """Mean |W c| over the fixed calibration inputs, W read noise-free (drift compensation's measure)."""
         w = self.controller.weights(self.state if state is None else state)[0][0]
         return jnp.mean(jnp.abs(calibration_inputs(w.shape[1]) @ w.T))
+
+
+@eqx.filter_jit
+def _read_and_program(hardware: Hardware, state: HubState, key, transpose: bool):
+    """(weights read, core settings) of one layer: the controller's read and programming as one compiled program.
+
+    The same operations as inside a training step (where the whole step is compiled); called eagerly (a test, a
+    notebook, ``evaluate``) it costs one compilation per layer shape instead of one per array operation."""
+    prog = controller_for(hardware).program(state, key, transpose=transpose)
+    return prog.weights[0], prog.settings[0]
 
 
 def _init_state(hardware: Hardware, w, b, key) -> HubState:
