@@ -12,9 +12,7 @@ from photrain.cores import MZIMesh, Readout, clements, haar_unitary, program_til
 from photrain.cores.decompose import clements_batch
 from photrain.cores.mesh_tiles import MeshTiles, mesh_tiles_matvec
 from photrain.train import TrainConfig
-from photrain.train import algorithms as alg
 from photrain.train.network import forward, init_mlp
-from photrain.train.steps import make_step
 from photrain.train.trainer import make_run_controller, step_ledger
 
 
@@ -45,7 +43,7 @@ def test_svd_programming_round_trip_tile_by_tile():
     np.testing.assert_allclose(float(tiles.scale[0, 0]), s[0], rtol=1e-6)
     np.testing.assert_allclose(np.asarray(tiles.matrix[0, 0]), b / s[0], atol=1e-6)
     settings = mesh.program(b)  # the single-matrix path agrees with the tiled one
-    np.testing.assert_allclose(np.asarray(mesh.complex_matrix(settings)), b, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(mesh.complex_matrix(settings)), b, atol=2e-6)  # float32 (JAX default): rounding
 
 
 def test_tiling_a_matrix_larger_than_the_mesh():
@@ -89,38 +87,40 @@ def test_tiled_homodyne_noise_is_the_shot_noise_of_each_read():
 
 
 def _dfa_runs(steps=4):
-    """Weights after a few optical-DFA steps with B·e on an ideal mesh, and the same steps of digital DFA."""
-    sizes = [12, 9, 7, 3]
-    params = init_mlp(jax.random.PRNGKey(0), sizes)
-    feedback = alg.init_feedback(jax.random.PRNGKey(1), sizes)
-    xs = jax.random.uniform(jax.random.PRNGKey(2), (steps, 16, 12), jnp.float32)
-    ys = jax.random.randint(jax.random.PRNGKey(3), (steps, 16), 0, 3)
-    keys = jax.random.split(jax.random.PRNGKey(4), steps)
+    """Weights after a few optical-DFA steps with B·e on an ideal mesh, and the same steps of digital DFA
+    (photrain.nn.fit, the path photrain train runs)."""
+    import optax
+
+    import photrain.nn as pnn
+    from photrain.train.network import build_mlp, weights
+
+    params = init_mlp(jax.random.PRNGKey(0), [12, 9, 7, 3])
+    x = np.asarray(jax.random.uniform(jax.random.PRNGKey(2), (steps * 16, 12), jnp.float32))
+    y = np.asarray(jax.random.randint(jax.random.PRNGKey(3), (steps * 16,), 0, 3))
     out = {}
-    for name, config in {
-        "mesh": TrainConfig(hidden=(9, 7), algorithm="optical-dfa", core="mesh", mesh=MeshConfig(n=4, ideal=True)),
-        "digital": TrainConfig(hidden=(9, 7), algorithm="dfa"),
-    }.items():
-        ctrl = make_run_controller(config, 3)
-        hs = ctrl.init(params, jax.random.PRNGKey(5))
-        compiled = ctrl.compile_feedback(feedback)
-        (hs, _), (losses, _) = jax.lax.scan(make_step(config, ctrl), (hs, compiled), (xs, ys, keys))
-        out[name] = (ctrl, hs, losses)
+    for name, hw, algorithm in (
+        ("mesh", pnn.Hardware(core="mesh", feedback="mesh", mesh=MeshConfig(n=4, ideal=True)), "optical-dfa"),
+        ("digital", pnn.Hardware(), "dfa"),
+    ):
+        model = build_mlp(params, hw, jax.random.PRNGKey(5))
+        model, history = pnn.fit(model, optax.sgd(0.01, momentum=0.9), (x, y), algorithm=algorithm, epochs=1,
+                                 batch_size=16, key=jax.random.PRNGKey(4), progress=False, shuffle=False)
+        out[name] = (model.layers[0].controller, weights(model), history[0]["loss"])
     return out
 
 
 def test_mesh_b_dfa_equals_digital_dfa_with_an_ideal_mesh():
     runs = _dfa_runs()
-    ctrl, hs_mesh, loss_mesh = runs["mesh"]
-    _, hs_dig, loss_dig = runs["digital"]
+    ctrl, w_mesh, loss_mesh = runs["mesh"]
+    _, w_dig, loss_dig = runs["digital"]
     assert isinstance(ctrl.feedback, MeshEngine) and ctrl.core is ctrl.feedback  # one mesh chip serves both
     assert not ctrl.forward_on_core
-    np.testing.assert_allclose(np.asarray(loss_mesh), np.asarray(loss_dig), rtol=1e-5)
-    for (w_m, b_m), (w_d, b_d) in zip(ctrl.weights(hs_mesh), ctrl.weights(hs_dig), strict=True):
+    np.testing.assert_allclose(loss_mesh, loss_dig, rtol=1e-5)
+    for (w_m, b_m), (w_d, b_d) in zip(w_mesh, w_dig, strict=True):
         np.testing.assert_allclose(np.asarray(w_m), np.asarray(w_d), atol=2e-6)
         np.testing.assert_allclose(np.asarray(b_m), np.asarray(b_d), atol=2e-6)
     moved = max(float(jnp.abs(w - w0).max()) for (w, _), (w0, _) in
-                zip(ctrl.weights(hs_mesh), init_mlp(jax.random.PRNGKey(0), [12, 9, 7, 3]), strict=True))
+                zip(w_mesh, init_mlp(jax.random.PRNGKey(0), [12, 9, 7, 3]), strict=True))
     assert moved > 1e-3  # the steps did change the weights (the comparison is not of two untouched networks)
 
 

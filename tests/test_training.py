@@ -311,3 +311,30 @@ def test_validation_split_is_seeded_by_the_run_seed():
     assert not np.array_equal(xv1, xv2)  # another seed, another split
     both = np.concatenate([xv1, xt1])  # a partition of the test set: every image once
     np.testing.assert_array_equal(np.sort(both, axis=0), np.sort(data.x_test, axis=0))
+
+
+def test_uint8_inputs_are_read_as_the_dataset_reads_them():
+    """A run keeps 8-bit images on the device as their codes; the MLP reads them with the same float32 operations as
+    Uint8Images indexing, so training on the codes is bit-identical to training on the decoded floats."""
+    import dataclasses
+
+    import optax
+
+    import photrain.nn as pnn
+    from photrain.train.datasets.base import Uint8Images
+    from photrain.train.network import build_mlp, weights
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 256, (96, 12), dtype=np.uint8)
+    y = rng.integers(0, 3, 96)
+    images = Uint8Images(codes).standardized(0.1307, 0.3081)
+    plain = build_mlp(init_mlp(jax.random.PRNGKey(0), [12, 8, 3]), pnn.Hardware(), jax.random.PRNGKey(1))
+    reading = dataclasses.replace(plain, pixels=(images.shift, images.scale))
+    np.testing.assert_array_equal(jax.vmap(reading)(jnp.asarray(codes)), jax.vmap(plain)(jnp.asarray(images[:])))
+    np.testing.assert_array_equal(jax.vmap(reading)(jnp.asarray(images[:])), jax.vmap(plain)(jnp.asarray(images[:])))
+    runs = [pnn.fit(m, optax.sgd(0.05, momentum=0.9), (x, y), algorithm="dfa", epochs=1, batch_size=16,
+                    key=jax.random.PRNGKey(2), progress=False)[0] for m, x in ((reading, codes), (plain, images[:]))]
+    for (a, b), (c, d) in zip(weights(runs[0]), weights(runs[1]), strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+    assert not np.array_equal(weights(runs[0])[0][0], weights(plain)[0][0])  # it trained

@@ -12,6 +12,7 @@ digitally and (a run on a core) through the hardware with the run's evaluation k
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
@@ -23,6 +24,7 @@ import optax
 from photrain.controller import Ledger
 from photrain.nn import Hardware, fit
 from photrain.train.checkpoint import save_checkpoint
+from photrain.train.datasets.base import Uint8Images
 from photrain.train.host_memory import release_free_memory
 from photrain.train.inference import eval_key
 from photrain.train.network import accuracies, build_mlp, init_mlp, weights
@@ -120,9 +122,13 @@ def run_layered(config, p: dict, *, ckpt, run_id: str, progress: bool, last_epoc
                         history=history, ledger=ledger, run_id=run_id, extra={"initial_loss": run["initial_loss"]})
         run.update(ledger=ledger, model=trained)
 
+    x_train = data.x_train
+    if isinstance(x_train, Uint8Images):  # the 8-bit codes go to the device; the model reads them (MLP.pixels)
+        model = dataclasses.replace(model, pixels=(x_train.shift, x_train.scale))
+        x_train = x_train.codes
     run.update(ledger=base, model=model)
     if p["start_epoch"] < last_epoch:
-        fit(model, optimizer(config), (data.x_train, data.y_train), algorithm=config.algorithm, epochs=last_epoch,
+        fit(model, optimizer(config), (x_train, data.y_train), algorithm=config.algorithm, epochs=last_epoch,
             batch_size=config.batch_size, key=p["k_run"], progress=progress, shuffle=config.shuffle,
             drop_last=config.shuffle, chunk=config.chunk, feedback_noise=(config.noise_mu, config.noise_sigma),
             initial_epoch=p["start_epoch"], opt_state=opt_state, on_chunk=on_chunk, on_epoch=on_epoch)

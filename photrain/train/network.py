@@ -34,11 +34,24 @@ def init_mlp(key, sizes: list[int]):
 
 
 class MLP(eqx.Module):
-    """Hardware layers with ReLU between them; ``__call__`` takes one example (in,) and returns its logits."""
+    """Hardware layers with ReLU between them; ``__call__`` takes one example (in,) and returns its logits.
+
+    pixels: how 8-bit inputs are read (:class:`photrain.train.datasets.base.Uint8Images`): an example of dtype
+    uint8 becomes code / 255, then (x - shift) / scale when ``pixels = (shift, scale)`` has a shift, the same
+    float32 operations in the same order as ``Uint8Images`` indexing (a run keeps MNIST on the device as its
+    47 MB of codes); float inputs pass as they are.
+    """
 
     layers: tuple
+    pixels: tuple = eqx.field(static=True, default=(None, None))
 
     def __call__(self, x):
+        if x.dtype == jnp.uint8:  # the constants behind a barrier: XLA would divide by multiplying by 1/c
+            shift, scale = self.pixels
+            c255, shift, scale = jax.lax.optimization_barrier((F32(255), F32(shift or 0.0), F32(scale or 1.0)))
+            x = x.astype(F32) / c255
+            if self.pixels[0] is not None:
+                x = (x - shift) / scale
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i < len(self.layers) - 1:

@@ -1,9 +1,11 @@
-"""One optimiser step of each learning rule, composed from the controller's products.
+"""Equilibrium propagation's step on the controller, and the closed-form counts of EP steps.
 
-A step takes the controller state and a batch and returns the new state, the
-loss and the device events. Every product goes through the controller (which
-programs its core from the weight memory once per batch); the learning rules
-in :mod:`photrain.train.algorithms` only see callables.
+The layered rules (backprop, DFA, reference-noise DFA, optical DFA) have one step only:
+:func:`photrain.nn.fit.make_step`, which ``photrain train`` runs through :mod:`photrain.train.layered_run`.
+EP's step takes the controller state and a batch and returns the new state, the loss and the device events;
+every relaxation product goes through the controller (which programs its core from the weight memory once per
+batch). The layered rules' formulas in :mod:`photrain.train.algorithms` remain as the float reference the tests
+compare against.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-import photrain.train.algorithms as alg
 import photrain.train.eqprop as ep
 from photrain.controller.ledger import Ledger
 
@@ -20,49 +21,23 @@ BACKWARD = {"backprop": "backprop", "dfa": "dfa", "dfa-reference-noise": "dfa", 
 
 
 def make_step(config, ctrl):
-    """``step((hs, compiled), (x, y, key)) -> ((hs, compiled), (loss, counts))`` for ``lax.scan``.
+    """EP: ``step((hs, compiled), (x, y, key)) -> ((hs, compiled), (loss, (counts, sweeps)))`` for ``lax.scan``.
 
-    For ``eqprop`` the counts are ``(device counts, [free sweeps, nudged sweeps])``: the sweeps the two
-    phases ran, for :func:`eqprop_run_ledger`.
-
-    ``compiled``: the feedback matrices B_l as the controller compiled them (digital or on a bank).
+    ``sweeps``: [free, nudged] sweeps the two phases ran, for :func:`eqprop_run_ledger`; ``compiled`` is
+    carried unchanged (EP has no feedback matrices).
     """
-    algorithm = config.algorithm
-    on_core = ctrl.forward_on_core  # a mesh core (programmed on the host) leaves training's W·x digital
+    if config.algorithm != "eqprop":
+        raise ValueError(f"train.steps.make_step runs eqprop; {config.algorithm!r} trains through "
+                         "photrain.nn.fit (photrain.train.layered_run)")
 
     def step(carry, batch):
         hs, compiled = carry
         x, y, key = batch
-        if algorithm == "eqprop":  # every relaxation product on the core, the update written as pulses
-            target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
-            hs, r, counts = ep.controller_step(ctrl, config.eqprop, hs, x, target, key)
-            return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged_sweeps])))
-        k_grad, k_mem, k_fwd = jax.random.split(key, 3)
-        n = len(hs.mem)
-        prog = ctrl.program(hs, jax.random.fold_in(k_mem, 7), transpose=on_core and algorithm == "backprop")
-        params = ctrl.params(prog, hs)
-        fwd_keys = jax.random.split(k_fwd, n)
-        matmul = (lambda i, h, w: ctrl.matmul(prog, i, h, fwd_keys[i])) if on_core else None
-        if algorithm == "backprop":
-            if on_core:
-                bwd_keys = jax.random.split(jax.random.fold_in(k_fwd, 1), n)
-                loss, grads = alg.backprop_products(params, x, y, lambda i, h: matmul(i, h, None),
-                                                    lambda i, d: ctrl.matmul_t(prog, i, d, bwd_keys[i]))
-            else:
-                loss, grads = alg.backprop_grads(params, x, y)
-        elif algorithm == "dfa":
-            loss, grads = alg.dfa_grads(params, x, y, alg.ideal_projection(compiled), matmul)
-        elif algorithm == "dfa-reference-noise":
-            proj = alg.reference_noise_projection(compiled, k_grad, sigma=config.noise_sigma, mu=config.noise_mu)
-            loss, grads = alg.dfa_grads(params, x, y, proj, matmul)
-        else:  # optical-dfa: B e on the feedback bank
-            keys = jax.random.split(k_grad, len(compiled))
-            loss, grads = alg.dfa_grads(params, x, y, lambda i, e: ctrl.project(compiled, i, e, keys[i]), matmul)
-        hs, counts = ctrl.apply(hs, grads, k_mem, x.shape[0])
-        return (hs, compiled), (loss, counts)
+        target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
+        hs, r, counts = ep.controller_step(ctrl, config.eqprop, hs, x, target, key)
+        return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged_sweeps])))
 
     return step
-
 
 
 def eqprop_ledger(ctrl, sizes: list[int], batch: int, config, sweeps: tuple[int, int] | None = None):
