@@ -15,9 +15,11 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 # operations in IEEE arithmetic; runs outside the tests (the CLI, benchmarks) keep XLA's defaults.
 os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 
-import jax  # noqa: E402  (after the cache settings: jax reads them when imported)
+import jax  # noqa: E402, I001  (after the cache settings: jax reads them when imported)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+import photrain  # noqa: E402, F401  (before sax: photrain guards klujax's import, which would switch x64 on)
 import sax  # noqa: E402
 
 sax.set_port_naming_strategy("optical")
@@ -31,12 +33,24 @@ def x64():
         yield
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_x64(request):
+    """A module that sets ``X64 = True`` runs in float64, scoped to it (``jax.enable_x64``, entered before its
+    module-scoped fixtures build cores or models): the closed-form physics checked to 1e-9..1e-12 against float64
+    references. photrain itself leaves x64 off; its float32 accuracy is checked in tests/test_x64.py."""
+    if getattr(request.module, "X64", False):
+        with jax.enable_x64(True):
+            yield
+    else:
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _x64_unchanged():
     """Fail the test that leaves jax's x64 flag changed for the rest of the run (and restore it).
 
-    Note: importing sax imports klujax, which switches x64 on for the whole process, so
-    every test (and every photrain run) starts with x64 on.
+    photrain is imported before sax (above), so klujax's import leaves x64 off, as for a user: every test starts
+    with x64 off and photrain scopes float64 to its own solves.
     """
     before = jax.config.jax_enable_x64
     yield

@@ -15,6 +15,10 @@ from photrain.models.couplers import coupling_from_gap
 from photrain.models.grating_couplers import grating_coupler_transmission
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 OPTICS = dict(neff=NEFF, ng=NG, wl0=WL0, loss_db_per_cm=LOSS_DB_PER_CM)
 
 

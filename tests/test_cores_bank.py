@@ -7,6 +7,10 @@ import pytest
 from photrain.circuits import circuit
 from photrain.cores import MRRWeightBank, Readout, blocked_matvec, program_tiles, tile_matvec
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def bank_netlist(bank, detuning_row, pitch):
     n = bank.n_channels

@@ -22,6 +22,10 @@ from photrain.cores import (
     tiled_effective_matrix,
 )
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 16, 33, 64])
 @pytest.mark.parametrize("method", [clements, reck])

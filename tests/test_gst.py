@@ -18,6 +18,10 @@ from photrain.models.gst import (
     gst_transmission,
 )
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def test_transmission_monotone_between_the_phases():
     """T(chi) = T_a^(1-chi) T_c^chi: T_a amorphous, T_c crystalline, strictly decreasing, loss in dB linear in chi."""

@@ -12,6 +12,10 @@ from photrain.controller.mesh_heaters import mesh_heaters
 from photrain.cores import GSTAttenuator, MZIMesh
 from photrain.models.gst import GSTCell
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def test_cascade_amplitudes_are_the_products_of_the_cell_levels():
     cell = GSTCell()

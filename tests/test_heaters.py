@@ -16,6 +16,10 @@ from photrain.models.heaters import (
 )
 from photrain.models.phase_shifters import P_PI_THERMAL, power_for_phase, thermal_phase
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def test_straight_heater_p_pi_is_the_closed_form_and_harris():
     # P_pi = wl g L / (2 dn/dT L): a heater over its whole waveguide needs Harris et al.'s 24 mW at any length

@@ -9,6 +9,10 @@ from photrain.circuits.mesh_solver import mesh_grid, mesh_netlist, mesh_transfer
 from photrain.cores import MZIMesh, haar_unitary
 from photrain.models.converters import quantize, quantize_phase
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def test_quantize_phase_wraps_at_two_pi_and_uses_every_code():
     bits = 3

@@ -6,6 +6,12 @@ from conftest import dense
 
 from photrain import models as m
 
+# The closed forms are checked to 1e-9..1e-12 against float64 references: each test runs in float64, scoped
+# (conftest.py's x64 fixture, jax.enable_x64); photrain itself leaves x64 off (a model computes in the
+# dtype its caller runs, float32 by default; circuit solves and sweeps scope float64 themselves).
+pytestmark = pytest.mark.usefixtures("x64")
+
+
 LOSSLESS = {
     "straight": (m.straight, dict(length=123.4, loss_db_per_cm=0.0)),
     "bend_euler": (m.bend_euler, dict(radius=5.0, loss_db_per_cm=0.0)),

@@ -4,6 +4,12 @@ import pytest
 from photrain import models as m
 from photrain.circuits import circuit
 
+# The closed forms are checked to 1e-9..1e-12 against float64 references: each test runs in float64, scoped
+# (conftest.py's x64 fixture, jax.enable_x64); photrain itself leaves x64 off (a model computes in the
+# dtype its caller runs, float32 by default; circuit solves and sweeps scope float64 themselves).
+pytestmark = pytest.mark.usefixtures("x64")
+
+
 
 @pytest.mark.parametrize("theta", np.linspace(0, 2 * np.pi, 7))
 def test_mzi_bar_cross_follow_half_phase(theta):

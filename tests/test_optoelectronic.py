@@ -5,6 +5,10 @@ import pytest
 from photrain import models as m
 from photrain.constants import K_B, Q_E
 
+# closed-form physics checked to 1e-9..1e-12 against float64 references: the module runs in float64, scoped
+# (conftest.py: X64); photrain's float32 accuracy (its default) is checked in tests/test_x64.py
+X64 = True
+
 
 def test_photodiode_noise_variance_is_shot_plus_thermal():
     power, resp, b, r, temp, dark = 1e-3, 0.9, 20e9, 500.0, 300.0, 1e-8

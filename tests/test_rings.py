@@ -10,6 +10,12 @@ from photrain.circuits import circuit
 from photrain.circuits.gf_models import ring_double, ring_single
 from photrain.layout.pdk import activate_pdk
 
+# The closed forms are checked to 1e-9..1e-12 against float64 references: each test runs in float64, scoped
+# (conftest.py's x64 fixture, jax.enable_x64); photrain itself leaves x64 off (a model computes in the
+# dtype its caller runs, float32 by default; circuit solves and sweeps scope float64 themselves).
+pytestmark = pytest.mark.usefixtures("x64")
+
+
 R, K1, K2, LOSS = 8.0, 0.08, 0.04, 3.0
 L = 2 * np.pi * R
 

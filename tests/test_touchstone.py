@@ -11,6 +11,9 @@ from photrain.layout import load_circuit
 from photrain.models import mzi2x2, ring_add_drop
 
 WL = np.linspace(1.545, 1.555, 801)
+# Files are compared with the models that wrote them to 1e-9: each test runs in float64, scoped (conftest.py's x64
+# fixture); photrain's circuit solves and exports scope float64 themselves, a direct model call takes the caller's.
+pytestmark = pytest.mark.usefixtures("x64")
 
 
 def _bus(component, settings):

@@ -15,10 +15,11 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from photrain.models.optics import NEFF, NG, propagation
+from photrain.models.optics import NEFF, NG, db_per_cm_to_amplitude, propagation, propagation_phase
 from photrain.models.phase_shifters import thermo_optic_phase
-from photrain.models.rings import ring_add_drop
+from photrain.models.rings import add_drop_fields
 
 
 def star(a, b):
@@ -32,7 +33,15 @@ def star(a, b):
     d = 1 - a12 * b21
     return (b11 * a11 / d, b12 + b11 * a12 * b22 / d, a21 + a22 * b21 * a11 / d, a22 * b22 / d)
 
-@partial(jax.jit, static_argnames=("crosstalk",))
+def _host(x):
+    """``x`` as a host float64 array when it is concrete, else the traced value as it is."""
+    return x if isinstance(x, jax.core.Tracer) else np.asarray(x, dtype=np.float64)
+
+
+def _xp(x):
+    return jnp if isinstance(x, jax.core.Tracer) else np
+
+
 def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitch, wl0, crosstalk=True, wl=None):
     """(drop, through) field amplitudes, each (M, N): row i, channel j, for heater ``detuning`` (M, N)
     (round-trip phase, rad, at each ring's own channel).
@@ -41,23 +50,41 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
     per ring; ``pitch`` (µm) scalar or (N - 1,) bus lengths between consecutive rings' coupling points.
     With ``crosstalk=False`` each channel sees only its own ring (the ideal used for inversion).
     ``wl`` (W,): probe wavelengths (µm) instead of the channels: (drop, through) are then (M, W).
+
+    The rings' and bus sections' propagation phases (~500 rad a round trip) do not depend on the heaters: with
+    concrete lengths, channels and wavelengths they are computed on the host in float64 and reduced mod 4 pi
+    (:func:`photrain.models.optics.propagation_phase`), so the bank is as exact in float32 (JAX's default) as the
+    heater phases themselves; the solve is :func:`ring_add_drop`'s closed form (:func:`add_drop_fields`).
     """
-    probe = channels if wl is None else jnp.atleast_1d(jnp.asarray(wl, dtype=float))
-    wl = probe[None, None, :]  # (1, 1, W) probe axis
+    lengths, channels = _host(lengths), _host(channels)
+    probe = channels if wl is None else _host(wl)
+    probe = _xp(probe).atleast_1d(probe)
+    k = lengths.shape[0]
+    ring_phase = propagation_phase(probe[None, :], length=lengths[:, None], neff=NEFF, ng=NG, wl0=wl0)  # (K, W)
+    gaps = _host(pitch)
+    gaps = _xp(gaps).broadcast_to(gaps, (k - 1,))
+    bus = propagation(probe[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0,
+                      loss_db_per_cm=loss_db_per_cm)  # (K - 1, W)
+    a = jnp.asarray(db_per_cm_to_amplitude(loss_db_per_cm, lengths))
+    coupling = coupling if isinstance(coupling, jax.core.Tracer) else np.asarray(coupling, dtype=np.float64)
+    return _solve(detuning, ring_phase, jnp.asarray(probe), jnp.asarray(channels), a, jnp.asarray(coupling), bus,
+                  crosstalk=crosstalk)
+
+
+@partial(jax.jit, static_argnames=("crosstalk",))
+def _solve(detuning, ring_phase, probe, channels, a, coupling, bus, *, crosstalk):
+    """The Redheffer ring bus of :func:`bank_response` from its static phases (mod 4 pi) and the heaters."""
     # detuning is the phase at each ring's own channel; a thermo-optic phase scales as 1/wl
-    det = thermo_optic_phase(detuning[:, :, None], wl=wl, wl0=channels[None, :, None])  # (M, K rings, N channels)
-    coupling = jnp.reshape(jnp.asarray(coupling), (1, -1, 1)) if jnp.ndim(coupling) else coupling
-    s = ring_add_drop(wl=wl, length=lengths[None, :, None], radius=1.0, coupling_1=coupling, coupling_2=coupling,
-                      neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm, delta_phase=det)
-    rings = (s[("o1", "o2")], s[("o4", "o2")], s[("o1", "o3")], s[("o4", "o3")])  # each (M, K, N)
+    det = thermo_optic_phase(detuning[:, :, None], wl=probe[None, None, :], wl0=channels[None, :, None])  # (M, K, W)
+    coupling = jnp.reshape(coupling, (1, -1, 1)) if coupling.ndim else coupling
+    through, drop, back = add_drop_fields(ring_phase[None] + det, a[None, :, None], coupling, coupling)
+    rings = (through, drop, drop, back)  # S(o1, o2), S(o4, o2), S(o1, o3), S(o4, o3), each (M, K, W)
     if not crosstalk:
-        own = jnp.arange(lengths.shape[0])
+        own = jnp.arange(channels.shape[0])
         return rings[2][:, own, own], rings[0][:, own, own]
     m, k, n = rings[0].shape
     # bus sections of length ``pitch`` between consecutive rings (none before the first)
-    gaps = jnp.broadcast_to(jnp.asarray(pitch, dtype=float), (k - 1,))
-    p = propagation(probe[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
-    p = jnp.concatenate([jnp.ones((1, n), dtype=p.dtype), p.reshape(k - 1, n)])  # (K, N)
+    p = jnp.concatenate([jnp.ones((1, n), dtype=bus.dtype), bus.reshape(k - 1, n)])  # (K, W)
     one = jnp.ones((m, n), dtype=complex)
     zero = jnp.zeros_like(one)
 
@@ -66,6 +93,6 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
         seg = (one * pk, zero, zero, one * pk)
         return star(star(acc, seg), ring), None
 
-    per_ring = tuple(jnp.moveaxis(r, 1, 0) for r in rings)  # (K, M, N)
+    per_ring = tuple(jnp.moveaxis(r, 1, 0) for r in rings)  # (K, M, W)
     total, _ = jax.lax.scan(step, (one, zero, zero, one), (per_ring, p))
     return total[2], total[0]

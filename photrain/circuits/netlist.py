@@ -19,6 +19,7 @@ from typing import Any
 
 import sax
 
+from photrain._platform import scoped_x64
 from photrain.circuits.registry import bind_instances, check_known, get_models
 from photrain.circuits.spec_checks import MAX_INSTANCES, check_settings, parameters
 
@@ -138,9 +139,10 @@ def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, b
     """Validate ``netlist`` and build its sax circuit function ``f(*, wl, **instance_settings) -> SDict``.
 
     ``models`` extends/overrides the registry. The default ``klu`` backend is
-    sax's sparse solver (correct for any topology).
+    sax's sparse solver (correct for any topology). The function solves in float64 (complex128 S-parameters,
+    klujax's only precision) under a scoped ``jax.enable_x64``; the process's x64 setting is left alone.
     """
     validate_netlist(netlist, models, strict_settings=strict_settings, where=where)
     netlist, bound = bind_instances(netlist, get_models(models))
     func, _ = sax.circuit(dict(netlist), models=bound, backend=backend)
-    return func
+    return scoped_x64(func)

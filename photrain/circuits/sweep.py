@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from photrain._platform import x64
 from photrain.models.checks import check_wavelengths
 
 #: Most wavelength points a sweep takes unless told otherwise (``max_points``, CLI ``--max-points``).
@@ -77,7 +78,8 @@ def default_wl_range(func: Callable[..., sax.SDict], *, centre: float = 1.55, fs
     within ``search`` gets all of ``search``. The span is clipped to ``search``.
     """
     coarse = np.linspace(*search, 4001)
-    s = func(wl=jnp.asarray(coarse), **settings)
+    with x64():  # a solve over wavelength in float64 (µm to ~1e-16), whatever the process's x64 setting
+        s = {k: np.asarray(v) for k, v in sax.sdict(func(wl=jnp.asarray(coarse), **settings)).items()}
     step = coarse[1] - coarse[0]
     periods = [p for v in s.values() if (p := _period(np.abs(np.asarray(v)) ** 2)) is not None]
     if not periods:
@@ -94,7 +96,9 @@ def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, st
     first port). Unknown ports raise a KeyError listing the circuit's ports.
     """
     check_wavelengths(wl)
-    s = func(wl=jnp.asarray(wl, dtype=float), **settings)
+    with x64():  # float64 wavelengths and S-parameters (a high-Q ring needs them), scoped to this solve
+        s = func(wl=jnp.asarray(wl, dtype=float), **settings)
+        s = {k: np.asarray(v) for k, v in sax.sdict(s).items()}  # host complex128
     ports = sax.get_ports(s)
     if port_pairs is None:
         src = "o1" if "o1" in ports else ports[0]
@@ -102,7 +106,7 @@ def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, st
     bad = [f"{a},{b}" for a, b in port_pairs if a not in ports or b not in ports]
     if bad:
         raise KeyError(f"unknown port pair(s) {bad}; this circuit's ports are {list(ports)}")
-    return {(a, b): np.asarray(10 * jnp.log10(jnp.abs(s[(a, b)]) ** 2 + 1e-30)) for a, b in port_pairs}
+    return {(a, b): 10 * np.log10(np.abs(s[(a, b)]) ** 2 + 1e-30) for a, b in port_pairs}
 
 
 def lit_pairs(spectra: dict, floor_db: float = DARK_DB) -> tuple[dict, list]:

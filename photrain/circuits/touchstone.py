@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from photrain._platform import x64
 from photrain.constants import C
 
 _PORTS_LINE = re.compile(r"photrain ports:\s*(.*)")
@@ -93,7 +94,12 @@ def to_network(circuit: Callable | Mapping, wl, *, ports: Sequence[str] | None =
         raise ValueError("touchstone export: wl must be positive, finite wavelengths in µm, e.g. np.linspace(1.54, 1.56, 2001)")
     if len(np.unique(wl)) != wl.size:
         raise ValueError("touchstone export: wavelengths must be distinct (a Touchstone file needs one row per frequency)")
-    s = circuit(wl=jnp.asarray(wl), **settings) if callable(circuit) else circuit
+    if callable(circuit):
+        with x64():  # float64 wavelengths and S-parameters, scoped to this solve
+            s = circuit(wl=jnp.asarray(wl), **settings)
+            s = {k: np.asarray(v) for k, v in sax.sdict(s).items()}  # host complex128
+    else:
+        s = circuit
     have = list(sax.get_ports(s))
     if ports is None:
         ports = sorted_ports(have)
@@ -215,9 +221,9 @@ def touchstone(*, wl=1.55, path: str | Path = "", ports: Sequence[str] | None = 
     wl_file, s, file_ports = read_touchstone(path)
     names = _port_names(file_ports, ports, path)
     lo, hi = float(wl_file[0]), float(wl_file[-1])
-    wl_arr = jnp.asarray(wl, dtype=float)
+    wl_arr = jnp.asarray(wl, dtype=float)  # float64 inside a circuit solve (scoped x64), else the caller's float
     if not isinstance(wl_arr, jax.core.Tracer):
-        w = np.asarray(wl_arr)
+        w = np.asarray(wl, dtype=np.float64)  # the span check on the caller's own values, not a float32 copy
         tol = 1e-12 * hi
         if w.size and (float(w.min()) < lo - tol or float(w.max()) > hi + tol):
             raise ValueError(f"touchstone: {Path(path).name} covers {lo:.6f}-{hi:.6f} µm but the sweep asks "
@@ -225,7 +231,8 @@ def touchstone(*, wl=1.55, path: str | Path = "", ports: Sequence[str] | None = 
                              "over a wider span")
     flat = wl_arr.reshape(-1)
     xp = jnp.asarray(wl_file)
-    outside = (flat < lo * (1 - 1e-12)) | (flat > hi * (1 + 1e-12))
+    rel = max(1e-12, 4 * float(jnp.finfo(flat.dtype).eps))  # a float32 copy of the end points is not outside
+    outside = (flat < lo * (1 - rel)) | (flat > hi * (1 + rel))
 
     def interp(col):
         if len(wl_file) == 1:

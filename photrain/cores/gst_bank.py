@@ -97,7 +97,7 @@ class GSTWeightBank(MRRWeightBank):
 
     def transmissions(self, settings: GSTSettings):
         """Power transmissions (M, N) onto the plus (drop) and minus (through) photodiodes."""
-        return self.pair_transmissions(settings.plus, settings.minus, jnp.float64)
+        return self.pair_transmissions(settings.plus, settings.minus, float)  # JAX's default float (float64 under x64)
 
     def effective_matrix(self, settings: GSTSettings):
         """The realised matrix in matrix units (rows x cols)."""

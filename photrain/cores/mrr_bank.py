@@ -113,12 +113,14 @@ class MRRWeightBank:
         self.headroom = float(headroom)
         self.heater_bits = heater_bits
         self.wl0 = wl_center
-        self.channels = jnp.asarray(channel_wavelengths(self.n_channels, wl_center=wl_center, spacing=spacing))
+        # channel wavelengths and ring lengths stay host float64: the round-trip phases are reduced mod 4 pi from them
+        # (photrain.models.optics.propagation_phase), exact whatever JAX's default float is
+        self.channels = np.asarray(channel_wavelengths(self.n_channels, wl_center=wl_center, spacing=spacing), float)
         if ring_lengths is None:
             ring_lengths = resonant_lengths(np.asarray(self.channels), radius=radius)
         elif np.shape(ring_lengths) != (self.n_channels,) or np.any(np.asarray(ring_lengths) <= 0):
             raise ValueError(f"ring_lengths must be {self.n_channels} positive lengths (µm); got {ring_lengths}")
-        self.lengths = jnp.asarray(ring_lengths, dtype=float)
+        self.lengths = np.asarray(ring_lengths, dtype=np.float64)
         mean_length = float(np.mean(np.asarray(self.lengths)))
         self.fsr = fsr = float(ring_fsr(wl_center, ng=NG, length=mean_length))
         if self.n_channels * spacing > fsr:
@@ -151,8 +153,8 @@ class MRRWeightBank:
     # ------------------------------------------------------------ single-ring closed form
 
     def _ring(self, dtype=None):
-        """(r, a) of every ring (N,) as arrays of ``dtype`` (default float64): the closed forms' parameters."""
-        dtype = dtype or jnp.float64
+        """(r, a) of every ring (N,) as arrays of ``dtype`` (default: JAX's default float): the closed forms' parameters."""
+        dtype = dtype or float
         return jnp.asarray(self._r, dtype), jnp.asarray(self._a, dtype)
 
     def single_ring_weight(self, phase):

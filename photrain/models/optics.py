@@ -4,7 +4,9 @@ Public: device models, circuits and cores import them from here."""
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 #: Default silicon strip waveguide (500 nm x 220 nm, TE0, 1550 nm).
 NEFF = 2.44
@@ -23,6 +25,24 @@ def neff_at(wl, *, neff: float, ng: float, wl0: float):
     return neff - (ng - neff) * (wl - wl0) / wl0
 
 
+def propagation_phase(wl, *, length, neff, ng, wl0):
+    """Propagation phase 2 pi n_eff(wl) L / wl (rad) of ``length`` (µm) at ``wl`` (µm).
+
+    When every input is concrete (not traced), it is computed on the host in float64 and reduced modulo 4 pi before
+    it becomes a JAX array: a ring's round trip is ~500 rad, where float32 (JAX's default, x64 off) would keep only
+    ~3e-5 rad and move a high-Q resonance by a sizeable fraction of its linewidth. exp(i phase) and exp(i phase / 2)
+    (an add-drop ring's half round trip between its couplers) are unchanged; traced inputs (a gradient with respect
+    to ``length`` or ``wl``) take the direct formula in the caller's dtype.
+    """
+    args = (wl, length, neff, ng, wl0)
+    if any(isinstance(a, jax.core.Tracer) for a in args):
+        wl = jnp.asarray(wl, dtype=float)
+        return 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    wl, length, neff, ng, wl0 = (np.asarray(a, dtype=np.float64) for a in args)
+    phase = 2 * np.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    return jnp.asarray(np.mod(phase, 4 * np.pi))
+
+
 def db_per_cm_to_amplitude(loss_db_per_cm, length_um):
     """Field transmission a = 10^(-alpha_dB * L / 20) with L in cm (L_um * 1e-4)."""
     return 10.0 ** (-loss_db_per_cm * length_um * 1e-4 / 20.0)
@@ -35,6 +55,5 @@ def db_to_amplitude(loss_db):
 
 def propagation(wl, *, length, neff, ng, wl0, loss_db_per_cm):
     """Complex field transmission a * exp(i 2 pi n_eff(wl) L / wl) of a waveguide."""
-    wl = jnp.asarray(wl, dtype=float)
-    phase = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl
+    phase = propagation_phase(wl, length=length, neff=neff, ng=ng, wl0=wl0)
     return db_per_cm_to_amplitude(loss_db_per_cm, length) * jnp.exp(1j * phase)

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
-from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, neff_at
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, propagation_phase
 
 #: Depletion microring modulator: about 20 pm/V resonance shift at 1550 nm
 #: (Dong et al., Opt. Express 18, 10941 (2010)); dneff/dV = dlambda/dV * n_g / wl.
@@ -29,8 +29,7 @@ def _ring_length(radius, length):
 
 def round_trip(wl, *, length, neff, ng, wl0, loss_db_per_cm, delta_phase=0.0):
     """Round-trip phase phi (rad) and single-pass amplitude a of a ring of ``length`` (µm)."""
-    wl = jnp.asarray(wl, dtype=float)
-    phi = 2 * jnp.pi * neff_at(wl, neff=neff, ng=ng, wl0=wl0) * length / wl + delta_phase
+    phi = propagation_phase(wl, length=length, neff=neff, ng=ng, wl0=wl0) + delta_phase  # host float64 mod 4 pi
     a = db_per_cm_to_amplitude(loss_db_per_cm, length)
     return phi, a
 
@@ -122,19 +121,18 @@ def ring_add_drop(
         wl, length=_ring_length(radius, length), neff=neff, ng=ng, wl0=wl0,
         loss_db_per_cm=loss_db_per_cm, delta_phase=delta_phase,
     )
+    through, drop, back = add_drop_fields(phi, a, coupling_1, coupling_2)
+    return sax.reciprocal({("o1", "o2"): through, ("o1", "o3"): drop, ("o4", "o2"): drop, ("o4", "o3"): back})
+
+
+def add_drop_fields(phi, a, coupling_1, coupling_2):
+    """(through, drop, add-to-drop-bus) field amplitudes of an add-drop ring: :func:`ring_add_drop`'s closed form
+    (Bogaerts et al. 2012, eqs. 4-5) for a round-trip phase ``phi`` (rad) and single-pass amplitude ``a``."""
     r1, r2 = jnp.sqrt(1 - coupling_1), jnp.sqrt(1 - coupling_2)
     k1, k2 = jnp.sqrt(coupling_1), jnp.sqrt(coupling_2)
     e = a * jnp.exp(1j * phi)
     d = 1 - r1 * r2 * e
-    drop = -k1 * k2 * jnp.sqrt(a) * jnp.exp(0.5j * phi) / d
-    return sax.reciprocal(
-        {
-            ("o1", "o2"): (r1 - r2 * e) / d,
-            ("o1", "o3"): drop,
-            ("o4", "o2"): drop,
-            ("o4", "o3"): (r2 - r1 * e) / d,
-        }
-    )
+    return (r1 - r2 * e) / d, -k1 * k2 * jnp.sqrt(a) * jnp.exp(0.5j * phi) / d, (r2 - r1 * e) / d
 
 
 def ring_modulator(

@@ -1,0 +1,49 @@
+"""No process-wide float64 (issues 25 and 27): importing photrain and sax leaves x64 off, a float32 user model trains
+through photrain.nn, and photrain's sax solves still run in float64 (scoped) and return complex128."""
+
+import sys
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import photrain.nn as pnn
+from photrain.circuits import circuit
+
+
+def test_photrain_then_sax_leaves_x64_off():
+    """conftest imports photrain, then sax (klujax switches x64 on in its module body): x64 is still off."""
+    assert "klujax" in sys.modules and "photrain.nn" in sys.modules
+    assert jax.config.jax_enable_x64 is False
+    assert jnp.ones(2).dtype == jnp.float32 and jnp.asarray(1.0).dtype == jnp.float32
+
+
+def test_sax_solve_is_float64_scoped():
+    ring = {"instances": {"r": {"component": "ring_add_drop", "settings": {"coupling_1": 0.1, "coupling_2": 0.1}}},
+            "connections": {}, "ports": {"in": "r,o1", "through": "r,o2", "add": "r,o4", "drop": "r,o3"}}
+    s = circuit(ring)(wl=np.linspace(1.549, 1.551, 5))
+    assert all(v.dtype == jnp.complex128 for v in s.values())  # klujax's float64, as the docstring says
+    assert jax.config.jax_enable_x64 is False  # and only inside the solve
+    power = np.abs(np.asarray(s["in", "through"])) ** 2 + np.abs(np.asarray(s["in", "drop"])) ** 2
+    assert np.all(power <= 1 + 1e-12) and np.all(power > 0.5)  # passive, to float64 rounding
+
+
+def test_float32_cnn_with_max_pool_trains_on_pcm_3t1c():
+    """The issue-25 failure (lax.div dtypes in max-pool's backward with PCM+3T1C memory) cannot come back: the
+    user's float32 model stays float32 end to end and its loss goes down."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 64)
+    x = (rng.normal(size=(64, 1, 6, 6)) + 1.5 * y[:, None, None, None]).astype(np.float32)  # separable
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+    model = eqx.nn.Sequential([eqx.nn.Conv2d(1, 2, 3, key=k1), eqx.nn.MaxPool2d(2, 2), eqx.nn.Lambda(jnp.ravel),
+                               eqx.nn.Linear(2 * 2 * 2, 2, key=k2)])
+    hw = pnn.convert(model, pnn.Hardware(core="digital", memory="pcm-3t1c"))
+    trained, history = pnn.fit(hw, optax.adam(3e-2), (x, y), epochs=3, batch_size=32, key=jax.random.PRNGKey(1),
+                               progress=False, chunk=2)
+    losses = [h["loss"] for h in history]
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0], losses
+    leaves = jax.tree_util.tree_leaves(eqx.filter(trained, eqx.is_inexact_array))
+    assert {leaf.dtype for leaf in leaves} == {jnp.dtype(jnp.float32)}
+    assert jax.config.jax_enable_x64 is False
