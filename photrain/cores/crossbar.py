@@ -57,7 +57,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from photrain.models import detectors
+from photrain.models import detectors, fast_random
 from photrain.models.converters import quantize
 
 
@@ -244,6 +244,7 @@ class CrossbarCore:
             raise ValueError(f"crossbar: input has {x.shape[-1]} features but the array has {gp.shape[1]} inputs")
         xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
         v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, inputs) volts
+        tile = min(tile, gp.shape[1])  # one partial tile: no padded lines (they carry no current)
         n_t = -(-gp.shape[1] // tile)
         pad = n_t * tile - gp.shape[1]
         return jnp.pad(v, ((0, 0), (0, pad))).reshape(v.shape[0], n_t, tile), xmax, pad, n_t, tile
@@ -256,15 +257,24 @@ class CrossbarCore:
         """Current-noise variance (A^2) of every output of every tile, (tiles, batch, outputs).
 
         Read noise: read_noise^2 sum_j V_j^2 (G+_j^2 + G-_j^2). Shot noise of the independent cell currents,
-        2 q B sum_j |V_j| (G+_j + G-_j), and ``amplifiers`` TIAs' thermal noise 4 k_B T B / R_f.
+        2 q B sum_j |V_j| (G+_j + G-_j), and ``amplifiers`` TIAs' thermal noise 4 k_B T B / R_f. Both sums are
+        one contraction: [V^2, |V|] against [read_noise^2 (G+^2 + G-^2), 2 q B (G+ + G-)] over the 2 x tile lines
+        (the conductance side does not change between the products of one programming, so XLA computes it once).
         """
-        var = jnp.zeros((n_t, vt.shape[0], gp.shape[0]), vt.dtype)
+        ro = self.readout
+        volts, conds = [], []
         if self.read_noise > 0:
-            gs = self._tiled(gp * gp + gn * gn, pad, n_t, tile)
-            var = var + self.read_noise**2 * jnp.einsum("btn,otn->tbo", vt * vt, gs)
-        if self.readout.tia_noise:
-            cells = jnp.einsum("btn,otn->tbo", jnp.abs(vt), self._tiled(gp + gn, pad, n_t, tile))
-            var = var + self.readout.tia_variance(cells, amplifiers)
+            volts.append(vt * vt)
+            conds.append(self._tiled(self.read_noise**2 * (gp * gp + gn * gn), pad, n_t, tile))
+        if ro.tia_noise:  # tia_variance(I, n) = 2 q B I + n 4 k_B T B / R_f: linear in the summed cell current
+            shot = ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)
+            volts.append(jnp.abs(vt))
+            conds.append(self._tiled(shot * (gp + gn), pad, n_t, tile))
+        var = jnp.zeros((n_t, vt.shape[0], gp.shape[0]), vt.dtype)
+        if volts:
+            var = jnp.einsum("btn,otn->tbo", jnp.concatenate(volts, -1), jnp.concatenate(conds, -1).astype(vt.dtype))
+        if ro.tia_noise:
+            var = var + ro.tia_variance(0.0, amplifiers)
         return var
 
     def adc_inputs(self, n_inputs: int, *, transpose: bool = False) -> float:
@@ -283,7 +293,7 @@ class CrossbarCore:
         current = jnp.einsum("btn,otn->tbo", vt, self._tiled(gp - gn, pad, n_t, tile))  # Kirchhoff sums per tile
         if (self.read_noise > 0 or ro.tia_noise) and ro.noisy(key):  # noise=True without a key raises
             var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
-            current = current + jnp.sqrt(var) * jax.random.normal(key, current.shape, current.dtype)
+            current = current + jnp.sqrt(var) * fast_random.normal(key, current.shape, current.dtype)
         full_scale = self.read_voltage * self.adc_inputs(gp.shape[1], transpose=transpose) * (self.g_max - self.g_min)
         current = ro.digitise(current, full_scale).sum(axis=0)  # ADC per tile, partial sums added digitally
         return current / self.read_voltage * xmax * k

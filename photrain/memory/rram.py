@@ -98,6 +98,7 @@ import photrain.memory.rram_aihwkit as aihwkit
 from photrain.memory.base import (
     Counts,
     add_counts,
+    normal_pair,
     require,
     soft_bound_log_factors,
     soft_bound_pulses_from_logs,
@@ -291,10 +292,12 @@ class RRAMMemory:
         """Weights k (G+ - G-) in [-w_max, w_max]; with a key, each device read with relative noise ``read_noise``."""
         if self.mode == "aihwkit":
             return aihwkit.read(state)
-        g = state.g
-        if key is not None and self.read_noise > 0:
-            g = g * (1 + self.read_noise * jax.random.normal(key, g.shape, g.dtype))
-        return self.w_per_siemens * (g[0] - g[1])
+        g_pos, g_neg = state.g[0], state.g[1]
+        if key is not None and self.read_noise > 0:  # one hashed word per weight gives both devices' Gaussians
+            xi_pos, xi_neg = normal_pair(key, g_pos.shape)  # (photrain.memory.base.normal_pair)
+            g_pos = g_pos * (1 + self.read_noise * xi_pos.astype(g_pos.dtype))
+            g_neg = g_neg * (1 + self.read_noise * xi_neg.astype(g_neg.dtype))
+        return self.w_per_siemens * (g_pos - g_neg)
 
     def update(self, state: RRAMState, dw, key=None) -> RRAMState:
         """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise."""
