@@ -47,3 +47,33 @@ def test_float32_cnn_with_max_pool_trains_on_pcm_3t1c():
     leaves = jax.tree_util.tree_leaves(eqx.filter(trained, eqx.is_inexact_array))
     assert {leaf.dtype for leaf in leaves} == {jnp.dtype(jnp.float32)}
     assert jax.config.jax_enable_x64 is False
+
+
+def test_bank_is_accurate_in_float32():
+    """A ring's round trip is ~500 rad: formed in float32 it kept ~3e-5 rad, a sizeable fraction of a high-Q
+    linewidth. photrain splits the static phases into 2 pi m + residual on the host in float64
+    (models.optics.phase_parts), so in float32 (the default) the structured bank matches the float64 sax netlist of
+    the same bus to 3e-6 (1e-4 with the phase formed in float32) and the crosstalk-free bank realises its target to
+    3e-7 of the range (3.5e-4 before; 2e-5 with the phase only reduced mod 4 pi)."""
+    from test_cores_bank import bank_netlist
+
+    from photrain.cores import MRRWeightBank
+
+    n = 4
+    bank = MRRWeightBank(n, 2, spacing=0.0012, pitch=25.0)
+    det = np.asarray(bank.program(np.random.default_rng(n).uniform(-1, 1, (2, n))).detuning)
+    drop, thru = bank.response(det)
+    assert det.dtype == np.float32 and drop.dtype == jnp.complex64
+    ch = np.asarray(bank.channels)
+    worst = 0.0
+    for i in range(2):
+        f = circuit(bank_netlist(bank, det[i], 25.0))  # float64, scoped
+        for j in range(n):
+            s = f(wl=ch[j], **{f"r{k}": {"delta_phase": float(det[i, k]) * ch[k] / ch[j]} for k in range(n)})
+            worst = max(worst, abs(complex(s["in", "drop"]) - complex(drop[i, j])),
+                        abs(complex(s["in", "thru"]) - complex(thru[i, j])))
+    assert worst < 1e-5, worst
+    ideal = MRRWeightBank(8, 4, crosstalk=False)
+    w = np.random.default_rng(0).uniform(-3, 3, (4, 8))
+    err = np.max(np.abs(np.asarray(ideal.effective_matrix(ideal.program(w))) - w)) / np.abs(w).max()
+    assert err < 3e-6, err

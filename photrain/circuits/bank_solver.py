@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from photrain.models.optics import NEFF, NG, db_per_cm_to_amplitude, propagation, propagation_phase
+from photrain.models.optics import NEFF, NG, db_per_cm_to_amplitude, phase_parts, propagation
 from photrain.models.phase_shifters import thermo_optic_phase
 from photrain.models.rings import add_drop_fields
 
@@ -52,32 +52,34 @@ def bank_response(detuning, lengths, channels, *, coupling, loss_db_per_cm, pitc
     ``wl`` (W,): probe wavelengths (µm) instead of the channels: (drop, through) are then (M, W).
 
     The rings' and bus sections' propagation phases (~500 rad a round trip) do not depend on the heaters: with
-    concrete lengths, channels and wavelengths they are computed on the host in float64 and reduced mod 4 pi
-    (:func:`photrain.models.optics.propagation_phase`), so the bank is as exact in float32 (JAX's default) as the
+    concrete lengths, channels and wavelengths they are computed on the host in float64 as 2 pi m + a residual
+    (:func:`photrain.models.optics.phase_parts`), so the bank is as exact in float32 (JAX's default) as the
     heater phases themselves; the solve is :func:`ring_add_drop`'s closed form (:func:`add_drop_fields`).
     """
     lengths, channels = _host(lengths), _host(channels)
     probe = channels if wl is None else _host(wl)
     probe = _xp(probe).atleast_1d(probe)
     k = lengths.shape[0]
-    ring_phase = propagation_phase(probe[None, :], length=lengths[:, None], neff=NEFF, ng=NG, wl0=wl0)  # (K, W)
+    # (K, W) round trips as 2 pi m + residual, sign (-1)^m (host float64 when concrete)
+    ring_phase, sign = phase_parts(probe[None, :], length=lengths[:, None], neff=NEFF, ng=NG, wl0=wl0)
+    sign = jnp.ones(ring_phase.shape) if sign is None else sign
     gaps = _host(pitch)
     gaps = _xp(gaps).broadcast_to(gaps, (k - 1,))
     bus = propagation(probe[None, :], length=gaps[:, None], neff=NEFF, ng=NG, wl0=wl0,
                       loss_db_per_cm=loss_db_per_cm)  # (K - 1, W)
     a = jnp.asarray(db_per_cm_to_amplitude(loss_db_per_cm, lengths))
     coupling = coupling if isinstance(coupling, jax.core.Tracer) else np.asarray(coupling, dtype=np.float64)
-    return _solve(detuning, ring_phase, jnp.asarray(probe), jnp.asarray(channels), a, jnp.asarray(coupling), bus,
-                  crosstalk=crosstalk)
+    return _solve(detuning, ring_phase, sign, jnp.asarray(probe), jnp.asarray(channels), a, jnp.asarray(coupling),
+                  bus, crosstalk=crosstalk)
 
 
 @partial(jax.jit, static_argnames=("crosstalk",))
-def _solve(detuning, ring_phase, probe, channels, a, coupling, bus, *, crosstalk):
-    """The Redheffer ring bus of :func:`bank_response` from its static phases (mod 4 pi) and the heaters."""
+def _solve(detuning, ring_phase, sign, probe, channels, a, coupling, bus, *, crosstalk):
+    """The Redheffer ring bus of :func:`bank_response` from its static phases (residual, sign) and the heaters."""
     # detuning is the phase at each ring's own channel; a thermo-optic phase scales as 1/wl
     det = thermo_optic_phase(detuning[:, :, None], wl=probe[None, None, :], wl0=channels[None, :, None])  # (M, K, W)
     coupling = jnp.reshape(coupling, (1, -1, 1)) if coupling.ndim else coupling
-    through, drop, back = add_drop_fields(ring_phase[None] + det, a[None, :, None], coupling, coupling)
+    through, drop, back = add_drop_fields(ring_phase[None] + det, a[None, :, None], coupling, coupling, sign[None])
     rings = (through, drop, drop, back)  # S(o1, o2), S(o4, o2), S(o1, o3), S(o4, o3), each (M, K, W)
     if not crosstalk:
         own = jnp.arange(channels.shape[0])

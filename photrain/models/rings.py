@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
-from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, propagation_phase
+from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, phase_parts, propagation_phase
 
 #: Depletion microring modulator: about 20 pm/V resonance shift at 1550 nm
 #: (Dong et al., Opt. Express 18, 10941 (2010)); dneff/dV = dlambda/dV * n_g / wl.
@@ -117,22 +117,26 @@ def ring_add_drop(
         delta_phase: extra round-trip phase from the ring heater (rad).
     """
     _check_ring(wl, radius, length, loss_db_per_cm, coupling_1=coupling_1, coupling_2=coupling_2)
-    phi, a = round_trip(
-        wl, length=_ring_length(radius, length), neff=neff, ng=ng, wl0=wl0,
-        loss_db_per_cm=loss_db_per_cm, delta_phase=delta_phase,
-    )
-    through, drop, back = add_drop_fields(phi, a, coupling_1, coupling_2)
+    length = _ring_length(radius, length)
+    # phase = 2 pi m + residual (host float64 when concrete): exact near resonance in float32 too
+    residual, sign = phase_parts(wl, length=length, neff=neff, ng=ng, wl0=wl0)
+    a = db_per_cm_to_amplitude(loss_db_per_cm, length)
+    through, drop, back = add_drop_fields(residual + delta_phase, a, coupling_1, coupling_2, sign)
     return sax.reciprocal({("o1", "o2"): through, ("o1", "o3"): drop, ("o4", "o2"): drop, ("o4", "o3"): back})
 
 
-def add_drop_fields(phi, a, coupling_1, coupling_2):
+def add_drop_fields(phi, a, coupling_1, coupling_2, sign=None):
     """(through, drop, add-to-drop-bus) field amplitudes of an add-drop ring: :func:`ring_add_drop`'s closed form
-    (Bogaerts et al. 2012, eqs. 4-5) for a round-trip phase ``phi`` (rad) and single-pass amplitude ``a``."""
+    (Bogaerts et al. 2012, eqs. 4-5) for a round-trip phase ``phi`` (rad) and single-pass amplitude ``a``.
+
+    ``sign``: (-1)^m when ``phi`` is the residual of a round trip 2 pi m + phi
+    (:func:`photrain.models.optics.phase_parts`): the half round trip between the couplers then gains that sign."""
     r1, r2 = jnp.sqrt(1 - coupling_1), jnp.sqrt(1 - coupling_2)
     k1, k2 = jnp.sqrt(coupling_1), jnp.sqrt(coupling_2)
     e = a * jnp.exp(1j * phi)
     d = 1 - r1 * r2 * e
-    return (r1 - r2 * e) / d, -k1 * k2 * jnp.sqrt(a) * jnp.exp(0.5j * phi) / d, (r2 - r1 * e) / d
+    drop = -k1 * k2 * jnp.sqrt(a) * jnp.exp(0.5j * phi) / d
+    return (r1 - r2 * e) / d, drop if sign is None else sign * drop, (r2 - r1 * e) / d
 
 
 def ring_modulator(
