@@ -59,6 +59,8 @@ def main(argv=None) -> dict:
                     help="how test responses become classes (every readout's accuracy is reported too)")
     ap.add_argument("--no-unpruned", action="store_true", help="skip the unpruned reference run")
     ap.add_argument("--eta-final", type=float, default=STDPConfig.eta_final, help="learning rate at the last image")
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="score on the last N training images (validation) instead of the test set; train on the rest")
     ap.add_argument("--data-dir", default=os.environ.get("PHOTRAIN_DATA_DIR", "../shared/datasets"))
     ap.add_argument("--out", default="out/stdp_pruning")
     args = ap.parse_args(argv)
@@ -71,7 +73,8 @@ def main(argv=None) -> dict:
     rows = []
     print(f"STDP on MNIST: {args.neurons} neurons, {args.images} images x {args.epochs} epochs, "
           f"mature after {args.mature_spikes} output spikes, pruned over the next {args.prune_ramp}, memory {args.memory}, "
-          f"readout {args.readout}, seeds {args.seeds}")
+          f"readout {args.readout}, seeds {args.seeds}, eta_final {args.eta_final}, assign on {args.assign_images}, "
+          + (f"scored on the last {args.holdout} training images (validation)" if args.holdout else "scored on the test set"))
     print(f"{'seed':>4} {'prune':>6} {'frac':>5} {'pruned':>7} {'acc %':>6} " + " ".join(f"{r[:5]:>6}" for r in READOUTS)
           + f" {'writes':>12} {'saved':>12} {'saved %':>7} {'img/s':>7}")
     for seed in args.seeds:
@@ -81,7 +84,8 @@ def main(argv=None) -> dict:
                              assign_images=args.assign_images, readout=args.readout, seed=seed,
                              eta_final=args.eta_final)
             r = run_stdp(cfg, out / f"{mode}_{frac:.2f}" / f"seed{seed}", dataset="mnist", data_dir=args.data_dir,
-                         memory=args.memory, progress=False, max_images=args.images, test_images=args.test_images)
+                         memory=args.memory, progress=False, max_images=args.images, test_images=args.test_images,
+                         holdout=args.holdout)
             row = {"seed": seed, "prune": mode, "prune_fraction": frac, "pruned_fraction": r["pruned_fraction"],
                    "accuracy": r["accuracy"], "accuracies": r["accuracies"], "writes": r["writes"],
                    "writes_saved": r["writes_saved"], "writes_saved_fraction": r["writes_saved_fraction"],
@@ -106,7 +110,7 @@ def main(argv=None) -> dict:
     summary = {"benchmark": "stdp_pruning", "neurons": args.neurons, "images_per_epoch": args.images,
                "epochs": args.epochs, "mature_spikes": args.mature_spikes, "prune_ramp": args.prune_ramp,
                "assign_images": args.assign_images, "memory": args.memory, "readout": args.readout,
-               "eta_final": args.eta_final, "seeds": args.seeds,
+               "eta_final": args.eta_final, "seeds": args.seeds, "holdout": args.holdout,
                "unpruned_accuracy": None if args.no_unpruned else rows[0]["accuracy"], "photrain_images_per_s": sps,
                "over_seeds": stats, "runs": rows}
     print(f"plot: {out / 'accuracy_vs_pruned_fraction.png'}")

@@ -391,3 +391,27 @@ def test_readout_bad_inputs():
         classify(np.ones((1, 3)), stats.assigned, 2, readout="vote", stats=stats)
     with pytest.raises(ValueError, match="needs the label statistics"):
         classify(np.ones((1, 3)), stats.assigned, 2, readout="proportion")
+
+
+def test_run_stdp_holdout_scores_on_the_last_training_images(monkeypatch):
+    """holdout = N: train and assign on all but the last N training images, score on those N (never the test set)."""
+    from photrain.train import spiking_run
+    from photrain.train.data import load_dataset
+
+    data, seen = load_dataset("digits"), {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(cfg, xtr, ytr, xte, yte, **kw):
+        seen.update(xtr=xtr, ytr=ytr, xte=xte, yte=yte)
+        raise Stop
+
+    monkeypatch.setattr(spiking_run, "train_stdp", capture)
+    with pytest.raises(Stop):
+        spiking_run.run_stdp(STDPConfig(neurons=10, epochs=1), dataset="digits", holdout=300, test_images=200)
+    np.testing.assert_array_equal(seen["xtr"], data.x_train[:-300])
+    np.testing.assert_array_equal(seen["xte"], data.x_train[-300:-100])  # test_images caps the split
+    np.testing.assert_array_equal(seen["yte"], data.y_train[-300:-100])
+    with pytest.raises(ValueError, match="holdout must be in"):
+        spiking_run.run_stdp(STDPConfig(neurons=10, epochs=1), dataset="digits", holdout=len(data.x_train))

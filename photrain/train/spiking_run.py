@@ -53,11 +53,14 @@ def stdp_ledger(ctrl, result: STDPResult, device_counts: dict) -> Ledger:
 def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "mnist", data_dir=None,
              memory: str = "float", memory_params: dict | None = None, core: str = "digital",
              optical: OpticalConfig | None = None, progress: bool = True, max_images: int | None = None,
-             test_images: int | None = None, plots: bool = True, fit_prune: tuple[str, ...] = ()) -> dict:
+             test_images: int | None = None, plots: bool = True, fit_prune: tuple[str, ...] = (),
+             holdout: int = 0) -> dict:
     """Train the spiking network on ``dataset`` with its synapses in ``memory``, integrating on ``core``.
 
     ``fit_prune``: the pruning-schedule fields ('mature_spikes', 'prune_ramp') to scale to this run's length
     (:func:`photrain.train.defaults.fit_prune_schedule`: the CLI's defaults when the user did not set them).
+    ``holdout``: > 0 scores on the last ``holdout`` training images (a validation split, for choosing settings
+    without the test set) and trains and assigns labels on the rest; ``test_images`` then caps the split.
 
     Writes ``results.json`` (accuracy, writes, writes saved by pruning, the ledger, the configuration) and
     ``receptive_fields.png`` into ``out`` when given; returns the results dict.
@@ -75,13 +78,18 @@ def run_stdp(cfg: STDPConfig, out: str | Path | None = None, *, dataset: str = "
     # a bank has 10 WDM channels (the controller's default); the N inputs are spread over blocks of banks
     ctrl = build_controller(memory=memory, memory_params=memory_params or {}, core=core, optical=optical)
     syn = controller_synapses(ctrl) if (memory != "float" or core != "digital") else None
-    xte, yte = (data.x_test, data.y_test) if test_images is None else (data.x_test[:test_images],
-                                                                      data.y_test[:test_images])
-    result = train_stdp(cfg, data.x_train, data.y_train, xte, yte, n_classes=data.n_classes, synapses=syn,
+    xtr, ytr, xte, yte = data.x_train, data.y_train, data.x_test, data.y_test
+    if holdout:
+        if not 0 < holdout < len(xtr):
+            raise ValueError(f"holdout must be in [0, {len(xtr)}) (training images kept for validation); got {holdout}")
+        xtr, ytr, xte, yte = xtr[:-holdout], ytr[:-holdout], xtr[-holdout:], ytr[-holdout:]
+    if test_images is not None:
+        xte, yte = xte[:test_images], yte[:test_images]
+    result = train_stdp(cfg, xtr, ytr, xte, yte, n_classes=data.n_classes, synapses=syn,
                         progress=progress, max_images=max_images)
     led = stdp_ledger(ctrl, result, result.device_counts)
     results = {**result.summary(), "dataset": dataset, "memory": memory, "memory_params": memory_params or {},
-               "core": core, "device_counts": result.device_counts, "ledger": led.as_dict(),
+               "core": core, "holdout": holdout, "device_counts": result.device_counts, "ledger": led.as_dict(),
                "writes_saved_fraction": result.writes_saved / max(result.writes + result.writes_saved, 1),
                # what `photrain energy` reads (the ledger's "steps" are output spikes: one row update each)
                "layer_sizes": [n_in + 1, cfg.neurons], "epochs_run": cfg.epochs, "n_classes": data.n_classes}
