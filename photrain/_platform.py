@@ -117,15 +117,70 @@ def x64():
 
 
 def scoped_x64(func):
-    """``func`` run under :func:`x64` (a sax circuit function: klujax solves in float64 only)."""
+    """``func`` (a sax circuit function: klujax solves in float64 only) run under :func:`x64`.
+
+    Called on concrete values it returns float64/complex128, whatever the process's x64 setting. Called on traced
+    values with x64 off (inside the caller's ``jax.jit``, ``jax.grad``, ``jax.vmap``) the boundary is cast: the
+    traced inputs enter in float64, the outputs leave in the caller's precision (complex64), and the gradient is a
+    ``jax.custom_vjp`` whose backward pass also runs under :func:`x64` and returns cotangents in the inputs' dtypes
+    (reverse mode only: ``jax.jvp``/``jacfwd`` need x64 switched on by the caller)."""
     import functools
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        with x64():
+        import jax
+
+        if jax.config.jax_enable_x64:  # the caller's own x64 (or a scope already): nothing to cast
             return func(*args, **kwargs)
+        leaves, tree = jax.tree_util.tree_flatten((args, kwargs))
+        where = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.core.Tracer)]
+        if not where:
+            with x64():
+                return func(*args, **kwargs)
+        return _traced_x64(func, leaves, tree, where)
 
     return wrapped
+
+
+def _traced_x64(func, leaves, tree, where):
+    """:func:`scoped_x64` on traced inputs: float64 inside, the caller's dtypes at the boundary, a custom VJP."""
+    import jax
+    import jax.numpy as jnp
+
+    dtypes = [jnp.result_type(leaves[i]) for i in where]
+
+    def call(*traced):
+        full = list(leaves)
+        for i, v in zip(where, traced, strict=True):
+            full[i] = v
+        args, kwargs = jax.tree_util.tree_unflatten(tree, full)
+        return func(*args, **kwargs)
+
+    def wide(values):
+        return [v.astype(jnp.promote_types(d, jnp.float64)) if jnp.issubdtype(d, jnp.inexact) else v
+                for v, d in zip(values, dtypes, strict=True)]
+
+    def narrow(tree_out):  # outside the scope: complex128 -> complex64, float64 -> float32
+        return jax.tree_util.tree_map(lambda o: o.astype(jax.dtypes.canonicalize_dtype(o.dtype)), tree_out)
+
+    @jax.custom_vjp
+    def run(*traced):
+        with x64():
+            out = call(*wide(traced))
+        return narrow(out)
+
+    def fwd(*traced):
+        with x64():
+            out, vjp = jax.vjp(call, *wide(traced))
+        return narrow(out), vjp
+
+    def bwd(vjp, ct):
+        with x64():
+            grads = vjp(jax.tree_util.tree_map(lambda c: c.astype(jnp.promote_types(c.dtype, jnp.float64)), ct))
+        return tuple(g.astype(d) if jnp.issubdtype(d, jnp.inexact) else g for g, d in zip(grads, dtypes, strict=True))
+
+    run.defvjp(fwd, bwd)
+    return run(*[leaves[i] for i in where])
 
 
 def launched_by_cli(argv=None) -> bool:

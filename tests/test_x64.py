@@ -81,3 +81,26 @@ def test_bank_is_accurate_in_float32():
     w = np.random.default_rng(0).uniform(-3, 3, (4, 8))
     err = np.max(np.abs(np.asarray(ideal.effective_matrix(ideal.program(w))) - w)) / np.abs(w).max()
     assert err < 3e-6, err
+
+
+def test_grad_through_a_circuit_with_x64_off():
+    """A sax circuit solve (float64, scoped) inside the caller's jax.grad / jit / vmap with x64 off: the boundary is
+    cast (complex64 out, a custom VJP whose backward also runs in float64) and the gradient is the float64 one."""
+    ring = {"instances": {"r": {"component": "ring_add_drop", "settings": {"coupling_1": 0.1, "coupling_2": 0.1}}},
+            "connections": {}, "ports": {"in": "r,o1", "through": "r,o2", "add": "r,o4", "drop": "r,o3"}}
+    f = circuit(ring)
+    wl = float(np.float32(1.55))  # the same wavelength in both precisions
+
+    def drop_power(heater):
+        return jnp.abs(f(wl=wl, r={"delta_phase": heater})["in", "drop"]) ** 2
+
+    g32 = jax.jit(jax.grad(drop_power))(jnp.float32(0.1))
+    powers = jax.vmap(drop_power)(jnp.asarray([0.0, 0.1], jnp.float32))
+    assert g32.dtype == jnp.float32 and powers.dtype == jnp.float32 and jax.config.jax_enable_x64 is False
+    with jax.enable_x64(True):
+        g64 = float(jax.grad(drop_power)(0.1))
+        fd = float(drop_power(0.1 + 1e-6) - drop_power(0.1 - 1e-6)) / 2e-6
+        p64 = [float(drop_power(h)) for h in (0.0, 0.1)]
+    assert abs(g64 - fd) < 1e-6 * abs(fd)
+    assert abs(float(g32) - g64) < 1e-5 * abs(g64), (float(g32), g64)
+    np.testing.assert_allclose(np.asarray(powers), p64, rtol=1e-5)
