@@ -140,7 +140,9 @@ def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, b
 
     ``models`` extends/overrides the registry. The default ``klu`` backend is
     sax's sparse solver (correct for any topology). The function solves in float64 (complex128 S-parameters,
-    klujax's only precision) under a scoped ``jax.enable_x64``; the process's x64 setting is left alone.
+    klujax's only precision) under a scoped ``jax.enable_x64``; the process's x64 setting is left alone. Inside the
+    caller's ``jax.jit``/``jax.grad``/``jax.vmap`` with x64 off it returns complex64 and differentiates in reverse
+    mode through a float64 backward pass (:func:`photrain._platform.scoped_x64`).
     """
     validate_netlist(netlist, models, strict_settings=strict_settings, where=where)
     netlist, bound = bind_instances(netlist, get_models(models))
