@@ -67,6 +67,9 @@ class CrossbarSettings(NamedTuple):
     g_pos: jax.Array
     g_neg: jax.Array
     w_per_siemens: jax.Array  # () weight units per siemens of G+ - G-
+    #: (forward, transposed) conductance stacks the products contract against (:meth:`CrossbarCore.stack`),
+    #: prepared once per programming; None: each product prepares its own
+    stacks: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ class CrossbarCore:
             raise ValueError("crossbar: matrix contains NaN or inf")
         peak = jnp.max(jnp.abs(w))
         k = jnp.where(peak > 0, peak, 1.0) / (self.g_max - self.g_min)
-        return CrossbarSettings(self.g_min + jnp.maximum(w, 0) / k, self.g_min + jnp.maximum(-w, 0) / k, k)
+        return self._prepared(self.g_min + jnp.maximum(w, 0) / k, self.g_min + jnp.maximum(-w, 0) / k, k)
 
     def from_conductances(self, g_pos, g_neg, w_per_siemens) -> CrossbarSettings:
         """Settings straight from a memory's differential pairs (``memory.conductances(state)``): the products
@@ -212,7 +215,12 @@ class CrossbarCore:
         g_pos, g_neg = jnp.asarray(g_pos), jnp.asarray(g_neg)
         if g_pos.shape != g_neg.shape or g_pos.ndim != 2:
             raise ValueError(f"crossbar: g_pos and g_neg must be 2-D of one shape; got {g_pos.shape}, {g_neg.shape}")
-        return CrossbarSettings(g_pos, g_neg, jnp.asarray(w_per_siemens, g_pos.dtype))
+        return self._prepared(g_pos, g_neg, jnp.asarray(w_per_siemens, g_pos.dtype))
+
+    def _prepared(self, g_pos, g_neg, k) -> CrossbarSettings:
+        """Settings with both directions' conductance stacks (a jitted step keeps only those its products use)."""
+        return CrossbarSettings(g_pos, g_neg, k, (self.stack(g_pos, g_neg, tile=self.n_cols),
+                                                  self.stack(g_pos.T, g_neg.T, tile=self.n_rows)))
 
     def effective_matrix(self, settings: CrossbarSettings):
         """The realised matrix W = w_per_siemens (G+ - G-) (rows x cols)."""
@@ -223,59 +231,70 @@ class CrossbarCore:
     def matvec(self, x, settings: CrossbarSettings, key=None):
         """y = x @ W.T for a batch x (batch, cols): drive the word lines, read the bit-line pairs."""
         return self._product(x, settings.g_pos, settings.g_neg, settings.w_per_siemens, key,
-                             tile=self.n_cols, amplifiers=2)
+                             tile=self.n_cols, amplifiers=2, stack=None if settings.stacks is None else settings.stacks[0])
 
     def matvec_t(self, x, settings: CrossbarSettings, key=None):
         """y = x @ W for a batch x (batch, rows): drive the bit-line pairs, read the word lines."""
         return self._product(x, settings.g_pos.T, settings.g_neg.T, settings.w_per_siemens, key,
-                             tile=self.n_rows, amplifiers=1, transpose=True)
+                             tile=self.n_rows, amplifiers=1, transpose=True,
+                             stack=None if settings.stacks is None else settings.stacks[1])
 
     def noise_std(self, x, settings: CrossbarSettings, *, transpose: bool = False):
         """Predicted std of each output (weight units, (batch, outputs)) from read and TIA noise, before the ADC."""
         gp, gn = (settings.g_pos.T, settings.g_neg.T) if transpose else (settings.g_pos, settings.g_neg)
-        vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=self.n_rows if transpose else self.n_cols)
-        var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=1 if transpose else 2).sum(axis=0)
-        return jnp.sqrt(var) / self.read_voltage * xmax * settings.w_per_siemens
+        tile = self.n_rows if transpose else self.n_cols
+        vt, xmax = self._drive(x, gp, tile=tile)
+        var = self._sums(vt, self.stack(gp, gn, tile=tile), amplifiers=1 if transpose else 2, noise=True)[1]
+        return jnp.sqrt(var.sum(axis=0)) / self.read_voltage * xmax * settings.w_per_siemens
+
+    @staticmethod
+    def _tiling(n_inputs: int, tile: int) -> tuple[int, int, int]:
+        """(lines per tile, tiles, padded lines) of a product over ``n_inputs`` lines on tiles of ``tile``
+        (one partial tile has no padded lines: they would carry no current)."""
+        tile = min(tile, n_inputs)
+        n_t = -(-n_inputs // tile)
+        return tile, n_t, n_t * tile - n_inputs
 
     def _drive(self, x, gp, *, tile):
-        """Read voltages per tile (batch, tiles, tile), the per-sample input scale and the tiling."""
+        """Read voltages per tile (batch, tiles, tile) and the per-sample input scale."""
         x = jnp.atleast_2d(jnp.asarray(x, gp.dtype))
         if x.shape[-1] != gp.shape[1]:
             raise ValueError(f"crossbar: input has {x.shape[-1]} features but the array has {gp.shape[1]} inputs")
         xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
         v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, inputs) volts
-        tile = min(tile, gp.shape[1])  # one partial tile: no padded lines (they carry no current)
-        n_t = -(-gp.shape[1] // tile)
-        pad = n_t * tile - gp.shape[1]
-        return jnp.pad(v, ((0, 0), (0, pad))).reshape(v.shape[0], n_t, tile), xmax, pad, n_t, tile
+        tile, n_t, pad = self._tiling(gp.shape[1], tile)
+        return jnp.pad(v, ((0, 0), (0, pad))).reshape(v.shape[0], n_t, tile), xmax
 
-    @staticmethod
-    def _tiled(g, pad, n_t, tile):
-        return jnp.pad(g, ((0, 0), (0, pad))).reshape(g.shape[0], n_t, tile)  # (outputs, tiles, tile)
-
-    def _variance(self, vt, gp, gn, pad, n_t, tile, *, amplifiers):
-        """Current-noise variance (A^2) of every output of every tile, (tiles, batch, outputs).
-
-        Read noise: read_noise^2 sum_j V_j^2 (G+_j^2 + G-_j^2). Shot noise of the independent cell currents,
-        2 q B sum_j |V_j| (G+_j + G-_j), and ``amplifiers`` TIAs' thermal noise 4 k_B T B / R_f. Both sums are
-        one contraction: [V^2, |V|] against [read_noise^2 (G+^2 + G-^2), 2 q B (G+ + G-)] over the 2 x tile lines
-        (the conductance side does not change between the products of one programming, so XLA computes it once).
-        """
+    def stack(self, gp, gn, *, tile):
+        """The conductances a product contracts against, per tile: (terms, outputs, tiles, tile) with terms
+        G+ - G- (the Kirchhoff current), then read_noise^2 (G+^2 + G-^2) (read noise) and 2 q B (G+ + G-)
+        (shot noise of the cell currents; tia_variance(I, n) = 2 q B I + n 4 k_B T B / R_f is linear in I)
+        where the readout has them. gp, gn: (outputs, inputs) of the direction."""
+        tile, n_t, pad = self._tiling(gp.shape[1], tile)
         ro = self.readout
-        volts, conds = [], []
+        conds = [gp - gn]
         if self.read_noise > 0:
-            volts.append(vt * vt)
-            conds.append(self._tiled(self.read_noise**2 * (gp * gp + gn * gn), pad, n_t, tile))
-        if ro.tia_noise:  # tia_variance(I, n) = 2 q B I + n 4 k_B T B / R_f: linear in the summed cell current
-            shot = ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)
-            volts.append(jnp.abs(vt))
-            conds.append(self._tiled(shot * (gp + gn), pad, n_t, tile))
-        var = jnp.zeros((n_t, vt.shape[0], gp.shape[0]), vt.dtype)
-        if volts:
-            var = jnp.einsum("btn,otn->tbo", jnp.concatenate(volts, -1), jnp.concatenate(conds, -1).astype(vt.dtype))
+            conds.append(self.read_noise**2 * (gp * gp + gn * gn))
         if ro.tia_noise:
-            var = var + ro.tia_variance(0.0, amplifiers)
-        return var
+            conds.append((ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)) * (gp + gn))
+        return jnp.stack([jnp.pad(c, ((0, 0), (0, pad))).reshape(c.shape[0], n_t, tile) for c in conds])
+
+    def _sums(self, vt, stack, *, amplifiers, noise):
+        """(Kirchhoff currents, their noise variance) of every output of every tile, each (tiles, batch, outputs),
+        in one batched contraction of [V, V^2, |V|] against :meth:`stack`: read noise read_noise^2 sum_j V_j^2
+        (G+_j^2 + G-_j^2), shot noise 2 q B sum_j |V_j| (G+_j + G-_j) and ``amplifiers`` TIAs' thermal noise
+        4 k_B T B / R_f. Without ``noise`` the variance is None."""
+        ro = self.readout
+        volts = [vt]
+        if noise and self.read_noise > 0:
+            volts.append(vt * vt)
+        if noise and ro.tia_noise:
+            volts.append(jnp.abs(vt))
+        out = jnp.einsum("sbtn,sotn->stbo", jnp.stack(volts), stack[: len(volts)].astype(vt.dtype))
+        if not noise:
+            return out[0], None
+        var = out[1:].sum(axis=0) if len(volts) > 1 else jnp.zeros_like(out[0])
+        return out[0], var + ro.tia_variance(0.0, amplifiers) if ro.tia_noise else var
 
     def adc_inputs(self, n_inputs: int, *, transpose: bool = False) -> float:
         """ADC full scale of a product over ``n_inputs`` lines, in fully-on inputs: the readout's range for
@@ -286,14 +305,20 @@ class CrossbarCore:
         lines = min(tile, int(n_inputs))
         return float(lines if rng is None else min(rng, lines))
 
-    def _product(self, x, gp, gn, k, key, *, tile, amplifiers, transpose=False):
-        """Batch product through DAC, Ohm/Kirchhoff, read and TIA noise, per-tile ADC; gp, gn: (outputs, inputs)."""
+    def _product(self, x, gp, gn, k, key, *, tile, amplifiers, transpose=False, stack=None):
+        """Batch product through DAC, Ohm/Kirchhoff, read and TIA noise, per-tile ADC; gp, gn: (outputs, inputs);
+        ``stack``: this direction's :meth:`stack` if the programming prepared it."""
         ro = self.readout
-        vt, xmax, pad, n_t, tile = self._drive(x, gp, tile=tile)
-        current = jnp.einsum("btn,otn->tbo", vt, self._tiled(gp - gn, pad, n_t, tile))  # Kirchhoff sums per tile
-        if (self.read_noise > 0 or ro.tia_noise) and ro.noisy(key):  # noise=True without a key raises
-            var = self._variance(vt, gp, gn, pad, n_t, tile, amplifiers=amplifiers)
+        vt, xmax = self._drive(x, gp, tile=tile)
+        noisy = (self.read_noise > 0 or ro.tia_noise) and ro.noisy(key)  # noise=True without a key raises
+        stack = self.stack(gp, gn, tile=tile) if stack is None else stack
+        current, var = self._sums(vt, stack, amplifiers=amplifiers, noise=noisy)  # per tile
+        if noisy:
             current = current + jnp.sqrt(var) * fast_random.normal(key, current.shape, current.dtype)
         full_scale = self.read_voltage * self.adc_inputs(gp.shape[1], transpose=transpose) * (self.g_max - self.g_min)
         current = ro.digitise(current, full_scale).sum(axis=0)  # ADC per tile, partial sums added digitally
-        return current / self.read_voltage * xmax * k
+        y = current / self.read_voltage * xmax * k
+        # one buffer: a conditional's result is never fused into its consumers, so the noise and converter
+        # chain above is computed once (fused into every consumer instead, XLA would recompute it in each:
+        # a relaxation sweep reads every product four times). The predicate is always true.
+        return jax.lax.cond(jnp.all(xmax > 0), lambda v: v, lambda v: v + 0.0, y)

@@ -197,6 +197,18 @@ def uniform_noise(u):
     return jnp.float32(math.sqrt(3.0)) * (2.0 * u - 1.0)
 
 
+def computed_once(tree, pred):
+    """``tree`` as it is, computed once into buffers.
+
+    XLA on CPU fuses an elementwise chain into every consumer of its result and recomputes it in each (an
+    update whose new conductance feeds G+, G-, two ages and a pulse count pays the chain five times), and an
+    ``optimization_barrier`` does not prevent it. A conditional's result is never fused into its consumers:
+    this is ``lax.cond(pred, identity, plus zero, tree)`` (two identical branches would be folded away, and the
+    cond with them). ``pred``: a traced boolean that is true (the other branch would turn -0.0 into +0.0).
+    """
+    return jax.lax.cond(pred, lambda t: t, lambda t: jax.tree.map(lambda a: a + jnp.zeros((), a.dtype), t), tree)
+
+
 def reset_counts(state):
     """The state with its counters zeroed (the controller calls this after reading them)."""
     return state._replace(counts=zero_counts())

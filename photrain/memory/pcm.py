@@ -55,6 +55,7 @@ from jax import lax
 from photrain.memory.base import (
     Counts,
     add_counts,
+    computed_once,
     normal_pair,
     require,
     soft_bound_log_factors,
@@ -317,7 +318,7 @@ class PCMMemory:
         if key is None:
             n, xi = jnp.round(x), None
         else:
-            u_round, u_noise = jax.lax.optimization_barrier(uniform_pair(key, dw.shape))
+            u_round, u_noise = uniform_pair(key, dw.shape)
             n = jnp.floor(x + u_round)
             xi = uniform_noise(u_noise) if self.c2c > 0 else None
         pos = dw > 0
@@ -325,11 +326,12 @@ class PCMMemory:
         g_new = soft_bound_pulses_from_logs(g_sel, n, log_keep=jnp.where(pos, state.lk_pos, state.lk_neg),
                                             log_second=jnp.where(pos, state.l2_pos, state.l2_neg),
                                             bound=jnp.where(pos, state.gmax_pos, state.gmax_neg), xi=xi)
-        g_new = jnp.maximum(g_new, g_sel)  # SET only: step noise never amorphises
+        g_new = jnp.where(n > 0, jnp.maximum(g_new, g_sel), g_sel)  # SET only: step noise never amorphises
+        n, g_new = computed_once((n, g_new), state.images >= 0)  # once, not in each of the five outputs below
         hit = n > 0
         up, down = hit & pos, hit & ~pos
         return state._replace(
-            g_pos=jnp.where(up, g_new, state.g_pos), g_neg=jnp.where(down, g_new, state.g_neg),
+            g_pos=jnp.where(pos, g_new, state.g_pos), g_neg=jnp.where(pos, state.g_neg, g_new),
             age_pos=jnp.where(up, 0.0, state.age_pos), age_neg=jnp.where(down, 0.0, state.age_neg),
             counts=add_counts(state.counts, pulses=n))
 

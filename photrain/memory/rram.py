@@ -98,6 +98,7 @@ import photrain.memory.rram_aihwkit as aihwkit
 from photrain.memory.base import (
     Counts,
     add_counts,
+    computed_once,
     normal_pair,
     require,
     soft_bound_log_factors,
@@ -315,12 +316,18 @@ class RRAMMemory:
             xi = uniform_noise(u_c2c) if self.c2c > 0 else None
         n = jnp.minimum(n, self.max_pulses)
         up = dw > 0
-        is_set = jnp.stack([up, ~up])  # G+ is SET when dw > 0, G- is SET when dw < 0
-        g = soft_bound_pulses_from_logs(
-            state.g, n[None], log_keep=jnp.where(is_set, state.log_set, state.log_reset),
-            log_second=jnp.where(is_set, state.log_set2, state.log_reset2),
-            bound=jnp.where(is_set, state.g_top, self.g_min), xi=xi)
-        g = jnp.clip(self._to_levels(g, u_lvl), self.g_min, state.g_top)  # g_top is on the grid: g stays on it
+        n = computed_once(n, jnp.all(state.counts.pulses >= 0))  # one buffer for both devices and the count
+
+        def device(i, is_set):  # G+ (i = 0) is SET when dw > 0, G- (i = 1) when dw < 0; one device at a time
+            g = soft_bound_pulses_from_logs(
+                state.g[i], n, log_keep=jnp.where(is_set, state.log_set[i], state.log_reset[i]),
+                log_second=jnp.where(is_set, state.log_set2[i], state.log_reset2[i]),
+                bound=jnp.where(is_set, state.g_top[i], self.g_min), xi=None if xi is None else xi[i])
+            g = self._to_levels(g, None if u_lvl is None else u_lvl[i])
+            return jnp.clip(g, self.g_min, state.g_top[i])  # g_top is on the grid: g stays on it
+
+        # each device's chain computed on its own (stacked inside one fusion XLA picks per element between them)
+        g = jnp.stack(computed_once((device(0, up), device(1, ~up)), jnp.all(state.counts.pulses >= 0)))
         return state._replace(g=g, counts=add_counts(state.counts, pulses=2 * n.astype(jnp.int32)))
 
     def maintain(self, state, images, key=None):
