@@ -22,7 +22,8 @@ Signal chain of one read (conventions of :class:`photrain.cores.readout.Readout`
 * Read noise: every cell's conductance fluctuates per read with relative std
   ``read_noise`` (random telegraph / 1/f noise of filamentary devices). The
   terms add before one TIA read, so the output gets one Gaussian draw per read
-  with the summed variance read_noise^2 sum_j V_j^2 (G+_ij^2 + G-_ij^2).
+  with the summed variance read_noise^2 sum_j V_j^2 (G+_ij^2 + G-_ij^2) (counter-hash normals,
+  :func:`photrain.models.fast_random.normal`, as the banks' detector noise).
 * TIA: thermal noise 4 k_B T B / R_f per amplifier (two per output in
   ``matvec``, one per line in ``matvec_t``) and shot noise 2 q B sum_j |V_j| (G+_ij + G-_ij)
   of the independent cell currents (:func:`photrain.models.detectors.photocurrent_variance`,
