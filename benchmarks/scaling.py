@@ -21,8 +21,28 @@ simulation is its dense products):
   products are (784 + 10) w per example (+ 10 w for B·e). The epoch time is ``--steps`` timed steps scaled to
   60,000 / 64 = 937.5 steps (not a full epoch: a few batches per width).
 
-Usage: flock /tmp/team/heavy.lock .venv/bin/python benchmarks/scaling.py [--quick] [--plot benchmarks/scaling.png]
+Usage: flock /tmp/team/heavy.lock .venv/bin/python benchmarks/scaling.py [--quick] [--plot out/scaling.png]
 The last printed line is one JSON object with every figure.
+
+Measured (2-core CPU container, JAX 0.9.2, float32, under the team lock, 64 s for the whole script;
+``benchmarks/scaling.py --plot out/scaling.png``): exponent over the largest three sizes, ideal in brackets.
+
+* mesh solve, 1 wavelength: 0.061 / 0.175 / 0.284 / 1.00 / 4.97 ms at n = 8 / 16 / 32 / 64 / 128: 2.06 (3);
+  100 wavelengths: 0.383 / 1.03 / 6.43 / 31.1 / 321 ms: 2.82 (3); memory n^2 W (1.96; 38 MiB at n = 128).
+* bank product vs rows (8 channels): 0.167 ... 13.9 ms at 16 ... 4096 rows: 0.98 (1); vs channels (16 rows):
+  0.063 ... 1.66 ms at 4 ... 64 channels: 1.09 (1; the rows x channels^2 ring response shows in the memory,
+  exponent 1.92, not yet in the time at batch 64).
+* epoch (937.5 steps estimated from 3 timed steps per width), w = 64 / 256 / 1024 / 4096: digital DFA
+  0.76 / 1.76 / 3.36 / 12.3 s (0.70); optical DFA 0.69 / 1.34 / 4.15 / 9.19 s (0.69); forward on cores
+  3.18 / 20.2 / 76.5 / 281 s (0.95); compiled memory 27 / 28 / 834 MiB at w = 4096 (exponent 0.96 / 0.96 / 1.00).
+
+Where growth is below the ideal (mesh at 1 wavelength, the DFA epochs) a call's fixed cost and the n sequential
+column steps of the scan still dominate. Forward on cores grows as it should (0.95) but sits 23x above digital
+DFA in time and 31x in memory: inside the per-example ``vmap`` of ``photrain.nn``, the backward rule of the
+hardware product's ``custom_vjp`` forms every example's dW = δ xᵀ and the batch sum comes after it, so XLA
+materialises a (batch, w, 784) float32 array (205 MB at w = 1024, the whole temporary of the step; digital
+products skip the custom_vjp and get one GEMM). Not fixed here: it needs the layer's product batched outside
+the vmap (or a batching rule for it) in ``photrain/nn/layers.py``, and the cores' per-example noise keys kept.
 """
 
 from __future__ import annotations
