@@ -29,7 +29,8 @@ a unit-intensity tap read has that relative standard deviation); their learning 
 files (Adam 0.01 / SGD 0.05 here).
 
 Usage: flock /tmp/team/heavy.lock .venv/bin/python benchmarks/pai2023.py [--repo DIR] [--epochs 100]
-       [--mnist-epochs 1] [--mnist-train 60000] [--skip-mnist] [--data-dir ../shared/datasets]
+       [--mnist-epochs 1] [--mnist-train 60000] [--mnist-settings 0,0 0.02,0.05] [--method intensity|field]
+       [--skip-chip] [--skip-mnist] [--data-dir ../shared/datasets]
 The last printed line is one JSON object with every figure.
 """
 
@@ -174,7 +175,7 @@ def ce(model, x, y, key=None):
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, y))
 
 
-def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None):
+def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, method="intensity"):
     """Mini-batch training; each step's gradient by ``gradient`` (in situ: measured on the chip, with noise)."""
     params = eqx.filter(model, eqx.is_inexact_array)
     opt_state = optimizer.init(params)
@@ -187,7 +188,7 @@ def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None):
             idx = jax.lax.dynamic_slice(order, (i * batch,), (batch,))
             ks = jax.random.fold_in(k, i)
             loss, grads, _ = ins.value_and_grad(lambda m: ce(m, x[idx], y[idx], ks), model, key=ks,
-                                                gradient=gradient)
+                                                gradient=gradient, method=method)
             updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_inexact_array))
             return (eqx.apply_updates(model, updates), opt_state), loss
 
@@ -318,10 +319,13 @@ def mnist(args, out):
             print(f"  MNIST shot {shot} loss_db_std {loss_db}: epoch {e} train loss {loss:.4f} test error "
                   f"{errors[-1]:.4f}", flush=True)
 
+        grad_err = None if ideal else direction_error(model, jnp.asarray(x[:600]), jnp.asarray(y[:600]),
+                                                       jax.random.PRNGKey(10), method=args.method)
         t0 = time.perf_counter()
         train(model, x, y, epochs=args.mnist_epochs, batch=600, optimizer=optax.adam(args.lr), gradient="insitu",
-              key=jax.random.PRNGKey(8), log=log)
-        row = {"shot": shot, "loss_db_std": loss_db, "epochs": args.mnist_epochs, "train_examples": n,
+              key=jax.random.PRNGKey(8), log=log, method=args.method)
+        row = {"shot": shot, "loss_db_std": loss_db, "method": args.method, "grad_1_minus_cos_init": grad_err,
+               "epochs": args.mnist_epochs, "train_examples": n,
                "test_error": errors, "s": time.perf_counter() - t0,
                "hardware": "ideal" if ideal else {k: v for k, v in hw.items() if k in ("power", "arm_loss_sigma_db",
                                                                                         "noise")},
@@ -343,6 +347,8 @@ def main(argv=None):
     ap.add_argument("--skip-chip", action="store_true")
     ap.add_argument("--skip-mnist", action="store_true")
     ap.add_argument("--mnist-epochs", type=int, default=1)
+    ap.add_argument("--method", default="intensity", choices=("intensity", "field"),
+                    help="in-situ form for the MNIST runs (three intensities or coherent tap reads)")
     ap.add_argument("--mnist-train", type=int, default=60000)
     ap.add_argument("--mnist-settings", type=lambda s: tuple(float(v) for v in s.split(",")), nargs="+",
                     default=[(0.0, 0.0), (0.02, 0.05)], help="shot,loss_db_std pairs of their sweep")
