@@ -1,0 +1,111 @@
+"""Cost of an equilibrium-propagation epoch on the RRAM crossbar against float EP, in one run.
+
+MNIST 784-500-10, Scellier & Bengio's set-up (batch 20, beta 0.5 with random sign, 20 free / 4 nudged sweep
+caps, tol 1e-4, lr 0.1 with layer scale (1, 0.5), no momentum): the rows of ``benchmarks/eqprop.py``, float EP
+(float memory, digital products) and EP with every relaxation product on the RRAM crossbar (w_max 0.5, 8-bit
+converters, 1 % read noise) and the mixed-precision update (pulse_mode 'accumulate'). The step timed is the
+run loop's (:func:`photrain.train.steps.make_step`: the controller programs the core once per batch, both
+relaxations run their products on it, the update is written into the memory); each epoch of each set-up is
+one jitted ``lax.scan`` over its batches, compiled before timing. Epochs are interleaved (float, crossbar,
+float, ...); the ratio is the median crossbar epoch over the median float epoch.
+
+Usage: python benchmarks/eqprop_speed.py [--epochs 3] [--batches N]
+The last printed line is one JSON object: {"float_s", "crossbar_s", "ratio", "sweeps": {...}, ...}.
+
+Measured (issue 27; the shared 2-core CPU, ``flock /tmp/team/heavy.lock python benchmarks/eqprop_speed.py
+--epochs 3 --batches 300``: epochs capped at 300 batches (6000 images) so that the run fits the lock; sweeps per
+step 20.1 float, 24.0 crossbar in both runs): before (94e8bb6^) float EP 0.297 s, crossbar EP 4.456 s per epoch,
+15.02 x; after (93cb550) 0.351 s and 2.546 s, 7.24 x (target <= 3 x: missed). What changed, all in
+``photrain/cores/crossbar.py`` (same laws): each product's output computed once into one buffer (XLA on CPU had fused
+the noise and converter chain into the four consumers of a relaxation's state and recomputed it: 20 sweeps 7.1 ->
+3.8 ms CPU), the read and shot noise variance in the same batched contraction as the current against conductance
+stacks prepared once per programming, counter-hash normals instead of Threefry, no padded lines when a product fits
+one tile (W2^T s drove 10 of 128 lines); and the RRAM write (``photrain/memory/rram.py``) one device at a time.
+What is left (CPU time per step, 784-500-10, batch 20): the RRAM write of 392 k weight pairs (dense: two
+exponentials per device per step, 3.3 ms, the accumulator writes few granules but every device is computed),
+24 sweeps of two noisy converter products (3.5 ms), W1 x with its noise variance (1.7 ms) against 1.1 ms for the
+whole float step. Not done: early stopping per example (a batched relaxation runs until its slowest example
+settles; stopping examples early saves no work in a dense batch) and products batched across sweeps (the odd/even
+sweep of a 784-500-10 net is sequential: each layer's update needs the other's new state).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from photrain.train.config import TrainConfig
+from photrain.train.data import load_dataset
+from photrain.train.eqprop import init_eqprop
+from photrain.train.steps import make_step
+from photrain.train.trainer import make_run_controller
+
+EP = {"algorithm": "eqprop", "beta": 0.5, "random_sign_beta": True, "free_steps": 20, "nudged_steps": 4,
+      "lr": 0.1, "layer_scale": (1.0, 0.5), "momentum": 0.0, "batch_size": 20}
+SETUPS = {
+    "float": {"memory": "float", "memory_params": {}, "core": "digital"},
+    "crossbar": {"memory": "rram", "memory_params": {"w_max": 0.5}, "core": "crossbar", "pulse_mode": "accumulate"},
+}
+
+
+def make_epoch(setup, sizes, key):
+    """(jitted epoch (hs, xs, ys, keys) -> (hs, losses, sweeps), initial hs) for one set-up."""
+    cfg = TrainConfig(dataset="mnist", hidden=tuple(sizes[1:-1]), **EP, **SETUPS[setup])
+    ctrl = make_run_controller(cfg, sizes[-1])
+    hs = ctrl.init(init_eqprop(key, sizes), jax.random.fold_in(key, 1))
+    step = make_step(cfg, ctrl)
+
+    @jax.jit
+    def epoch(hs, xs, ys, keys):
+        (hs, _), (losses, (_, sweeps)) = jax.lax.scan(step, (hs, ()), (xs, ys, keys))
+        return hs, losses, sweeps
+
+    return epoch, hs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs per set-up (after one compile epoch)")
+    ap.add_argument("--batches", type=int, default=0, help="batches per epoch (0: the whole training set)")
+    ap.add_argument("--hidden", type=int, nargs="+", default=[500])
+    ap.add_argument("--data-dir", default=None)
+    args = ap.parse_args()
+    data = load_dataset("mnist", args.data_dir)
+    batch = EP["batch_size"]
+    n = min(args.batches, len(data.x_train) // batch) if args.batches else len(data.x_train) // batch
+    xs = jnp.asarray(np.asarray(data.x_train[: n * batch], np.float32).reshape(n, batch, -1))
+    ys = jnp.asarray(np.asarray(data.y_train[: n * batch], np.int32).reshape(n, batch))
+    sizes = [784, *args.hidden, 10]
+    key = jax.random.PRNGKey(0)
+    runs = {name: list(make_epoch(name, sizes, key)) for name in SETUPS}
+    times = {name: [] for name in SETUPS}
+    sweeps = {}
+    for e in range(args.epochs + 1):  # epoch 0 compiles (not counted)
+        keys = jax.random.split(jax.random.fold_in(key, 100 + e), n)
+        for name in SETUPS:
+            fn, hs = runs[name]
+            t0 = time.perf_counter()
+            hs, losses, sw = fn(hs, xs, ys, keys)
+            jax.block_until_ready((hs, losses))
+            if e:
+                times[name].append(time.perf_counter() - t0)
+            runs[name][1] = hs
+            sweeps[name] = float(np.asarray(sw, np.float64).sum(-1).mean())
+            if e == args.epochs:
+                print(f"  {name:>9}: last-epoch mean loss {float(jnp.mean(losses)):.4f}, {sweeps[name]:.1f} sweeps/step")
+    t_float, t_xbar = statistics.median(times["float"]), statistics.median(times["crossbar"])
+    label = "-".join(map(str, sizes))
+    print(f"{label} EP, batch {batch}, {n} batches per epoch, {args.epochs} timed epochs, interleaved")
+    print(f"  float EP {t_float:.3f} s/epoch, crossbar EP {t_xbar:.3f} s/epoch: {t_xbar / t_float:.2f} x")
+    print(json.dumps({"sizes": label, "batches": n, "float_s": t_float, "crossbar_s": t_xbar,
+                      "ratio": t_xbar / t_float, "sweeps_per_step": sweeps, "epochs_s": times}))
+
+
+if __name__ == "__main__":
+    main()
