@@ -104,3 +104,15 @@ def test_grad_through_a_circuit_with_x64_off():
     assert abs(g64 - fd) < 1e-6 * abs(fd)
     assert abs(float(g32) - g64) < 1e-5 * abs(g64), (float(g32), g64)
     np.testing.assert_allclose(np.asarray(powers), p64, rtol=1e-5)
+
+
+def test_fit_with_x64_on_and_float64_data_keeps_the_users_dtype():
+    """A user who turns x64 on and passes float64 data: fit trains (a partial last batch included) in float64."""
+    rng = np.random.default_rng(0)
+    with jax.enable_x64(True):
+        x = rng.random((40, 6))  # float64
+        y = (x[:, 0] > 0.5).astype(np.int32)
+        model = pnn.convert(eqx.nn.MLP(6, 2, 4, 1, key=jax.random.PRNGKey(0)), pnn.Hardware())
+        _, hist = pnn.fit(model, optax.adam(1e-2), (x, y), epochs=1, batch_size=16, drop_last=False,
+                          key=jax.random.PRNGKey(1), progress=False)
+        assert hist[0]["examples"] == 40 and np.isfinite(hist[0]["loss"])

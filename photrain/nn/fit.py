@@ -194,9 +194,11 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
             def body(carry, batch):
                 i, k, on = batch
                 return jax.lax.cond(on, lambda c: step(c, (xs_all[i], ys_all[i], k), fb),
-                                    lambda c: (c, (jnp.zeros((), jnp.float32), zero)), carry)
+                                    lambda c: (c, zero), carry)
 
-            zero = jax.eval_shape(lambda c: step(c, (xs_all[idx[0]], ys_all[idx[0]], keys[0]), fb)[1][1],
+            # a skipped batch returns zeros shaped as a step's (loss, counts): the loss's dtype is the model's
+            # (float64 when the user runs with x64 on and float64 data)
+            zero = jax.eval_shape(lambda c: step(c, (xs_all[idx[0]], ys_all[idx[0]], keys[0]), fb)[1],
                                   (dyn, opt_state))
             zero = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), zero)
             (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys, live))
