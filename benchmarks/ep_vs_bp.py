@@ -97,18 +97,30 @@ def run(setup, algo, wrap, epochs: int, seed: int) -> dict:
 
     cfg = TrainConfig(dataset="braille", hidden=(128,), epochs=epochs, seed=seed,
                       **{"batch_size": 100, **setup, **algo})
-    make = trainer.make_run_controller
+    from photrain.nn import dfa as nn_dfa
+    from photrain.nn import layers as nn_layers
+
+    make, layer_ctrl = trainer.make_run_controller, nn_layers.controller_for
     if wrap is not None:
-        def make_wrapped(config, n_classes):  # the same controller, its crossbar read through mismatched periphery
+        def make_wrapped(config, n_classes):  # EP: the same controller, its crossbar read through mismatched periphery
             ctrl = make(config, n_classes)
             return replace(ctrl, core=wrap(ctrl.core, seed=seed))
+        wrapped = {}
+
+        def layer_ctrl_wrapped(hw):  # backprop (photrain.nn layers): the same wrapper on the layers' controller
+            if hw not in wrapped:
+                ctrl = layer_ctrl(hw)
+                wrapped[hw] = replace(ctrl, core=wrap(ctrl.core, seed=seed))
+            return wrapped[hw]
         trainer.make_run_controller = make_wrapped
+        nn_layers.controller_for = nn_dfa.controller_for = layer_ctrl_wrapped
     try:
         with tempfile.TemporaryDirectory() as out:
             t = time.perf_counter()
             r = trainer.train(cfg, out, progress=False, on_divergence="warn")
     finally:
         trainer.make_run_controller = make
+        nn_layers.controller_for = nn_dfa.controller_for = layer_ctrl
     return {"test_acc": r["test_acc_at_best_val"], "best_val_acc": r["best_val_acc"],
             "final_test_acc": r["history"][-1]["test_acc"], "seconds": time.perf_counter() - t,
             "memory_pulses": r["ledger"].get("memory_pulses")}
