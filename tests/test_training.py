@@ -338,3 +338,26 @@ def test_uint8_inputs_are_read_as_the_dataset_reads_them():
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
     assert not np.array_equal(weights(runs[0])[0][0], weights(plain)[0][0])  # it trained
+
+
+def test_standardized_8bit_run_trains_on_the_codes_and_resumes_bit_exactly(tmp_path, monkeypatch):
+    """An 8-bit dataset (MNIST's Uint8Images) with --standardize trains on its codes on the device, and resumes."""
+    import dataclasses
+
+    import photrain.train.trainer as trainer
+    from photrain.train.datasets.base import Uint8Images
+
+    digits = load_dataset("digits")
+    codes = np.round(np.asarray(digits.x_train) / 16 * 255).astype(np.uint8)
+    fake = dataclasses.replace(digits, x_train=Uint8Images(codes), x_test=np.round(digits.x_test / 16 * 255) / 255)
+    monkeypatch.setattr(trainer, "load_dataset", lambda *a, **k: fake)
+    cfg = TrainConfig(dataset="digits", hidden=(16,), algorithm="dfa", epochs=2, batch_size=32, lr=0.05,
+                      standardize=True)
+    full = train(cfg, tmp_path / "full", progress=False)
+    assert full["model"].pixels[0] == pytest.approx(float(codes.mean() / 255), rel=1e-6)  # read as the set's moments
+    assert full["test_acc_at_best_val"] > 0.5
+    train(cfg, tmp_path / "cut", progress=False, stop_after_epoch=1)
+    resumed = train(cfg, tmp_path / "cut", progress=False, resume=True)
+    for (a, b), (c, d) in zip(full["params"], resumed["params"], strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)

@@ -42,9 +42,15 @@ def optimizer(config):
     return optax.sgd(config.lr, momentum=config.momentum)
 
 
-def init_state(config, sizes: list[int], n_classes: int, k_init):
-    """(model, optimiser state) at the start of a run: the network's init written into its memories."""
+def init_state(config, sizes: list[int], n_classes: int, k_init, x_train=None):
+    """(model, optimiser state) at the start of a run: the network's init written into its memories.
+
+    x_train: the run's training images; 8-bit ones (:class:`Uint8Images`) set how the model reads their codes
+    (``MLP.pixels``), part of the structure the optimiser state and the checkpoint are made for.
+    """
     model = build_mlp(init_mlp(k_init, sizes), run_hardware(config, n_classes), jax.random.fold_in(k_init, 1))
+    if isinstance(x_train, Uint8Images):
+        model = dataclasses.replace(model, pixels=(x_train.shift, x_train.scale))
     opt = optimizer(config)
     from photrain.nn.fit import _params
 
@@ -124,7 +130,6 @@ def run_layered(config, p: dict, *, ckpt, run_id: str, progress: bool, last_epoc
 
     x_train = data.x_train
     if isinstance(x_train, Uint8Images):  # the 8-bit codes go to the device; the model reads them (MLP.pixels)
-        model = dataclasses.replace(model, pixels=(x_train.shift, x_train.scale))
         x_train = x_train.codes
     run.update(ledger=base, model=model)
     if p["start_epoch"] < last_epoch:

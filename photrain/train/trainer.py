@@ -241,7 +241,7 @@ def _prepare(config: TrainConfig, ckpt: Path, resume: bool) -> dict:
         hs = ctrl.init(init_eqprop(k_init, sizes), jax.random.fold_in(k_init, 1))
         best = ctrl.weights(hs)
     else:  # the Equinox MLP of photrain.nn; the checkpointed state is its arrays and the optimiser state
-        model, opt_state = init_state(config, sizes, data.n_classes, k_init)
+        model, opt_state = init_state(config, sizes, data.n_classes, k_init, data.x_train)
         hs, best = checkpoint_state(model, opt_state), mlp_weights(model)
     start_epoch, history, ledger = 0, [], Ledger()
     limits, initial_loss = _weight_limits(ctrl, best), None
