@@ -4,15 +4,18 @@ A layer keeps its controller state (:class:`~photrain.controller.HubState` of on
 device state, the bias register, the accumulator) and its :class:`~photrain.nn.Hardware`. Before a batch
 the layer is *programmed* (:meth:`HardwareLayer.program`): the controller reads the memory (read noise
 from a key) and programs the core; the read weights become the layer's ``weight`` field, the parameter
-``jax.grad`` differentiates, and the core settings its ``settings``. The product is a ``jax.custom_vjp``:
+``jax.grad`` differentiates, and the core settings its ``settings``. The product (:func:`hardware_product`):
 
 * forward  y = W·x on the core (its converters and detector noise), through the controller;
-* backward dx = Wᵀ·δ on the core where the core runs it (bank, crossbar; digital otherwise), dW = δ xᵀ
-  digital (the controller's float32 arithmetic), as a chip trained in situ would compute them.
+* backward dx = Wᵀ·δ on the core where the core runs it (bank, crossbar; digital otherwise: a
+  ``jax.custom_vjp``), dW = δ xᵀ digital (the controller's float32 arithmetic; autodiff of a zero-valued
+  term's tangent), as a chip trained in situ would compute them.
 
 Differentiating the quantisers of the core instead gives an input gradient with cosine 0.2 to the
 exact one on a noisy bank (issue 25); the straight-through product keeps it near 1
-(``tests/test_nn.py``). Called per example, as Equinox layers are; ``jax.vmap`` over a batch.
+(``tests/test_nn.py``). Called per example, as Equinox layers are; ``jax.vmap`` over a batch runs each
+product once on the whole batch (``custom_vmap`` rules; dW one contraction over the batch: issue 27,
+``tests/test_nn_batched.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ F32 = jnp.float32
 CALIBRATION_INPUTS = 32
 
 _RECORDER: list | None = None
+#: Forwards of the product's custom_vjp traced with the input's gradient needed (the ledger's "backward needed").
+_BACKWARD_TRACES = [0]
 #: Set by DFA (:mod:`photrain.nn.dfa`) while a step is traced: ``hook(layer, x, key) -> x`` on every hardware
 #: layer's input (it taps the input for B·e and stops the gradient through the layer).
 _INPUT_HOOK = None
@@ -73,12 +78,51 @@ def runs_digital(hw: Hardware, settings) -> bool:
     return ctrl.core.kind == "digital" or (not ctrl.forward_on_core and isinstance(settings, jax.Array))
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
 def hardware_product(hw: Hardware, w, settings, x, key):
-    """y = W·x (one example, or a batch on the last axis) on ``hw``'s core from programmed ``settings``.
+    """y = W·x (one example (in,), or a batch on the leading axes of x) on ``hw``'s core from programmed ``settings``.
 
-    ``jax.grad``: dx = Wᵀ·δ on the core where it runs it, dW = δ xᵀ digital (module docstring).
+    ``jax.grad``: dx = Wᵀ·δ on the core where it runs it (a ``custom_vjp``), dW = δ xᵀ digital (the tangent of
+    :func:`_weight_tangent`, which autodiff contracts over the whole batch at once: one GEMM).
+
+    Under ``jax.vmap`` over examples (x batched, ``w`` and ``settings`` not: a model vmapped over its batch, as
+    :func:`photrain.nn.tree.batched_apply` does) the core runs W·x once on the whole batch, and Wᵀ·δ once on
+    the batch's δ (``custom_vmap`` rules, :func:`_batched_on_core`). Noise: the batch's draw is one draw over
+    (batch, out) from one key, the key of the batch's first example when every example has its own key (else
+    the shared key): every example still gets its own independent noise (the cores draw their detector, RIN,
+    read and TIA noise per input vector: :func:`photrain.cores.bank_passes.blocked_matvec`,
+    :meth:`photrain.cores.CrossbarCore.matvec`), with the per-example statistics, but not the realisations a
+    per-example call with each example's key would give. With ``w`` or ``settings`` batched (one matrix per
+    example) each example runs its own product with its own key, as without vmap.
     """
+    traced = _BACKWARD_TRACES[0]
+    y = _core_product(hw, jax.lax.stop_gradient(w), settings, x, key)
+    if _RECORDER is not None:  # the input gradient is needed where the custom_vjp's forward was traced
+        _RECORDER.append((hw, tuple(w.shape), math.prod(x.shape[:-1]), _BACKWARD_TRACES[0] > traced))
+    return y + _weight_tangent(w, x)
+
+
+@jax.custom_jvp
+def _weight_tangent(w, x):
+    """Zeros shaped like W·x whose tangent is ẇ·x: the weight's share of W·x's derivative (δ xᵀ once transposed).
+
+    Left to autodiff, the weight gradient of a vmapped batch is one contraction of δ (batch, out) with x
+    (batch, in); formed inside a ``custom_vjp`` backward it would be every example's (out, in) outer product,
+    stacked (batch, out, in) before the batch sum (205 MB per step at width 1024, batch 64)."""
+    return jnp.zeros((*x.shape[:-1], w.shape[0]), x.dtype)
+
+
+@functools.partial(_weight_tangent.defjvp, symbolic_zeros=True)
+def _weight_tangent_jvp(primals, tangents):
+    w, x = primals
+    dw, _ = tangents  # the value is 0 for every x: no x tangent
+    out = _weight_tangent(w, x)
+    if isinstance(dw, SymbolicZero):
+        return out, jnp.zeros_like(out)
+    return out, x @ dw.T.astype(x.dtype)
+
+
+def _on_core(hw: Hardware, w, settings, x, key):
+    """W·x of x (..., in) on the core (one product over the leading axes)."""
     xb = x.reshape(-1, x.shape[-1])
     if runs_digital(hw, settings):
         y = xb @ w.T.astype(xb.dtype)
@@ -87,28 +131,61 @@ def hardware_product(hw: Hardware, w, settings, x, key):
     return y.reshape(*x.shape[:-1], y.shape[-1]).astype(x.dtype)
 
 
+def _t_on_core(hw: Hardware, w, settings, g, key):
+    """Wᵀ·δ of g (..., out): on the core where it runs it (``key`` draws its noise), else digital."""
+    gb = g.reshape(-1, g.shape[-1])
+    if _transpose_on_core(hw, settings):
+        dx = controller_for(hw).matmul_t(Programmed((w,), (settings,)), 0, gb, key)
+    else:
+        dx = gb @ w.astype(gb.dtype)
+    return dx.reshape(*g.shape[:-1], dx.shape[-1]).astype(g.dtype)
+
+
+@functools.cache
+def _batched_on_core(hw: Hardware, transpose: bool):
+    """``f(w, settings, v, key)``: :func:`_on_core` (or :func:`_t_on_core`) with a ``custom_vmap`` rule: v batched,
+    w and settings not, runs one product on the whole batch, keyed by the first example's key (docstring of
+    :func:`hardware_product`); anything else batched runs the per-example products (``jax.vmap``)."""
+    fn = _t_on_core if transpose else _on_core
+
+    @jax.custom_batching.custom_vmap
+    def f(w, settings, v, key):
+        return fn(hw, w, settings, v, key)
+
+    @f.def_vmap
+    def rule(axis_size, in_batched, w, settings, v, key):
+        w_b, s_b, v_b, k_b = in_batched
+        if v_b and not any(jax.tree_util.tree_leaves((w_b, s_b))):
+            if any(jax.tree_util.tree_leaves(k_b)):
+                key = jax.tree_util.tree_map(lambda k: k[0], key)
+            return f(w, settings, v, key), True  # f again: an outer vmap batches this call in turn
+        axes = jax.tree_util.tree_map(lambda b: 0 if b else None, tuple(in_batched))
+        return jax.vmap(functools.partial(fn, hw), in_axes=axes)(w, settings, v, key), True
+
+    return f
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _core_product(hw: Hardware, w, settings, x, key):
+    """W·x on the core (a constant W: its gradient is :func:`_weight_tangent`'s); backward dx = Wᵀ·δ."""
+    return _batched_on_core(hw, False)(w, settings, x, key)
+
+
 def _fwd(hw, w, settings, x, key):
-    if _RECORDER is not None:
-        _RECORDER.append((hw, tuple(w.value.shape), math.prod(x.value.shape[:-1]), bool(x.perturbed)))
+    if x.perturbed:
+        _BACKWARD_TRACES[0] += 1
     w, settings, x, key = _value((w, settings, x, key))
-    return hardware_product(hw, w, settings, x, key), (w, settings, x, key)
+    return _batched_on_core(hw, False)(w, settings, x, key), (w, settings, key)
 
 
 def _bwd(hw, res, g):
-    w, settings, x, key = res
+    w, settings, key = res
     if isinstance(g, SymbolicZero):
-        return jnp.zeros_like(w), None, jnp.zeros_like(x), None
-    gb, xb = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-    dw = (gb.T @ xb).astype(w.dtype)
-    if _transpose_on_core(hw, settings):
-        ctrl = controller_for(hw)
-        dx = ctrl.matmul_t(Programmed((w,), (settings,)), 0, gb, jax.random.fold_in(key, 1))
-    else:
-        dx = gb @ w
-    return dw, None, dx.reshape(x.shape).astype(x.dtype), None
+        return None, None, None, None
+    return None, None, _batched_on_core(hw, True)(w, settings, g, jax.random.fold_in(key, 1)), None
 
 
-hardware_product.defvjp(_fwd, _bwd, symbolic_zeros=True)
+_core_product.defvjp(_fwd, _bwd, symbolic_zeros=True)
 
 
 def _default_key():
