@@ -78,3 +78,21 @@ def test_per_example_gradients_and_batched_weights_keep_per_example_semantics(ba
     np.testing.assert_allclose(per, c[None, :, None] * xs[:, None, :], rtol=1e-6, atol=1e-6)
     for i in range(2):
         np.testing.assert_array_equal(y2[i], ref[i])
+
+
+def test_step_ledger_counts_every_forward_product_on_the_core():
+    """DFA with the forward on the bank (inputs and W not differentiated through the product): the ledger still
+    counts every example's W·x on the core, 8 x (20·16 + 16·4) optical MACs (B·e digital)."""
+    import equinox as eqx
+    import optax
+
+    from photrain.nn import convert
+    from photrain.nn.dfa import Feedback
+    from photrain.nn.fit import cross_entropy, step_ledger
+
+    hw = Hardware(core="bank", n_channels=8, optical=dict(core_rows=8))
+    model = convert(eqx.nn.MLP(20, 4, 16, 1, activation=jax.nn.relu, key=jax.random.PRNGKey(0)), hw)
+    x, y = jnp.ones((8, 20), jnp.float32), jnp.zeros(8, jnp.int32)
+    led = step_ledger(model, optax.sgd(0.01), cross_entropy, x, y,
+                      Feedback(model, x[0], jax.random.PRNGKey(1), "dfa"))
+    assert led.optical_macs == 8 * (20 * 16 + 16 * 4)
