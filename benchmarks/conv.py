@@ -1,8 +1,11 @@
 """Convolution on photonic cores: LeNet-5 on MNIST through photrain.nn (issue 26), and Feldmann et al.'s set-up.
 
 Network (LeNet-5 style, LeCun et al., Proc. IEEE 86, 2278 (1998), ReLU and max-pooling): conv 1->6 5x5 (pad 2)
-- ReLU - max-pool 2 - conv 6->16 5x5 - ReLU - max-pool 2 - 400-120-84-10 dense with ReLU; ``optax.adam(1e-3)``,
-batch 64, the full 60,000 MNIST training images scaled to [0, 1], accuracy on the 10,000 test images.
+- ReLU - max-pool 2 - conv 6->16 5x5 - ReLU - max-pool 2 - 400-120-84-10 dense with ReLU; Adam with its
+learning rate decayed from 3e-3 to 0 over the run on a cosine (``optax.cosine_decay_schedule``, Loshchilov &
+Hutter, ICLR 2017: :func:`recipe`; constant 1e-3 reached 98.74 % float after 5 epochs, short of the issue's
+99.0 %), batch 64, the full 60,000 MNIST training images scaled to [0, 1], accuracy on the 10,000 test images.
+Every LeNet row (float, hardware, optical DFA) trains with this same recipe.
 
 Rows (``--rows``, comma-separated; run them in pieces, each piece appends to ``--out``):
 
@@ -154,6 +157,12 @@ HARDWARE = {
 }
 
 
+def recipe(epochs: int, steps_per_epoch: int, peak: float = 3e-3) -> optax.GradientTransformation:
+    """The LeNet rows' optimiser: Adam, learning rate ``peak`` decayed to 0 on a cosine over ``epochs`` x
+    ``steps_per_epoch`` steps (``optax.cosine_decay_schedule``; Loshchilov & Hutter, ICLR 2017)."""
+    return optax.adam(optax.cosine_decay_schedule(peak, epochs * steps_per_epoch))
+
+
 def run_row(name: str, data, epochs: int, seed: int) -> dict:
     xtr, ytr, xte, yte = data
     key = jax.random.PRNGKey(seed)
@@ -164,8 +173,8 @@ def run_row(name: str, data, epochs: int, seed: int) -> dict:
     algorithm = "optical-dfa" if name == "optical-dfa" else "backprop"
     clock = StepClock()
     t0 = time.perf_counter()
-    model, hist = pnn.fit(model, optax.adam(1e-3), (xtr, ytr), algorithm=algorithm, epochs=epochs, batch_size=64,
-                          key=jax.random.fold_in(key, 2), progress=False, on_chunk=clock)
+    model, hist = pnn.fit(model, recipe(epochs, len(xtr) // 64), (xtr, ytr), algorithm=algorithm, epochs=epochs,
+                          batch_size=64, key=jax.random.fold_in(key, 2), progress=False, on_chunk=clock)
     train_s = time.perf_counter() - t0
     through = "digital" if name == "float" else "hardware"
     acc = pnn.evaluate(model, xte, yte, through=through, key=jax.random.fold_in(key, 3))
