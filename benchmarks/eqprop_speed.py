@@ -42,7 +42,7 @@ import numpy as np
 
 from photrain.train.config import TrainConfig
 from photrain.train.data import load_dataset
-from photrain.train.eqprop import init_eqprop
+from photrain.train.eqprop import eqprop_accuracy, init_eqprop
 from photrain.train.steps import make_step
 from photrain.train.trainer import make_run_controller
 
@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--batches", type=int, default=0, help="batches per epoch (0: the whole training set)")
     ap.add_argument("--hidden", type=int, nargs="+", default=[500])
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--seed", type=int, default=0, help="PRNG seed of the weights, devices and noise")
     args = ap.parse_args()
     data = load_dataset("mnist", args.data_dir)
     batch = EP["batch_size"]
@@ -82,7 +83,7 @@ def main():
     xs = jnp.asarray(np.asarray(data.x_train[: n * batch], np.float32).reshape(n, batch, -1))
     ys = jnp.asarray(np.asarray(data.y_train[: n * batch], np.int32).reshape(n, batch))
     sizes = [784, *args.hidden, 10]
-    key = jax.random.PRNGKey(0)
+    key = jax.random.PRNGKey(args.seed)
     runs = {name: list(make_epoch(name, sizes, key)) for name in SETUPS}
     times = {name: [] for name in SETUPS}
     sweeps = {}
@@ -100,11 +101,19 @@ def main():
             if e == args.epochs:
                 print(f"  {name:>9}: last-epoch mean loss {float(jnp.mean(losses)):.4f}, {sweeps[name]:.1f} sweeps/step")
     t_float, t_xbar = statistics.median(times["float"]), statistics.median(times["crossbar"])
+    acc = {}  # test accuracy after the run's epochs, read digitally from memory (the run loop's free-phase reading)
+    for name in SETUPS:
+        cfg = TrainConfig(dataset="mnist", hidden=tuple(sizes[1:-1]), **EP, **SETUPS[name])
+        params = make_run_controller(cfg, sizes[-1]).weights(runs[name][1])
+        acc[name] = eqprop_accuracy(params, np.asarray(data.x_test[:], np.float32).reshape(len(data.x_test), -1),
+                                    np.asarray(data.y_test), steps=EP["free_steps"])
     label = "-".join(map(str, sizes))
-    print(f"{label} EP, batch {batch}, {n} batches per epoch, {args.epochs} timed epochs, interleaved")
+    print(f"{label} EP, batch {batch}, {n} batches per epoch, {args.epochs} timed epochs, interleaved, seed {args.seed}")
     print(f"  float EP {t_float:.3f} s/epoch, crossbar EP {t_xbar:.3f} s/epoch: {t_xbar / t_float:.2f} x")
-    print(json.dumps({"sizes": label, "batches": n, "float_s": t_float, "crossbar_s": t_xbar,
-                      "ratio": t_xbar / t_float, "sweeps_per_step": sweeps, "epochs_s": times}))
+    print(f"  test accuracy after {args.epochs + 1} epochs: float {100 * acc['float']:.2f} %, "
+          f"crossbar {100 * acc['crossbar']:.2f} %")
+    print(json.dumps({"sizes": label, "batches": n, "seed": args.seed, "float_s": t_float, "crossbar_s": t_xbar,
+                      "ratio": t_xbar / t_float, "test_acc": acc, "sweeps_per_step": sweeps, "epochs_s": times}))
 
 
 if __name__ == "__main__":

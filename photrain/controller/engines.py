@@ -21,6 +21,7 @@ import numpy as np
 
 from photrain.cores import MRRWeightBank, MZIMesh, TileCounts, bank_matvec, blocked_matvec, tile_counts
 from photrain.cores.mesh_tiles import mesh_tiles_matvec
+from photrain.models.fast_random import hash_keys
 
 F32 = jnp.float32
 
@@ -119,6 +120,12 @@ class CrossbarEngine:
 
     def matmul_t(self, settings, d, key):
         return self.core.matvec_t(d, settings, key).astype(F32)
+
+    @staticmethod
+    def prepare_keys(keys):
+        """Keys of many products (any batch shape) as the seed words of their read noise, drawn in one call
+        (:func:`photrain.models.fast_random.hash_keys`: the same draws; a loop of products then runs no Threefry)."""
+        return hash_keys(keys)
 
     def counts(self, shape, batch: int, *, reprogram: bool = True) -> TileCounts:
         return _product_counts(self.core, shape, batch, reprogram)

@@ -152,6 +152,24 @@ def hash_bits(key, shape):
     return _fmix32(_fmix32(idx * jnp.uint32(0x9E3779B9) + seeds[0]) ^ seeds[1])
 
 
+def hash_bits_at(key, idx):
+    """:func:`hash_bits` at flat element indices ``idx`` (uint32, any shape) of a larger draw: the words that
+    ``hash_bits(key, shape).reshape(-1)[idx]`` holds, without drawing the rest (a sparse write's devices)."""
+    seeds = jax.random.bits(key, (2,), jnp.uint32)
+    idx = jnp.asarray(idx, jnp.uint32)
+    return _fmix32(_fmix32(idx * jnp.uint32(0x9E3779B9) + seeds[0]) ^ seeds[1])
+
+
+def _two_uniforms(bits):
+    scale = jnp.float32(1.0 / 65536)
+    return ((bits >> 16).astype(jnp.float32) + 0.5) * scale, ((bits & 0xFFFF).astype(jnp.float32) + 0.5) * scale
+
+
+def uniform_pair_at(key, idx):
+    """:func:`uniform_pair` at flat element indices ``idx`` (as :func:`hash_bits_at`)."""
+    return _two_uniforms(hash_bits_at(key, idx))
+
+
 def uniform_pair(key, shape):
     """Two independent U(0, 1) arrays from ONE 32-bit random word per element (16 bits each).
 

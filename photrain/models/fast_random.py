@@ -24,6 +24,7 @@ in ``tests/test_models_fast_random.py``.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -41,13 +42,36 @@ def lowbias32(x):
     return x ^ (x >> 16)
 
 
+class HashKey(NamedTuple):
+    """A key's two seed words (s0, s1), drawn in advance by :func:`hash_keys`: the same draws as the key.
+
+    Deriving the words costs one Threefry call, which XLA on CPU runs as a rolled loop (~20 µs inside a jitted
+    loop, issue 27: six per EP relaxation sweep cost more than the sweep's products); a loop that draws noise
+    every iteration prepares all its keys' words at once before it and passes the HashKeys in.
+    """
+
+    words: jax.Array  # uint32 (..., 2)
+
+
+def hash_keys(keys) -> HashKey:
+    """The seed words of a batch of jax.random keys (typed or raw uint32), in one vectorised draw:
+    ``hash_bits(hash_keys(keys)[i], shape) == hash_bits(keys[i], shape)``. Index the result with
+    ``jax.tree.map(lambda a: a[i], hk)``."""
+    typed = jnp.issubdtype(keys.dtype, jax.dtypes.prng_key)
+    batch = keys.shape if typed else keys.shape[:-1]
+    flat = keys.reshape(-1) if typed else keys.reshape(-1, keys.shape[-1])
+    words = jax.vmap(lambda k: jax.random.bits(k, (2,), jnp.uint32))(flat)
+    return HashKey(words.reshape(*batch, 2))
+
+
 def hash_bits(key, shape) -> jax.Array:
-    """uint32 words of ``shape`` (fewer than 2^32 elements), one hash per element, keyed by ``key``."""
+    """uint32 words of ``shape`` (fewer than 2^32 elements), one hash per element, keyed by ``key`` (a jax.random
+    key or a :class:`HashKey`)."""
     shape = tuple(int(s) for s in shape)
     size = math.prod(shape)
     if size >= 2**32:
         raise ValueError(f"fast_normal draws fewer than 2^32 values per key; got shape {shape}")
-    seed = jax.random.bits(key, (2,), jnp.uint32)
+    seed = key.words if isinstance(key, HashKey) else jax.random.bits(key, (2,), jnp.uint32)
     i = jax.lax.iota(jnp.uint32, size).reshape(shape)
     return lowbias32(lowbias32(i + seed[0]) ^ seed[1])
 
@@ -65,4 +89,6 @@ def normal(key, shape=(), dtype=jnp.float32, *, fast: bool = True) -> jax.Array:
     """:func:`fast_normal` when ``fast``, else ``jax.random.normal`` (Threefry): one switch for the cores."""
     if fast:
         return fast_normal(key, shape, dtype)
+    if isinstance(key, HashKey):
+        raise ValueError("a HashKey (prepared seed words) draws fast normals only: pass fast=True or a jax.random key")
     return jax.random.normal(key, shape, dtype)

@@ -175,7 +175,8 @@ def _check_products(matmul, matmul_t):
 
 
 def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0, target=None, clamp: bool = False,
-          init=None, key=None, drive0=None, differentiable: bool = False, eps: float = 1.0) -> Relaxed:
+          init=None, key=None, drive0=None, differentiable: bool = False, eps: float = 1.0,
+          prepare_keys=None) -> Relaxed:
     """Minimise F = E + beta C over the box by odd/even block sweeps (see the module docstring).
 
     biases: [b_1 .. b_L] (their shapes give the layer widths). init: starting states (default zeros).
@@ -184,6 +185,10 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
     differentiable: run exactly ``steps`` sweeps with ``lax.scan`` (reverse-mode differentiable; no early exit).
     eps: step towards each layer's minimiser, s <- s + eps (s* - s): 1 is exact block minimisation; eps < 1 is
     Scellier & Bengio's leaky-integrator step (their eps = 0.5), which also averages read noise over sweeps.
+    Noise keys: product n of sweep k reads with ``fold_in(fold_in(key, k), n)``, all derived before the loop in one
+    vectorised call (a Threefry call per product inside the loop cost more than a crossbar sweep's products on
+    CPU, issue 27); ``prepare_keys`` maps that (sweeps, products) key array to what the products take instead
+    (e.g. :func:`photrain.models.fast_random.hash_keys`, the seed words of a crossbar's noise, the same draws).
     """
     if int(steps) < 1:
         raise ValueError(f"relaxation steps must be >= 1; got {steps}")
@@ -205,8 +210,14 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
     odd = list(range(0, n_layers, 2))  # state index l-1 for layers l = 1, 3, 5 ...
     even = list(range(1, n_layers, 2))
 
+    keys = None
+    if key is not None:  # (sweeps, products): the same keys as folding in per sweep, in one vectorised draw
+        fold = jax.vmap(jax.random.fold_in, in_axes=(None, 0))
+        keys = jax.vmap(fold, in_axes=(0, None))(fold(key, jnp.arange(int(steps))), jnp.arange(2 * n_layers))
+        keys = keys if prepare_keys is None else prepare_keys(keys)
+
     def pkey(step, n):
-        return None if key is None else jax.random.fold_in(jax.random.fold_in(key, step), n)
+        return None if keys is None else jax.tree.map(lambda a: a[step, n], keys)
 
     def update(states, j, step):
         """Box minimiser of layer j+1 (state index j) given its neighbours."""
@@ -257,13 +268,15 @@ def activity_products(x, states, n):
     return [(rho(s).T @ p / n, rho(s).sum(0) / n) for s, p in zip(states, pre, strict=True)]
 
 
-def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=None) -> EqPropResult:
+def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=None, *,
+                prepare_keys=None) -> EqPropResult:
     """One EP (or CHL) step on a batch: free phase, nudged (or clamped) phase, the local update.
 
     biases: [b_1 .. b_L]. x: (batch, n_in) clamped inputs (in [0, 1]). target: (batch, n_out) in [0, 1]
     (one-hot classes, or clean patterns to reconstruct). key: PRNG key for random-sign beta and the
     cores' read noise (None = deterministic). Returns loss, descent directions ``grads`` (the negated
-    update, so an optimiser's ``w -= lr * g`` applies +lr dW) and both relaxed phases.
+    update, so an optimiser's ``w -= lr * g`` applies +lr dW) and both relaxed phases. ``prepare_keys``: see
+    :func:`relax`.
     """
     _check_products(matmul, matmul_t)
     x = jnp.asarray(x, F32)
@@ -278,16 +291,16 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
     biases = [jnp.asarray(b, F32) for b in biases]
     drive0 = matmul(0, x, k_in).astype(F32)  # x is clamped in both phases: W_1 x is one product per batch
     free = relax(biases, x, matmul, matmul_t, steps=config.free_steps, tol=config.tol, key=k_free, drive0=drive0,
-                 eps=config.eps)
+                 eps=config.eps, prepare_keys=prepare_keys)
     clamp = config.variant == "chl"
     nudged = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=beta, target=target,
-                   clamp=clamp, init=free.states, key=k_nudge, drive0=drive0, eps=config.eps)
+                   clamp=clamp, init=free.states, key=k_nudge, drive0=drive0, eps=config.eps, prepare_keys=prepare_keys)
     scale = 1.0 if clamp else beta
     anchor, nudged_neg = free, None
     if config.symmetric:
         nudged_neg = relax(biases, x, matmul, matmul_t, steps=config.nudged_steps, tol=config.tol, beta=-beta,
                            target=target, init=free.states, key=None if k_nudge is None
-                           else jax.random.fold_in(k_nudge, 1), drive0=drive0, eps=config.eps)
+                           else jax.random.fold_in(k_nudge, 1), drive0=drive0, eps=config.eps, prepare_keys=prepare_keys)
         anchor, scale = nudged_neg, 2.0 * beta
     pos, neg = activity_products(x, nudged.states, n), activity_products(x, anchor.states, n)
     grads = [(-(wp - wn) / scale, -(bp - bn) / scale) for (wp, bp), (wn, bn) in zip(pos, neg, strict=True)]
@@ -300,9 +313,11 @@ def eqprop_step(biases, x, target, matmul, matmul_t, config: EqPropConfig, key=N
     return EqPropResult(loss, grads, free, nudged, beta, nudged_neg)
 
 
-def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None, eps: float = 1.0):
+def predict(biases, x, matmul, matmul_t, *, steps: int, tol: float = 1e-4, key=None, eps: float = 1.0,
+            prepare_keys=None):
     """Free-phase output states (batch, n_out): the network's prediction."""
-    return relax(biases, jnp.asarray(x, F32), matmul, matmul_t, steps=steps, tol=tol, key=key, eps=eps).states[-1]
+    return relax(biases, jnp.asarray(x, F32), matmul, matmul_t, steps=steps, tol=tol, key=key, eps=eps,
+                 prepare_keys=prepare_keys).states[-1]
 
 
 # ------------------------------------------------------------------ references for tests and notebooks
@@ -404,6 +419,11 @@ def _controller_products(ctrl, prog):
     return (lambda i, s, k: ctrl.matmul(prog, i, s, k)), (lambda i, s, k: ctrl.matmul_t(prog, i, s, k))
 
 
+def _prepare_keys(ctrl):
+    """The core's key preparation for products inside a loop (``prepare_keys`` of its engine), or None."""
+    return getattr(ctrl.core, "prepare_keys", None)
+
+
 def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
     """One EP/CHL step on the hardware: (hs, :class:`EqPropResult`, device counts).
 
@@ -415,7 +435,7 @@ def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
     k_prog, k_step, k_mem = jax.random.split(key, 3)
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
-    r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step)
+    r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step, prepare_keys=_prepare_keys(ctrl))
     hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
     return hs, r, counts
 
@@ -431,7 +451,7 @@ def controller_predict(ctrl, hs, x, *, steps: int, tol: float = 1e-4, key=None, 
     k_prog, k_run = (None, None) if key is None else tuple(jax.random.split(key))
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
-    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run, eps=eps)
+    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run, eps=eps, prepare_keys=_prepare_keys(ctrl))
 
 
 def eqprop_accuracy(params, x, y, *, steps: int, tol: float = 1e-4, batch: int = 2000, eps: float = 1.0) -> float:

@@ -1,0 +1,69 @@
+"""The fast paths of EP on the crossbar (issue 27 item 2) give what the plain ones give: noise keys prepared before
+the relaxation loop, and the sparse RRAM write of the mixed-precision accumulator."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import photrain.train.eqprop as ep
+from photrain.cores import CrossbarCore
+from photrain.cores.crossbar import CrossbarReadout
+from photrain.memory.rram import RRAMMemory
+from photrain.models import fast_random
+
+KEY = jax.random.PRNGKey(0)
+
+
+def test_hash_keys_give_the_draws_of_their_keys():
+    keys = jax.random.split(KEY, 6).reshape(2, 3, 2)
+    hk = fast_random.hash_keys(keys)
+    assert hk.words.shape == (2, 3, 2) and hk.words.dtype == jnp.uint32
+    for i in range(2):
+        for j in range(3):
+            one = jax.tree.map(lambda a, i=i, j=j: a[i, j], hk)
+            np.testing.assert_array_equal(fast_random.normal(one, (4, 5)), fast_random.normal(keys[i, j], (4, 5)))
+    typed = jax.random.split(jax.random.key(1), 3)
+    np.testing.assert_array_equal(fast_random.hash_keys(typed).words[2], jax.random.bits(typed[2], (2,), jnp.uint32))
+    with pytest.raises(ValueError, match="fast=True"):
+        fast_random.normal(one, (2,), fast=False)
+
+
+def test_relaxation_with_prepared_keys_is_the_same_relaxation():
+    """Keys drawn before the loop and prepared as seed words give the states of keys folded in per sweep."""
+    core = CrossbarCore(8, 8, read_noise=0.02, readout=CrossbarReadout(dac_bits=8, adc_bits=8))
+    k1, k2, kx = jax.random.split(KEY, 3)
+    s = [core.program(jax.random.normal(k1, (12, 20)) * 0.3), core.program(jax.random.normal(k2, (3, 12)) * 0.3)]
+    biases = [jnp.zeros(12), jnp.zeros(3)]
+    x = jax.random.uniform(kx, (4, 20))
+
+    def run(key, prepare):
+        return ep.relax(biases, x, lambda i, h, k: core.matvec(h, s[i], k), lambda i, h, k: core.matvec_t(h, s[i], k),
+                        steps=3, key=key, prepare_keys=prepare).states
+
+    plain, prepared = jax.jit(lambda key: (run(key, None), run(key, fast_random.hash_keys)))(KEY)
+    for a, b in zip(plain, prepared, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def rram_layer():
+    mem = RRAMMemory(w_max=0.5)
+    w = jnp.asarray(np.random.default_rng(0).uniform(-0.3, 0.3, (40, 64)), jnp.float32)
+    return mem, mem.init(w, jax.random.PRNGKey(1))
+
+
+def test_sparse_rram_write_is_the_dense_write_where_it_writes(rram_layer):
+    mem, state = rram_layer
+    k = jax.random.PRNGKey(7)
+    dw = jnp.zeros((40, 64)).at[3, 5].set(mem.write_granularity).at[17, 60].set(-2 * mem.write_granularity)
+    dense_fn, sparse_fn = jax.jit(mem.update), jax.jit(mem.update_sparse)
+    dense, sparse = dense_fn(state, dw, k), sparse_fn(state, dw, k)
+    asked = np.broadcast_to(np.asarray(dw != 0), state.g.shape)
+    np.testing.assert_array_equal(np.asarray(sparse.g)[asked], np.asarray(dense.g)[asked])  # the same draws
+    np.testing.assert_array_equal(np.asarray(sparse.g)[~asked], np.asarray(state.g)[~asked])  # the rest untouched
+    assert not np.array_equal(np.asarray(sparse.g)[asked], np.asarray(state.g)[asked])
+    assert int(sparse.counts.pulses) == int(dense.counts.pulses) > 0
+    # a request on many blocks (here every one) is the dense write itself
+    wide = jnp.full((40, 64), mem.write_granularity)
+    np.testing.assert_array_equal(sparse_fn(state, wide, k).g, dense_fn(state, wide, k).g)
