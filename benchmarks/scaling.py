@@ -37,12 +37,13 @@ Measured (2-core CPU container, JAX 0.9.2, float32, under the team lock, 64 s fo
   3.18 / 20.2 / 76.5 / 281 s (0.95); compiled memory 27 / 28 / 834 MiB at w = 4096 (exponent 0.96 / 0.96 / 1.00).
 
 Where growth is below the ideal (mesh at 1 wavelength, the DFA epochs) a call's fixed cost and the n sequential
-column steps of the scan still dominate. Forward on cores grows as it should (0.95) but sits 23x above digital
-DFA in time and 31x in memory: inside the per-example ``vmap`` of ``photrain.nn``, the backward rule of the
-hardware product's ``custom_vjp`` forms every example's dW = δ xᵀ and the batch sum comes after it, so XLA
-materialises a (batch, w, 784) float32 array (205 MB at w = 1024, the whole temporary of the step; digital
-products skip the custom_vjp and get one GEMM). Not fixed here: it needs the layer's product batched outside
-the vmap (or a batching rule for it) in ``photrain/nn/layers.py``, and the cores' per-example noise keys kept.
+column steps of the scan still dominate. Forward on cores sat 23x above digital DFA in time and 31x in memory
+while the backward rule of the hardware product's ``custom_vjp``, inside ``photrain.nn``'s per-example ``vmap``,
+formed every example's dW = δ xᵀ before the batch sum (a (batch, w, 784) float32 array). Issue 27 batches the
+product (``photrain/nn/layers.py``: W·x and Wᵀ·δ once per batch on the core, dW one contraction). Re-measured
+(``--families epoch``, the old and new ``layers.py`` in one locked run on a loaded machine): forward on cores
+5.71 / 31.5 / 150 / 575 s -> 2.98 / 4.23 / 12.5 / 93.8 s at w = 64 / 256 / 1024 / 4096, compiled memory
+834 -> 75 MiB at 4096; digital DFA 18.1 / 23.1 s at 4096 in the two halves (27 MiB).
 """
 
 from __future__ import annotations
