@@ -1,12 +1,15 @@
 """The fast paths of EP on the crossbar (issue 27 item 2) give what the plain ones give: noise keys prepared before
 the relaxation loop, and the sparse RRAM write of the mixed-precision accumulator."""
 
+from types import SimpleNamespace
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import photrain.train.eqprop as ep
+from photrain.controller.engines import CrossbarEngine
 from photrain.cores import CrossbarCore
 from photrain.cores.crossbar import CrossbarReadout
 from photrain.memory.rram import RRAMMemory
@@ -29,21 +32,32 @@ def test_hash_keys_give_the_draws_of_their_keys():
         fast_random.normal(one, (2,), fast=False)
 
 
-def test_relaxation_with_prepared_keys_is_the_same_relaxation():
-    """Keys drawn before the loop and prepared as seed words give the states of keys folded in per sweep."""
+def test_relaxation_with_noise_drawn_before_the_loop_is_the_same_relaxation():
+    """Keys drawn before the loop, as seed words or as the products' normals for every sweep (the controller's
+    preparation), give the states of keys folded in per sweep."""
     core = CrossbarCore(8, 8, read_noise=0.02, readout=CrossbarReadout(dac_bits=8, adc_bits=8))
     k1, k2, kx = jax.random.split(KEY, 3)
     s = [core.program(jax.random.normal(k1, (12, 20)) * 0.3), core.program(jax.random.normal(k2, (3, 12)) * 0.3)]
     biases = [jnp.zeros(12), jnp.zeros(3)]
     x = jax.random.uniform(kx, (4, 20))
+    drawn = ep._prepare_keys(SimpleNamespace(core=CrossbarEngine(core)), SimpleNamespace(settings=s), 4)
+
+    def words(keys):
+        return [fast_random.hash_keys(keys[:, n]) for n in range(keys.shape[1])]
 
     def run(key, prepare):
         return ep.relax(biases, x, lambda i, h, k: core.matvec(h, s[i], k), lambda i, h, k: core.matvec_t(h, s[i], k),
                         steps=3, key=key, prepare_keys=prepare).states
 
-    plain, prepared = jax.jit(lambda key: (run(key, None), run(key, fast_random.hash_keys)))(KEY)
-    for a, b in zip(plain, prepared, strict=True):
+    plain, seeded, pre = jax.jit(lambda key: (run(key, None), run(key, words), run(key, drawn)))(KEY)
+    for a, b, c in zip(plain, seeded, pre, strict=True):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    noise = drawn(jax.random.split(KEY, 12).reshape(3, 4, 2))  # 3 sweeps, 4 products
+    assert noise[0] is None and noise[3] is None  # W_1 x once per batch; there is no W_3
+    assert noise[1].z.shape == (3, 1, 4, 12) and noise[2].z.shape == (3, 2, 4, 3)  # (sweeps, tiles, batch, out)
+    with pytest.raises(ValueError, match="Drawn normals have shape"):
+        fast_random.normal(jax.tree.map(lambda a: a[0], noise[1]), (1, 4, 13))
 
 
 @pytest.fixture(scope="module")

@@ -246,6 +246,15 @@ class CrossbarCore:
                              tile=self.n_rows, amplifiers=1, transpose=True,
                              stack=None if settings.stacks is None else settings.stacks[1])
 
+    def noise_shape(self, settings: CrossbarSettings, batch: int, *, transpose: bool = False):
+        """Shape (tiles, batch, outputs) of the standard normals one noisy product draws (its reads: one per
+        output of every tile), or None when its products draw none (noise off)."""
+        ro = self.readout
+        if not ro.noise or not (self.read_noise > 0 or ro.tia_noise):
+            return None
+        outputs, inputs = settings.g_pos.shape[::-1] if transpose else settings.g_pos.shape
+        return self._tiling(inputs, self.n_rows if transpose else self.n_cols)[1], int(batch), outputs
+
     def noise_std(self, x, settings: CrossbarSettings, *, transpose: bool = False):
         """Predicted std of each output (weight units, (batch, outputs)) from read and TIA noise, before the ADC."""
         gp, gn = (settings.g_pos.T, settings.g_neg.T) if transpose else (settings.g_pos, settings.g_neg)

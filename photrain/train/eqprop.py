@@ -187,8 +187,10 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
     Scellier & Bengio's leaky-integrator step (their eps = 0.5), which also averages read noise over sweeps.
     Noise keys: product n of sweep k reads with ``fold_in(fold_in(key, k), n)``, all derived before the loop in one
     vectorised call (a Threefry call per product inside the loop cost more than a crossbar sweep's products on
-    CPU, issue 27); ``prepare_keys`` maps that (sweeps, products) key array to what the products take instead
-    (e.g. :func:`photrain.models.fast_random.hash_keys`, the seed words of a crossbar's noise, the same draws).
+    CPU, issue 27); products n = 2j are ``matmul(j)`` (j >= 1), n = 2j + 1 ``matmul_t(j + 1)``. ``prepare_keys``
+    maps that (sweeps, products) key array to a list with one entry per product n: what it takes as its key in
+    every sweep (leading axis: sweeps), or None where a product never runs; e.g. its read noise drawn in advance
+    for all sweeps (:meth:`photrain.controller.engines.CrossbarEngine.draw_noise`: the draws of the same keys).
     """
     if int(steps) < 1:
         raise ValueError(f"relaxation steps must be >= 1; got {steps}")
@@ -214,10 +216,10 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
     if key is not None:  # (sweeps, products): the same keys as folding in per sweep, in one vectorised draw
         fold = jax.vmap(jax.random.fold_in, in_axes=(None, 0))
         keys = jax.vmap(fold, in_axes=(0, None))(fold(key, jnp.arange(int(steps))), jnp.arange(2 * n_layers))
-        keys = keys if prepare_keys is None else prepare_keys(keys)
+        keys = [keys[:, n] for n in range(2 * n_layers)] if prepare_keys is None else prepare_keys(keys)
 
     def pkey(step, n):
-        return None if keys is None else jax.tree.map(lambda a: a[step, n], keys)
+        return None if keys is None or keys[n] is None else jax.tree.map(lambda a: a[step], keys[n])
 
     def update(states, j, step):
         """Box minimiser of layer j+1 (state index j) given its neighbours."""
@@ -419,9 +421,24 @@ def _controller_products(ctrl, prog):
     return (lambda i, s, k: ctrl.matmul(prog, i, s, k)), (lambda i, s, k: ctrl.matmul_t(prog, i, s, k))
 
 
-def _prepare_keys(ctrl):
-    """The core's key preparation for products inside a loop (``prepare_keys`` of its engine), or None."""
-    return getattr(ctrl.core, "prepare_keys", None)
+def _prepare_keys(ctrl, prog, batch: int):
+    """:func:`relax`'s ``prepare_keys`` on the controller's core: every product's read noise over the sweeps from
+    its engine's ``draw_noise`` (None: the engine has none, and the products take the keys as they are)."""
+    draw = getattr(ctrl.core, "draw_noise", None)
+    if draw is None:
+        return None
+    n_layers = len(prog.settings)
+
+    def prepare(keys):
+        noise = []
+        for n in range(keys.shape[1]):
+            j, transposed = divmod(n, 2)  # n = 2j: matmul(j); n = 2j + 1: matmul_t(j + 1)
+            i = j + transposed
+            runs = i < n_layers if transposed else i >= 1  # W_1 x is drive0, once per batch
+            noise.append(draw(prog.settings[i], keys[:, n], batch, transpose=bool(transposed)) if runs else None)
+        return noise
+
+    return prepare
 
 
 def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
@@ -435,7 +452,7 @@ def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
     k_prog, k_step, k_mem = jax.random.split(key, 3)
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
-    r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step, prepare_keys=_prepare_keys(ctrl))
+    r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step, prepare_keys=_prepare_keys(ctrl, prog, x.shape[0]))
     hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
     return hs, r, counts
 
@@ -451,7 +468,8 @@ def controller_predict(ctrl, hs, x, *, steps: int, tol: float = 1e-4, key=None, 
     k_prog, k_run = (None, None) if key is None else tuple(jax.random.split(key))
     prog = ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
-    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run, eps=eps, prepare_keys=_prepare_keys(ctrl))
+    return predict(list(hs.bias), x, mm, mt, steps=steps, tol=tol, key=k_run, eps=eps,
+                   prepare_keys=_prepare_keys(ctrl, prog, jnp.shape(x)[0]))
 
 
 def eqprop_accuracy(params, x, y, *, steps: int, tol: float = 1e-4, batch: int = 2000, eps: float = 1.0) -> float:
