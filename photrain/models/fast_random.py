@@ -66,10 +66,10 @@ class Drawn(NamedTuple):
 
 def drawn(hk: HashKey, shape, dtype=jnp.float32) -> Drawn:
     """``fast_normal(hk[i], shape)`` for every key of the batch ``hk`` (leading axes), in one call: the same draws."""
-    batch = hk.words.shape[:-1]
-    flat = HashKey(hk.words.reshape(-1, 2))
-    z = jax.vmap(lambda w: fast_normal(HashKey(w), shape, dtype))(flat.words)
-    return Drawn(z.reshape(*batch, *tuple(int(n) for n in shape)))
+    batch, shape = hk.words.shape[:-1], tuple(int(n) for n in shape)
+    # drawn flat (the hash counts elements in row-major order: the same values), so that the innermost axis is long
+    z = jax.vmap(lambda w: fast_normal(HashKey(w), (math.prod(shape),), dtype))(hk.words.reshape(-1, 2))
+    return Drawn(z.reshape(*batch, *shape))
 
 
 def hash_keys(keys) -> HashKey:
