@@ -23,6 +23,10 @@ Measured (``--datasets mnist fashion-mnist --data-dir ../shared/datasets``, seed
                  epoch 10 with the layered rules' lr 0.01, so its default on Fashion-MNIST is lr 0.005: 84.14 %
   (each 13-100 s); ``--algorithms stdp`` (500 neurons, 3 epochs over 60k images): mnist 94.33 % (139 s),
   fashion-mnist 76.09 % (130 s).
+Measured (``--datasets mnist-backrand --data-dir ../shared/datasets``, seed 1, 2 cores, 2026-12-07; 12,000 training
+  images): backprop 81.64 %, dfa 82.00 %, dfa-reference-noise 81.50 %, optical-dfa 81.04 % (16-20 s each); eqprop
+  with MNIST's set-up diverged (9.92 %), with the Braille set-up (its default there) 77.16 %; stdp 11.05 % (33 s):
+  chance, no floor (photrain/train/defaults.py STDP_BACKRAND).
 """
 
 from __future__ import annotations

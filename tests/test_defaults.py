@@ -15,7 +15,7 @@ def test_unset_options_resolve_per_algorithm_and_dataset_and_given_ones_win():
     assert d.resolve("eqprop", "mnist", {"hidden": None, "random_sign_beta": None})["random_sign_beta"] is True
     assert d.resolve("stdp", "digits", {"neurons": None, "epochs": None}) == {"neurons": 100, "epochs": 3}
     assert d.resolve("stdp", "mnist", {"neurons": None, "epochs": 1}) == {"neurons": 500, "epochs": 1}
-    for dataset in ("digits", "braille", "braille-words", "mnist", "fashion-mnist"):  # every pair resolves
+    for dataset in (*d.SMALL, *d.LARGE):  # every pair resolves (mnist-backrand: MNIST's defaults)
         for algorithm in (*d.LAYERED, "eqprop"):
             assert set(d.options(algorithm, dataset)) == set(d.BASE)
 
@@ -24,6 +24,27 @@ def test_every_small_pair_has_a_floor_above_twice_chance():
     for dataset, classes in (("digits", 10), ("braille", 26), ("braille-words", 10)):
         for algorithm in (*d.LAYERED, "eqprop", "stdp"):
             assert d.FLOORS[algorithm, dataset] > 2 / classes
+
+
+def test_mnist_backrand_defaults_have_floors_above_twice_chance_and_stdp_is_told_to_switch():
+    assert "mnist-backrand" in d.LARGE
+    for algorithm in (*d.LAYERED, "eqprop"):
+        assert d.FLOORS[algorithm, "mnist-backrand"] > 2 / 10
+    assert d.options("eqprop", "mnist-backrand") == {**d.BASE, **d.EP_SMALL}  # EP_LARGE diverged there
+    assert d.options("backprop", "mnist-backrand") == d.BASE
+    assert ("stdp", "mnist-backrand") not in d.FLOORS  # STDP ends at chance there (d.STDP_BACKRAND)
+    assert "a layered rule or eqprop" in d.chance_warning(0.11, 10, "stdp", "mnist-backrand", {})
+    assert "--neurons" in d.chance_warning(0.11, 10, "stdp", "mnist", {})
+
+
+def test_mnist_backrand_is_a_cli_dataset_and_a_missing_mnist_folder_is_one_line(tmp_path, capsys):
+    """``photrain train --dataset mnist-backrand`` goes through the registry to the MNIST files (here absent)."""
+    rc = main(["train", "--dataset", "mnist-backrand", "--data-dir", str(tmp_path), "--quiet",
+               "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc != 0 and len(err) == 1 and not (tmp_path / "out").exists()
+    assert "mnist-backrand is built from the MNIST files" in err[0] and str(tmp_path / "mnist") in err[0]
+    assert "PHOTRAIN_DATA_DIR" in err[0]
 
 
 def test_help_states_the_defaults_of_each_rule(monkeypatch, capsys):

@@ -18,7 +18,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("train", help="train an MLP with backprop, DFA or optical DFA on the simulated cores")
     p.add_argument("--dataset", default="digits", choices=DATASETS, help="data set (digits, braille: offline)")
-    p.add_argument("--data-dir", help="folder holding mnist/ or fashion-mnist/ (default $PHOTRAIN_DATA_DIR)")
+    p.add_argument("--data-dir", help="folder holding mnist/ (also the source of mnist-backrand) or fashion-mnist/ "
+                                      "(default $PHOTRAIN_DATA_DIR)")
     p.add_argument("--hidden", type=int, nargs="+", help=f"hidden layer widths ({describe('hidden')})")
     p.add_argument("--algorithm", default="optical-dfa", choices=(*ALGORITHMS, "stdp"),
                    help="learning rule (stdp: the unsupervised spiking network of Shi, Kuzum et al. 2018)")
