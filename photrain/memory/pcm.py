@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+import photrain.memory.sparse as sparse
 from photrain.memory.base import (
     Counts,
     add_counts,
@@ -62,6 +63,7 @@ from photrain.memory.base import (
     soft_bound_pulses_from_logs,
     uniform_noise,
     uniform_pair,
+    uniform_pair_at,
     zero_counts,
 )
 
@@ -311,22 +313,38 @@ class PCMMemory:
         Closed form for the n pulses (no loop over pulses); one 32-bit random word per
         device gives the rounding uniform and the cycle-to-cycle noise (:func:`uniform_pair`;
         the noise has the exact n-pulse mean and variance, uniform-shaped). Without a key:
-        nearest rounding and no noise.
+        nearest rounding and no noise. An array of :data:`~photrain.memory.sparse.MIN_SPARSE` devices or more
+        is written sparsely: the closed form only where n > 0 (:mod:`photrain.memory.sparse`), the same
+        conductances, ages and counts as the dense write.
         """
         dw = jnp.asarray(dw, state.g_pos.dtype)
+        if key is None or dw.size < sparse.MIN_SPARSE:
+            return self._update_dense(state, dw, key)
+        u_round, _ = uniform_pair(key, dw.shape)
+        hit = jnp.floor(jnp.abs(dw) / self.nominal_step + u_round) > 0
+        written = (state.g_pos, state.g_neg, state.age_pos, state.age_neg, state.counts)
+        g_pos, g_neg, age_pos, age_neg, counts = sparse.for_hits(
+            hit, lambda idx, c: self._update_at(state, c, dw, key, idx), written)
+        return state._replace(g_pos=g_pos, g_neg=g_neg, age_pos=age_pos, age_neg=age_neg, counts=counts)
+
+    def _pulse(self, g_pos, g_neg, dev: PairParams, dw, u_round, u_noise):
+        """(n, new conductance of the device pulsed, pos) for requests dw and the devices' two uniforms."""
         x = jnp.abs(dw) / self.nominal_step
-        if key is None:
+        if u_round is None:
             n, xi = jnp.round(x), None
         else:
-            u_round, u_noise = uniform_pair(key, dw.shape)
             n = jnp.floor(x + u_round)
             xi = uniform_noise(u_noise) if self.c2c > 0 else None
         pos = dw > 0
-        g_sel = jnp.where(pos, state.g_pos, state.g_neg)
-        g_new = soft_bound_pulses_from_logs(g_sel, n, log_keep=jnp.where(pos, state.lk_pos, state.lk_neg),
-                                            log_second=jnp.where(pos, state.l2_pos, state.l2_neg),
-                                            bound=jnp.where(pos, state.gmax_pos, state.gmax_neg), xi=xi)
-        g_new = jnp.where(n > 0, jnp.maximum(g_new, g_sel), g_sel)  # SET only: step noise never amorphises
+        g_sel = jnp.where(pos, g_pos, g_neg)
+        g_new = soft_bound_pulses_from_logs(g_sel, n, log_keep=jnp.where(pos, dev.lk_pos, dev.lk_neg),
+                                            log_second=jnp.where(pos, dev.l2_pos, dev.l2_neg),
+                                            bound=jnp.where(pos, dev.gmax_pos, dev.gmax_neg), xi=xi)
+        return n, jnp.where(n > 0, jnp.maximum(g_new, g_sel), g_sel), pos  # SET only: noise never amorphises
+
+    def _update_dense(self, state, dw, key) -> PCMState:
+        u_round, u_noise = (None, None) if key is None else uniform_pair(key, dw.shape)
+        n, g_new, pos = self._pulse(state.g_pos, state.g_neg, self.pair_params(state), dw, u_round, u_noise)
         n, g_new = computed_once((n, g_new), state.images >= 0)  # once, not in each of the five outputs below
         hit = n > 0
         up, down = hit & pos, hit & ~pos
@@ -334,6 +352,22 @@ class PCMMemory:
             g_pos=jnp.where(pos, g_new, state.g_pos), g_neg=jnp.where(pos, state.g_neg, g_new),
             age_pos=jnp.where(up, 0.0, state.age_pos), age_neg=jnp.where(down, 0.0, state.age_neg),
             counts=add_counts(state.counts, pulses=n))
+
+    def _update_at(self, state, written, dw, key, idx):
+        """:meth:`_update_dense` at the flat indices ``idx`` (padded with dw.size) only, on ``written`` = (G+, G-,
+        age+, age-, counts) (the arrays a write changes; the rest of the devices' arrays from ``state``)."""
+        at = partial(sparse.gather, idx=idx)
+        put = partial(sparse.scatter, idx=idx)
+        g_pos_a, g_neg_a, age_pos_a, age_neg_a, counts = written
+        u_round, u_noise = uniform_pair_at(key, idx.astype(jnp.uint32))
+        g_pos, g_neg, age_pos, age_neg = at(g_pos_a), at(g_neg_a), at(age_pos_a), at(age_neg_a)
+        n, g_new, pos = self._pulse(g_pos, g_neg, PairParams(*map(at, self.pair_params(state))), at(dw), u_round,
+                                    u_noise)
+        n = jnp.where(idx < dw.size, n, 0.0)
+        hit = n > 0
+        return (put(g_pos_a, values=jnp.where(pos, g_new, g_pos)), put(g_neg_a, values=jnp.where(pos, g_neg, g_new)),
+                put(age_pos_a, values=jnp.where(hit & pos, 0.0, age_pos)),
+                put(age_neg_a, values=jnp.where(hit & ~pos, 0.0, age_neg)), add_counts(counts, pulses=n))
 
     def saturated(self, state):
         """Pairs whose G+ or G- has passed ``refresh_threshold`` of its own range (the refresh criterion)."""

@@ -95,6 +95,7 @@ import jax
 import jax.numpy as jnp
 
 import photrain.memory.rram_aihwkit as aihwkit
+import photrain.memory.sparse as sparse
 from photrain.memory.base import (
     Counts,
     add_counts,
@@ -302,7 +303,9 @@ class RRAMMemory:
         return self.w_per_siemens * (g_pos - g_neg)
 
     def update(self, state: RRAMState, dw, key=None) -> RRAMState:
-        """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise."""
+        """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise. An array of
+        :data:`photrain.memory.sparse.MIN_SPARSE` weights or more is written sparsely: the pulse pairs computed
+        for the weights with n > 0 only, from the dense write's draws (:meth:`_pulses_at`)."""
         if self.mode == "aihwkit":
             return aihwkit.update(state, dw, key, max_pulses=self.max_pulses)
         dw = jnp.asarray(dw, state.g.dtype)
@@ -310,8 +313,33 @@ class RRAMMemory:
             return self._pulses(state, dw, jnp.round(jnp.abs(dw) / self.nominal_step), None, None)
         k_n, k_dev = jax.random.split(key)
         u_n, _ = uniform_pair(k_n, dw.shape)
+        n = jnp.floor(jnp.abs(dw) / self.nominal_step + u_n)
+        if dw.size >= sparse.MIN_SPARSE:  # the pulsed devices only (photrain.memory.sparse): the same draws
+            g, counts = sparse.for_hits(n > 0, lambda idx, c: self._pulses_at(state, c, dw, k_n, k_dev, idx),
+                                        (state.g, state.counts))
+            return state._replace(g=g, counts=counts)
         u_c2c, u_lvl = uniform_pair(k_dev, state.g.shape)
-        return self._pulses(state, dw, jnp.floor(jnp.abs(dw) / self.nominal_step + u_n), u_c2c, u_lvl)
+        return self._pulses(state, dw, n, u_c2c, u_lvl)
+
+    def _pulses_at(self, state: RRAMState, written, dw, k_n, k_dev, idx):
+        """:meth:`update`'s pulses at the flat weight indices ``idx`` (padded with dw.size) only, on ``written``
+        = (g, counts); the devices' draws are those of the dense write. Devices without a pulse are untouched
+        (the dense write re-rounds them to their level, at times one float32 ulp away)."""
+        g_all, counts = written
+        size = dw.size
+        safe = jnp.minimum(idx, size - 1)
+
+        def at(a):
+            return a.reshape(2, size)[:, safe]
+
+        u_n, _ = uniform_pair_at(k_n, idx.astype(jnp.uint32))
+        u_c2c, u_lvl = uniform_pair_at(k_dev, jnp.stack([idx, idx + size]).astype(jnp.uint32))  # G+ then G-
+        d = dw.reshape(-1)[safe]
+        n = jnp.where(idx < size, jnp.floor(jnp.abs(d) / self.nominal_step + u_n), 0.0)
+        sub = RRAMState(at(g_all), *(at(a) for a in state[1:6]), counts)
+        new = self._pulses(sub, d, n, u_c2c, u_lvl)
+        g = g_all.reshape(2, size).at[:, idx].set(new.g, mode="drop").reshape(g_all.shape)
+        return g, new.counts
 
     def update_sparse(self, state: RRAMState, dw, key=None, *, max_blocks: int = 128) -> RRAMState:
         """:meth:`update` for a request that is zero almost everywhere: only the blocks of weights (runs of up to

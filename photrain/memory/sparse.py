@@ -1,0 +1,113 @@
+"""Writes that compute only the devices a step pulses: the hit list of a sparse mask, and a loop over it.
+
+An optimiser step's pulse counts are zero for almost every device (issue 27, MNIST 784-256-10 DFA, SGD lr 0.01,
+momentum 0.9, batch 64, 100 steps: PCM pulses 0.15 % of its devices per step, RRAM 1.7 %), but a dense write
+evaluates the n-pulse closed form (two exponentials, a square root, the noise) for every device and rewrites
+every array. A sparse write draws the rounding uniform of every device (the pulse count needs it), lists the
+devices with n > 0 (:func:`hit_list`), evaluates the closed form for those only, from the same random words
+(``uniform_pair_at``), and scatters the results: the conductances of the dense write, computed for the hits.
+
+:func:`hit_list` avoids ``jnp.nonzero`` (a prefix sum over every element: 0.75 ms for 200 k elements on the
+shared 2-core CPU, 2026-12-07, as much as the dense write) and a reduction along a short minor axis (0.22 ms):
+the mask, viewed as (32, N / 32), is packed into N / 32 words along its major axis (bit b of word j: element
+b N / 32 + j), one prefix sum runs over the words' population counts, and the k-th hit is found by a binary
+search over the words and a 5-step popcount search inside its word. :func:`for_hits` runs a write over the hits
+in chunks of 1/32 of the devices (a ``while_loop``: one iteration at the usual rates, as many as a step needs),
+scattering into the written arrays in place. A ``lax.cond`` between a sparse and a dense write was slower: XLA
+copies every array a conditional's branch scatters into.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from photrain.memory.base import computed_once
+
+#: smallest array a memory writes sparsely (smaller ones are cheap to write densely; the device tests of small
+#: arrays see the dense form)
+MIN_SPARSE = 4096
+
+
+class Packed(NamedTuple):
+    """A mask packed by :func:`pack`: words (M,) uint32, cnt (M,) int32 hits per word, ends = cumsum(cnt),
+    count = hits in all (int32 scalar), size = the mask's element count (static)."""
+
+    words: jax.Array
+    cnt: jax.Array
+    ends: jax.Array
+    count: jax.Array
+    size: int
+
+
+def pack(mask) -> Packed:
+    """The mask as M = ceil(size / 32) words (padded with False to 32 M elements): bit b of word j is element b M + j."""
+    flat = mask.reshape(-1)
+    size = flat.size
+    m = -(-size // 32)
+    if 32 * m != size:
+        flat = jnp.concatenate([flat, jnp.zeros((32 * m - size,), bool)])
+    # bit b of word j is element b M + j: packed along the major axis of the (32, M) view (a reduction along the
+    # short minor axis costs XLA on CPU 4x as much: 0.22 ms for 200 k elements)
+    bits = jnp.left_shift(jnp.uint32(1), jnp.arange(32, dtype=jnp.uint32))
+    words = jnp.sum(jnp.where(flat.reshape(32, m), bits[:, None], jnp.uint32(0)), axis=0, dtype=jnp.uint32)
+    cnt = jax.lax.population_count(words).astype(jnp.int32)
+    ends = jnp.cumsum(cnt)
+    return Packed(words, cnt, ends, ends[-1], size)
+
+
+def indices(p: Packed, capacity: int, start=0):
+    """Flat indices (int32, (capacity,)) of hits ``start`` ... ``start + capacity - 1`` of a packed mask, in word
+    order (not ascending), padded with ``p.size`` past the last hit (out of range: :func:`scatter` drops them,
+    :func:`gather` reads element 0)."""
+    m = p.words.size
+    k = start + jnp.arange(capacity, dtype=jnp.int32)
+    j = jnp.minimum(jnp.searchsorted(p.ends, k, side="right"), m - 1).astype(jnp.int32)
+    w = p.words[j]
+    r = (k - (p.ends[j] - p.cnt[j])).astype(jnp.uint32)  # rank of the hit inside its word
+    bit = jnp.zeros(capacity, jnp.uint32)
+    for s in (16, 8, 4, 2, 1):  # skip a block of s bits while it holds no more than r hits
+        low = jax.lax.population_count(jnp.right_shift(w, bit) & jnp.uint32((1 << s) - 1))
+        skip = low <= r
+        bit = jnp.where(skip, bit + s, bit)
+        r = jnp.where(skip, r - low, r)
+    idx = jnp.where(k < p.count, bit.astype(jnp.int32) * m + j, p.size)
+    return computed_once(idx, p.count >= 0)  # one buffer: XLA would recompute the search in every gather
+
+
+def hit_list(mask, capacity: int):
+    """(idx, count): the flat indices of the first ``capacity`` True elements of ``mask`` (:func:`indices`) and
+    the number of True elements (int32; may exceed ``capacity``)."""
+    p = pack(mask)
+    return indices(p, capacity), p.count
+
+
+def chunk_size(size: int) -> int:
+    """Hits :func:`for_hits` handles per iteration: 1/32 of the devices (at least 64)."""
+    return max(size // 32, 64)
+
+
+def for_hits(mask, body, carry):
+    """``carry = body(idx, carry)`` for the hits of ``mask`` in chunks of :func:`chunk_size` (a ``while_loop``:
+    no iteration without hits, as many as the hits need; the arrays ``body`` scatters into are updated in place).
+    ``idx``: :func:`indices` of the chunk, padded with ``mask.size``."""
+    p = pack(mask)
+    chunk = chunk_size(p.size)
+
+    def step(c):
+        t, carry = c
+        return t + 1, body(indices(p, chunk, t * chunk), carry)
+
+    return jax.lax.while_loop(lambda c: c[0] * chunk < p.count, step, (jnp.int32(0), carry))[1]
+
+
+def gather(a, idx):
+    """``a.reshape(-1)[idx]``, out-of-range entries (the padding of :func:`indices`) read as element 0."""
+    return a.reshape(-1)[jnp.minimum(idx, a.size - 1)]
+
+
+def scatter(a, idx, values):
+    """``a`` with ``a.reshape(-1)[idx] = values``, out-of-range entries dropped, in ``a``'s shape."""
+    return a.reshape(-1).at[idx].set(values, mode="drop").reshape(a.shape)

@@ -1,0 +1,72 @@
+"""Sparse memory writes (photrain.memory.sparse): the hit list, and PCM / RRAM writes equal to the dense ones."""
+
+import jax
+import numpy as np
+import pytest
+
+import photrain.memory.sparse as sparse
+from photrain.memory import PCMMemory, RRAMMemory
+
+SHAPE = (64, 128)  # 8192 devices: written sparsely (>= MIN_SPARSE)
+
+
+@pytest.mark.parametrize("size,p", [(100, 0.3), (4097, 0.05), (8192, 0.0), (33, 1.0)])
+def test_hit_list_lists_every_true_element_once(size, p):
+    mask = jax.random.uniform(jax.random.PRNGKey(size), (size,)) < p
+    cap = max(size // 4, 1)
+    idx, count = jax.jit(sparse.hit_list, static_argnums=1)(mask, cap)
+    idx = np.asarray(idx)
+    truth = np.flatnonzero(np.asarray(mask))
+    assert int(count) == truth.size
+    listed = idx[idx < size]
+    assert listed.size == min(cap, truth.size) and np.unique(listed).size == listed.size
+    assert np.all(np.asarray(mask)[listed]) and np.all(idx[listed.size:] == size)
+    if truth.size <= cap:
+        np.testing.assert_array_equal(np.sort(listed), truth)
+
+
+def _dense_and_sparse(mem, state, dw, key, monkeypatch):
+    sparse_state = jax.jit(mem.update)(state, dw, key)
+    with monkeypatch.context() as m:
+        m.setattr(sparse, "MIN_SPARSE", 10**9)
+        dense_state = jax.jit(mem.update)(state, dw, key)
+    return dense_state, sparse_state
+
+
+@pytest.fixture(scope="module")
+def pcm():
+    mem = PCMMemory()
+    return mem, mem.init(0.2 * jax.random.normal(jax.random.PRNGKey(1), SHAPE), jax.random.PRNGKey(2))
+
+
+@pytest.mark.parametrize("scale", [2e-4, 0.05])  # a few hits (one chunk) and most devices (several chunks)
+def test_sparse_pcm_write_is_the_dense_write(pcm, scale, monkeypatch):
+    mem, state = pcm
+    dw = scale * jax.random.normal(jax.random.PRNGKey(3), SHAPE)
+    dense, new = _dense_and_sparse(mem, state, dw, jax.random.PRNGKey(4), monkeypatch)
+    assert int(new.counts.pulses) == int(dense.counts.pulses) > 0
+    for name in ("g_pos", "g_neg"):
+        np.testing.assert_allclose(getattr(new, name), getattr(dense, name), rtol=1e-6, atol=0)
+    for name in ("age_pos", "age_neg"):
+        np.testing.assert_array_equal(getattr(new, name), getattr(dense, name))
+    moved = np.asarray((new.g_pos != state.g_pos) | (new.g_neg != state.g_neg))
+    assert 0 < moved.sum() < moved.size or scale > 0.01
+
+
+@pytest.fixture(scope="module")
+def rram():
+    mem = RRAMMemory()
+    return mem, mem.init(0.3 * jax.random.uniform(jax.random.PRNGKey(1), SHAPE, minval=-1, maxval=1),
+                         jax.random.PRNGKey(2))
+
+
+@pytest.mark.parametrize("scale", [2e-5, 0.01])
+def test_sparse_rram_write_is_the_dense_write(rram, scale, monkeypatch):
+    mem, state = rram
+    dw = scale * jax.random.normal(jax.random.PRNGKey(3), SHAPE)
+    dense, new = _dense_and_sparse(mem, state, dw, jax.random.PRNGKey(4), monkeypatch)
+    assert int(new.counts.pulses) == int(dense.counts.pulses) > 0
+    np.testing.assert_array_equal(mem.levels(new), mem.levels(dense))  # the same draws, the same levels
+    np.testing.assert_allclose(new.g, dense.g, rtol=1e-6, atol=0)
+    if scale < 1e-3:  # few pulses: the devices without one keep their conductance bit for bit
+        assert np.mean(np.asarray(new.g == state.g)) > 0.9
