@@ -15,7 +15,7 @@ def test_unset_options_resolve_per_algorithm_and_dataset_and_given_ones_win():
     assert d.resolve("eqprop", "mnist", {"hidden": None, "random_sign_beta": None})["random_sign_beta"] is True
     assert d.resolve("stdp", "digits", {"neurons": None, "epochs": None}) == {"neurons": 100, "epochs": 3}
     assert d.resolve("stdp", "mnist", {"neurons": None, "epochs": 1}) == {"neurons": 500, "epochs": 1}
-    for dataset in (*d.SMALL, *d.LARGE):  # every pair resolves (mnist-backrand: MNIST's defaults)
+    for dataset in (*d.SMALL, *d.LARGE):  # every pair resolves to a full set of options
         for algorithm in (*d.LAYERED, "eqprop"):
             assert set(d.options(algorithm, dataset)) == set(d.BASE)
 
@@ -32,7 +32,7 @@ def test_mnist_backrand_defaults_have_floors_above_twice_chance_and_stdp_is_told
         assert d.FLOORS[algorithm, "mnist-backrand"] > 2 / 10
     assert d.options("eqprop", "mnist-backrand") == {**d.BASE, **d.EP_SMALL}  # EP_LARGE diverged there
     assert d.options("backprop", "mnist-backrand") == d.BASE
-    assert ("stdp", "mnist-backrand") not in d.FLOORS  # STDP ends at chance there (d.STDP_BACKRAND)
+    assert ("stdp", "mnist-backrand") not in d.FLOORS and ("stdp", "mnist-backrand") in d.NO_FLOOR  # at chance
     assert "a layered rule or eqprop" in d.chance_warning(0.11, 10, "stdp", "mnist-backrand", {})
     assert "--neurons" in d.chance_warning(0.11, 10, "stdp", "mnist", {})
 
