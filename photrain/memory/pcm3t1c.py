@@ -49,9 +49,8 @@ from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 
-from photrain.memory.base import Counts, add_counts, require, uniform_noise, uniform_pair, zero_counts
+from photrain.memory.base import Counts, add_counts, require, run_if, uniform_noise, uniform_pair, zero_counts
 from photrain.memory.pcm import SOURCES as PCM_SOURCES
 from photrain.memory.pcm import PCMMemory, tune_pair
 
@@ -249,12 +248,13 @@ class PCM3T1CMemory(PCMMemory):
                               refreshes=n_reset))
 
     def maintain(self, state, images, key=None) -> PCM3T1CState:
-        """Leak for images x seconds_per_image; every ``transfer_interval`` images, :meth:`transfer` (``lax.cond``)."""
+        """Leak for images x seconds_per_image; every ``transfer_interval`` images, :meth:`transfer` (only when due:
+        :func:`~photrain.memory.base.run_if`)."""
         state = self.leak(state, jnp.asarray(images, jnp.float32) * self.seconds_per_image)
         count = state.images + jnp.asarray(images, jnp.int32)
         due = count >= self.transfer_interval
         state = state._replace(images=jnp.where(due, count - self.transfer_interval, count))
-        return lax.cond(due, lambda s: self.transfer(s, key), lambda s: s, state)
+        return run_if(due, lambda s: self.transfer(s, key), state)
 
     def elapse(self, state, seconds) -> PCM3T1CState:
         """PCM drift (per-device nu and age) and capacitor leakage over ``seconds``."""

@@ -12,7 +12,7 @@ shared 2-core CPU, 2026-12-07, as much as the dense write) and a reduction along
 the mask, viewed as (32, N / 32), is packed into N / 32 words along its major axis (bit b of word j: element
 b N / 32 + j), one prefix sum runs over the words' population counts, and the k-th hit is found by a binary
 search over the words and a 5-step popcount search inside its word. :func:`for_hits` runs a write over the hits
-in chunks of 1/32 of the devices (a ``while_loop``: one iteration at the usual rates, as many as a step needs),
+in chunks of a fraction of the devices (a ``while_loop``: one iteration at the usual rates, as many as a step needs),
 scattering into the written arrays in place. A ``lax.cond`` between a sparse and a dense write was slower: XLA
 copies every array a conditional's branch scatters into.
 """
@@ -84,17 +84,18 @@ def hit_list(mask, capacity: int):
     return indices(p, capacity), p.count
 
 
-def chunk_size(size: int) -> int:
-    """Hits :func:`for_hits` handles per iteration: 1/32 of the devices (at least 64)."""
-    return max(size // 32, 64)
+def chunk_size(size: int, parts: int = 32) -> int:
+    """Hits :func:`for_hits` handles per iteration: 1/``parts`` of the devices (at least 64)."""
+    return max(size // parts, 64)
 
 
-def for_hits(mask, body, carry):
+def for_hits(mask, body, carry, parts: int = 32):
     """``carry = body(idx, carry)`` for the hits of ``mask`` in chunks of :func:`chunk_size` (a ``while_loop``:
     no iteration without hits, as many as the hits need; the arrays ``body`` scatters into are updated in place).
-    ``idx``: :func:`indices` of the chunk, padded with ``mask.size``."""
+    ``idx``: :func:`indices` of the chunk, padded with ``mask.size``. The search costs ~40 ns per slot of a chunk
+    on the shared CPU: ``parts`` is best about 1 / (the usual fraction of hits)."""
     p = pack(mask)
-    chunk = chunk_size(p.size)
+    chunk = chunk_size(p.size, parts)
 
     def step(c):
         t, carry = c
