@@ -323,10 +323,15 @@ class PCMMemory:
             return self._update_dense(state, dw, key)
         u_round, _ = uniform_pair(key, dw.shape)
         hit = jnp.floor(jnp.abs(dw) / self.nominal_step + u_round) > 0
-        written = (state.g_pos, state.g_neg, state.age_pos, state.age_neg, state.counts)
-        g_pos, g_neg, age_pos, age_neg, counts = sparse.for_hits(
-            hit, lambda idx, c: self._update_at(state, c, dw, key, idx), written, parts=128)  # ~0.2 % hit
-        return state._replace(g_pos=g_pos, g_neg=g_neg, age_pos=age_pos, age_neg=age_neg, counts=counts)
+        fields = ("g_pos", "g_neg", "age_pos", "age_neg", "counts")  # what a write changes
+
+        def dense(written):
+            new = self._update_dense(state._replace(**dict(zip(fields, written, strict=True))), dw, key)
+            return tuple(getattr(new, f) for f in fields)
+
+        written = sparse.for_hits(hit, lambda idx, c: self._update_at(state, c, dw, key, idx),
+                                  tuple(getattr(state, f) for f in fields), parts=128, dense=dense)  # ~0.2 % hit
+        return state._replace(**dict(zip(fields, written, strict=True)))
 
     def _pulse(self, g_pos, g_neg, dev: PairParams, dw, u_round, u_noise):
         """(n, new conductance of the device pulsed, pos) for requests dw and the devices' two uniforms."""

@@ -315,8 +315,13 @@ class RRAMMemory:
         u_n, _ = uniform_pair(k_n, dw.shape)
         n = jnp.floor(jnp.abs(dw) / self.nominal_step + u_n)
         if dw.size >= sparse.MIN_SPARSE:  # the pulsed devices only (photrain.memory.sparse): the same draws
+            def dense(written):
+                new = self._pulses(state._replace(g=written[0], counts=written[1]), dw, n,
+                                   *uniform_pair(k_dev, state.g.shape))
+                return new.g, new.counts
+
             g, counts = sparse.for_hits(n > 0, lambda idx, c: self._pulses_at(state, c, dw, k_n, k_dev, idx),
-                                        (state.g, state.counts))
+                                        (state.g, state.counts), dense=dense)
             return state._replace(g=g, counts=counts)
         u_c2c, u_lvl = uniform_pair(k_dev, state.g.shape)
         return self._pulses(state, dw, n, u_c2c, u_lvl)

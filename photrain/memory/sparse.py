@@ -24,7 +24,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from photrain.memory.base import computed_once
+from photrain.memory.base import computed_once, run_if
 
 #: smallest array a memory writes sparsely (smaller ones are cheap to write densely; the device tests of small
 #: arrays see the dense form)
@@ -96,19 +96,25 @@ def chunk_size(size: int, parts: int = 32) -> int:
     return max(size // parts, 64)
 
 
-def for_hits(mask, body, carry, parts: int = 32):
+def for_hits(mask, body, carry, parts: int = 32, dense=None, dense_above: int = 32):
     """``carry = body(idx, carry)`` for the hits of ``mask`` in chunks of :func:`chunk_size` (a ``while_loop``:
     no iteration without hits, as many as the hits need; the arrays ``body`` scatters into are updated in place).
     ``idx``: :func:`indices` of the chunk, padded with ``mask.size``. The search costs ~40 ns per slot of a chunk
-    on the shared CPU: ``parts`` is best about 1 / (the usual fraction of hits)."""
+    on the shared CPU: ``parts`` is best about 1 / (the usual fraction of hits). With ``dense``, a step with more
+    than 1/``dense_above`` of the devices hit runs ``carry = dense(carry)`` instead (the dense write is cheaper
+    there), by :func:`~photrain.memory.base.run_if` (a conditional would copy every array)."""
     p = pack(mask)
     chunk = chunk_size(p.size, parts)
+    sparse = jnp.ones((), bool)
+    if dense is not None:
+        sparse = p.count <= p.size // dense_above
+        carry = run_if(~sparse, dense, carry)
 
     def step(c):
         t, carry = c
         return t + 1, body(indices(p, chunk, t * chunk), carry)
 
-    return jax.lax.while_loop(lambda c: c[0] * chunk < p.count, step, (jnp.int32(0), carry))[1]
+    return jax.lax.while_loop(lambda c: sparse & (c[0] * chunk < p.count), step, (jnp.int32(0), carry))[1]
 
 
 def gather(a, idx):
