@@ -9,24 +9,35 @@ relaxations run their products on it, the update is written into the memory); ea
 one jitted ``lax.scan`` over its batches, compiled before timing. Epochs are interleaved (float, crossbar,
 float, ...); the ratio is the median crossbar epoch over the median float epoch.
 
-Usage: python benchmarks/eqprop_speed.py [--epochs 3] [--batches N]
-The last printed line is one JSON object: {"float_s", "crossbar_s", "ratio", "sweeps": {...}, ...}.
+Usage: python benchmarks/eqprop_speed.py [--epochs 3] [--batches N] [--seed 0]
+The last printed line is one JSON object: {"float_s", "crossbar_s", "ratio", "test_acc": {...}, "sweeps": {...}, ...};
+test_acc: MNIST test accuracy after the run's epochs, the weights read digitally from memory (free phase, float).
 
-Measured (issue 27; the shared 2-core CPU, ``flock /tmp/team/heavy.lock python benchmarks/eqprop_speed.py
---epochs 3 --batches 300``: epochs capped at 300 batches (6000 images) so that the run fits the lock; sweeps per
-step 20.1 float, 24.0 crossbar in both runs): before (94e8bb6^) float EP 0.297 s, crossbar EP 4.456 s per epoch,
-15.02 x; after (93cb550) 0.351 s and 2.546 s, 7.24 x (target <= 3 x: missed). What changed, all in
-``photrain/cores/crossbar.py`` (same laws): each product's output computed once into one buffer (XLA on CPU had fused
-the noise and converter chain into the four consumers of a relaxation's state and recomputed it: 20 sweeps 7.1 ->
-3.8 ms CPU), the read and shot noise variance in the same batched contraction as the current against conductance
-stacks prepared once per programming, counter-hash normals instead of Threefry, no padded lines when a product fits
-one tile (W2^T s drove 10 of 128 lines); and the RRAM write (``photrain/memory/rram.py``) one device at a time.
-What is left (CPU time per step, 784-500-10, batch 20): the RRAM write of 392 k weight pairs (dense: two
-exponentials per device per step, 3.3 ms, the accumulator writes few granules but every device is computed),
-24 sweeps of two noisy converter products (3.5 ms), W1 x with its noise variance (1.7 ms) against 1.1 ms for the
-whole float step. Not done: early stopping per example (a batched relaxation runs until its slowest example
-settles; stopping examples early saves no work in a dense batch) and products batched across sweeps (the odd/even
-sweep of a 784-500-10 net is sequential: each layer's update needs the other's new state).
+Measured (issue 27; the shared 2-core CPU, under ``flock /tmp/team/heavy.lock``, epochs capped at 300 batches
+(6000 images) so that a run fits the lock; sweeps per step 20.1-20.5 float, 24.0 crossbar in every run):
+first round: before (94e8bb6^) float EP 0.297 s, crossbar EP 4.456 s per epoch, 15.02 x; after (93cb550) 0.351 s
+and 2.546 s, 7.24 x. Second round, ``--epochs 5 --batches 300 --seed 0|1``, HEAD b65a3ea against 7bed598 back to
+back in one locked job: seed 0 7.65 x (0.303 / 2.316 s) -> **5.17 x** (0.298 / 1.540 s), seed 1 7.45 x
+(0.307 / 2.283 s) -> **5.69 x** (0.308 / 1.756 s): target <= 3 x missed. Test accuracy after the 6 epochs, crossbar
+before -> after: 83.44 -> 82.97 % (seed 0), 92.70 -> 92.73 % (seed 1), float 93.35 / 93.29 % (the two seeds'
+crossbar runs differ by 9 points; untouched devices are no longer re-rounded and the contraction's operands are
+ordered anew, so float32 rounding differs and the trajectories part after a few steps).
+What changed in the second round (the same device and converter laws, the same draws):
+the relaxation's noise keys derived before its loop in one vectorised call and each product's read-noise
+normals for all sweeps drawn there at once (``photrain.models.fast_random.Drawn``, ``CrossbarEngine.draw_noise``):
+a Threefry call per product and the per-read normals inside the loop cost more than the sweep's products on CPU
+(one relaxation sweep alone ~190 -> ~155 us on the loaded CPU; a normal costs 2-3x less drawn in bulk); the
+crossbar's batched contraction takes its conductance stacks tiles-major and its padding materialised once (XLA had
+transposed the 500 x 784 layer's stack element by element per batch: programming + W1 x 3.25 -> 2.34 ms); the
+accumulator's RRAM write computes only the blocks of weights it writes (``RRAMMemory.update_sparse``: ~1e-4 of W1's
+weights per step; 3.59 -> 0.26 ms per 500 x 784 write, written devices bit-identical to the dense write's).
+What is left (traced shares of a crossbar step): the 24 sweeps (26 XLA ops each where float EP runs 13:
+two DAC encodings with their row maxima, two batched dots carrying the variance terms, the converters), building
+W1's conductance stacks every batch (the write changes the conductances) and W1 x with its variance terms (3 x the
+float product's MACs over 7 tiles), and the 240 k read-noise normals per step. Not done: early stopping per example
+(1 % read noise keeps every example's state moving by more than tol 1e-4, so the crossbar runs the caps, 20 + 4;
+stopping examples early saves no work in a dense batch) and products batched across sweeps (the odd/even sweep of
+a 784-500-10 net is sequential: each layer's update needs the other's new state).
 """
 
 from __future__ import annotations
