@@ -16,8 +16,9 @@ test_acc: MNIST test accuracy after the run's epochs, the weights read digitally
 Measured (issue 27; the shared 2-core CPU, under ``flock /tmp/team/heavy.lock``, epochs capped at 300 batches
 (6000 images) so that a run fits the lock; sweeps per step 20.1-20.5 float, 24.0 crossbar in every run):
 first round: before (94e8bb6^) float EP 0.297 s, crossbar EP 4.456 s per epoch, 15.02 x; after (93cb550) 0.351 s
-and 2.546 s, 7.24 x. Second round, ``--epochs 5 --batches 300 --seed 0|1``, HEAD b65a3ea against 7bed598 back to
-back in one locked job: seed 0 7.65 x (0.303 / 2.316 s) -> **5.17 x** (0.298 / 1.540 s), seed 1 7.45 x
+and 2.546 s, 7.24 x. Second round, ``--epochs 5 --batches 300 --seed 0|1``, b65a3ea against the tree at 709a23e
+(this item's cb00664..7bed598; item 1's sparse writes e77db4f..709a23e, the dense fallback here) back to back in one
+locked job: seed 0 7.65 x (0.303 / 2.316 s) -> **5.17 x** (0.298 / 1.540 s), seed 1 7.45 x
 (0.307 / 2.283 s) -> **5.69 x** (0.308 / 1.756 s): target <= 3 x missed. Test accuracy after the 6 epochs, crossbar
 before -> after: 83.44 -> 82.97 % (seed 0), 92.70 -> 92.73 % (seed 1), float 93.35 / 93.29 % (the two seeds'
 crossbar runs differ by 9 points; untouched devices are no longer re-rounded and the contraction's operands are
