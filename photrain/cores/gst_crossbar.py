@@ -35,8 +35,8 @@ Parameters and their sources (figure: value here -- source):
 * cell transmissions T_a = 0.95, T_c = 0.25 -- assumed (:data:`photrain.models.gst.SOURCES`).
 * path loss: ``path_loss_db`` per crossing, rows + columns - 2 crossings, equalised to the worst path -- assumed,
   0 dB by default (a calibrated chip).
-* MNIST with the convolution on the chip: 95.3 % on chip vs 96.1 % on a computer -- Feldmann 2021, main text,
-  as recalled for ``benchmarks/conv.py`` (the text was not at hand to re-read).
+* MNIST with the convolution on the chip: 95.3 % on chip vs 96.1 % on a computer -- recalled, NOT verified
+  (only Feldmann 2021's abstract could be read here; ``benchmarks/conv.py`` keeps them as ``PAPER_UNVERIFIED``).
 """
 
 from __future__ import annotations
