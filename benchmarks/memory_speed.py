@@ -12,27 +12,31 @@ memory over the median epoch time of float memory.
 Usage: python benchmarks/memory_speed.py [--hidden 256] [--hidden 800 800] [--epochs 3] [--batches N]
 The last printed line is one JSON object: {"784-256-10": {memory: {"epoch_s", "float_s", "ratio"}}, ...}.
 
-Measured (issue 27; the shared 2-core CPU, each tree's two commands in one locked run,
-``flock /tmp/team/heavy.lock python benchmarks/memory_speed.py --hidden 256 --epochs 3`` (937 batches per epoch)
-and ``... --hidden 800 800 --epochs 3 --batches 200`` (epochs capped at 200 batches so that the run fits the lock),
-ratio = median memory epoch / median float-memory epoch of the same run):
+Measured (issue 27; the shared 2-core CPU, ``flock /tmp/team/heavy.lock``; ratio = median memory epoch / median
+float-memory epoch of the same run; ``--hidden 256 --epochs 3`` = 937 batches per epoch, ``--hidden 800 800
+--epochs 3 --batches 200`` capped so that the run fits the lock):
 
-    net              memory     before (94e8bb6^, 13:30 UTC)   after (93cb550, 13:37 UTC)   target
-    784-256-10       pcm        3.81 x                         2.96 x                       <= 1.5 x
-                     pcm-3t1c   2.32 x                         2.49 x
-                     rram       6.85 x                         3.51 x
-    784-800-800-10   pcm        4.26 x                         3.21 x
-                     pcm-3t1c   3.27 x                         3.27 x
-                     rram       7.33 x                         3.72 x
+    net              memory     94e8bb6^ (13:30 UTC)   93cb550 (13:37 UTC)   caa10ba (16:37)   ed51ea1 (16:38)   target
+    784-256-10       pcm        3.81 x                 2.96 x                2.79 x            2.21 x            <= 1.5 x
+                     pcm-3t1c   2.32 x                 2.49 x                2.41 x            2.36 x
+                     rram       6.85 x                 3.51 x                3.21 x            2.71 x
+    784-800-800-10   pcm        4.26 x                 3.21 x                3.00 x            2.43 x
+                     pcm-3t1c   3.27 x                 3.27 x                2.73 x            2.41 x
+                     rram       7.33 x                 3.72 x                3.40 x            3.07 x
 
-(float epoch 0.73 s / 0.39 s (256) and 0.49 s / 0.58 s (800-800) in the two runs: the machine's load differs,
-the ratios are taken inside each run.) What changed: RRAM read noise from one hashed word per weight instead of
-Threefry normals on both devices (~3.6 ms of a 784 x 256 step); PCM and RRAM writes compute their new conductance
-once (``photrain.memory.base.computed_once``: XLA on CPU fused the chain into each of the five outputs and
-recomputed it; 1.42 -> 0.94 ms CPU for a 256 x 784 PCM write). The target is missed: what is left is intrinsic to a
-per-weight stochastic device on this CPU, e.g. PCM's per-step read noise (one Gaussian per device, 0.45 ms CPU per
-256 x 784 layer, as much as the whole float step) and the write's two exponentials per device (n-pulse mean and
-variance), in 7 passes over ~11 per-device arrays (XLA on CPU does not fuse the multi-output update into one loop).
+(the last two columns with ``--epochs 5``, each tree's benchmark run from its own copy, the four runs back to back
+in one locked script, 16:37-16:41 UTC, 2026-12-07; float epoch 0.345 / 0.337 s (256) and 0.491 / 0.441 s
+(800-800).) What changed, first pair: RRAM read noise from one hashed word per weight instead of Threefry normals
+on both devices; PCM and RRAM writes compute their new conductance once (``memory.base.computed_once``). Second
+pair: a write computes only the devices it pulses (``photrain.memory.sparse``: at these rates PCM pulses ~0.15 %
+of its devices per step, RRAM ~1.7 %; the hit list is packed 32 to a word and searched by popcount, no prefix sum
+over every element; the dense write above 1/32 of the devices), and maintenance that is not due costs no copies
+(``memory.base.run_if``: XLA on CPU copies every array a ``lax.cond`` passes through). Per 256 x 784 layer and step
+(jax.profiler, a busier machine than the table's runs): the float step ~0.65 ms (its two products); a PCM or RRAM
+read with per-device Gaussian read noise ~0.43 ms, most of it the log of Box-Muller (one normal per weight instead
+of one per device, or a polynomial log, measured within 10 %); the write's rounding uniform and hit packing for
+every device ~0.2 ms; the sparse write itself 0.1-0.5 ms. The target is missed: the read noise and the per-device
+rounding draw alone cost about as much as the float step on this CPU.
 """
 
 from __future__ import annotations
