@@ -146,10 +146,7 @@ def hash_bits(key, shape):
     Quality: each word is an avalanche hash of a distinct counter (uniform marginals, no
     visible correlation between neighbours); use ``jax.random`` where cost does not matter.
     """
-    seeds = jax.random.bits(key, (2,), jnp.uint32)
-    size = math.prod(shape)
-    idx = jax.lax.iota(jnp.uint32, size).reshape(shape)
-    return _fmix32(_fmix32(idx * jnp.uint32(0x9E3779B9) + seeds[0]) ^ seeds[1])
+    return hash_bits_at(key, jax.lax.iota(jnp.uint32, math.prod(shape)).reshape(shape))
 
 
 def hash_bits_at(key, idx):
@@ -161,6 +158,7 @@ def hash_bits_at(key, idx):
 
 
 def _two_uniforms(bits):
+    """The two U(0, 1) variates of one 32-bit word: its high and low 16 bits, centred on the 2^-16 grid."""
     scale = jnp.float32(1.0 / 65536)
     return ((bits >> 16).astype(jnp.float32) + 0.5) * scale, ((bits & 0xFFFF).astype(jnp.float32) + 0.5) * scale
 
@@ -177,11 +175,7 @@ def uniform_pair(key, shape):
     stochastic-rounding uniform and a noise variate per device (the 2^-16 grid is far finer
     than any pulse count needs). :func:`uniform_noise` turns one into unit-variance noise.
     """
-    bits = hash_bits(key, shape)
-    scale = jnp.float32(1.0 / 65536)
-    hi = ((bits >> 16).astype(jnp.float32) + 0.5) * scale
-    lo = ((bits & 0xFFFF).astype(jnp.float32) + 0.5) * scale
-    return hi, lo
+    return _two_uniforms(hash_bits(key, shape))
 
 
 def _cos_sin_2pi(v):
