@@ -49,6 +49,7 @@ import json
 import math
 import pickle
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,6 +62,10 @@ import optax
 
 from photrain.nn import MZIMesh
 from photrain.nn import insitu as ins
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pai2023_checkpoint as ckpt  # noqa: E402  (this folder's modules)
+import pai2023_matrix as pm  # noqa: E402
 
 REPO = "/work/.mirror/solgaardlab+photonicbackprop/repo"
 
@@ -144,10 +149,16 @@ def their_mnist(repo: str):
         return params, coords, np.asarray(v["__xarray_dataarray_variable__"][:])
 
 
-def their_eval_error(mnist, optimizer: str, shot: float, loss_db: float, epoch: int) -> float:
+def their_eval_error(mnist, optimizer: str, shot: float, loss_db: float, epoch: int, amp: float = 0.0,
+                     phase: float = 0.0) -> float:
+    """Their eval error after epoch ``epoch`` (0-based) of one setting; NaN when the setting is not in their sweep."""
     params, c, a = mnist
-    i = (0, 0, list(c["loss_db_std"]).index(loss_db), list(c["tap_pd_shot_noise"]).index(shot), 0,
-         c["optimizer"].index(optimizer), params.index("eval/error"), epoch)
+    try:
+        i = (list(c["io_amp_error_std"]).index(amp), list(c["io_phase_error_std"]).index(phase),
+             list(c["loss_db_std"]).index(loss_db), list(c["tap_pd_shot_noise"]).index(shot), 0,
+             c["optimizer"].index(optimizer), params.index("eval/error"), epoch)
+    except ValueError:
+        return float("nan")
     return float(a[i])
 
 
@@ -181,8 +192,15 @@ def ce(model, x, y, key=None):
     return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, y))
 
 
-def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, method="intensity"):
-    """Mini-batch training; each step's gradient by ``gradient`` (in situ: measured on the chip, with noise)."""
+def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, method="intensity", step_grad=None,
+          checkpoint=None, time_budget=None):
+    """Mini-batch training; each step's gradient by ``gradient`` (in situ: measured on the chip, with noise), or by
+    ``step_grad(model, x, y, key) -> (loss, grads)`` when given (their matrix formulation).
+
+    ``checkpoint``: a path; the model, optimiser state, epoch and ``log``'s record are saved there after every epoch
+    (written to a temporary file, then renamed) and a run resumes from it bit for bit (the epoch's shuffle and key
+    are functions of the epoch number). ``time_budget``: seconds; no epoch is started that would end past it (by
+    the last epoch's time). Returns (model, per-epoch mean train loss of the epochs run in this call)."""
     params = eqx.filter(model, eqx.is_inexact_array)
     opt_state = optimizer.init(params)
     steps = len(x) // batch
@@ -193,8 +211,11 @@ def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, met
             model, opt_state = carry
             idx = jax.lax.dynamic_slice(order, (i * batch,), (batch,))
             ks = jax.random.fold_in(k, i)
-            loss, grads, _ = ins.value_and_grad(lambda m: ce(m, x[idx], y[idx], ks), model, key=ks,
-                                                gradient=gradient, method=method)
+            if step_grad is not None:
+                loss, grads = step_grad(model, x[idx], y[idx], ks)
+            else:
+                loss, grads, _ = ins.value_and_grad(lambda m: ce(m, x[idx], y[idx], ks), model, key=ks,
+                                                    gradient=gradient, method=method)
             updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_inexact_array))
             return (eqx.apply_updates(model, updates), opt_state), loss
 
@@ -202,14 +223,29 @@ def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, met
         return model, opt_state, jnp.mean(losses)
 
     x, y = jnp.asarray(x), jnp.asarray(y)
+    start = 0
+    if checkpoint is not None and Path(checkpoint).exists():
+        model, opt_state, start, record = ckpt.load(checkpoint, model, opt_state)
+        if log is not None:
+            log.restore(record)
+        print(f"  resumed from {checkpoint} after epoch {start - 1}", flush=True)
     rng = np.random.default_rng(0)
-    history = []
-    for e in range(epochs):
+    for _ in range(start):
+        rng.permutation(len(x))
+    history, t_start, t_epoch = [], time.perf_counter(), 0.0
+    for e in range(start, epochs):
+        if time_budget is not None and time.perf_counter() - t_start + t_epoch > time_budget:
+            print(f"  time budget: stopping before epoch {e}", flush=True)
+            break
+        t0 = time.perf_counter()
         model, opt_state, loss = epoch(model, opt_state, jnp.asarray(rng.permutation(len(x))),
                                        jax.random.fold_in(key, e), x, y)
         history.append(float(loss))
         if log is not None:
             log(e, model, float(loss))
+        if checkpoint is not None:
+            ckpt.save(checkpoint, model, opt_state, e + 1, None if log is None else log.record())
+        t_epoch = time.perf_counter() - t0
     return model, history
 
 
@@ -306,6 +342,28 @@ def pai_hardware(shot: float, loss_db_std: float) -> dict:
     return hw
 
 
+class EpochLog:
+    """Test error after every epoch (printed); its record travels in the checkpoint."""
+
+    def __init__(self, label, x_test, y_test):
+        self.label, self.x_test, self.y_test, self.errors, self.losses = label, x_test, y_test, [], []
+
+    def __call__(self, e, model, loss):
+        self.errors.append(1 - accuracy(model, self.x_test, self.y_test, jax.random.PRNGKey(9)))
+        self.losses.append(loss)
+        print(f"  MNIST {self.label}: epoch {e} train loss {loss:.4f} test error {self.errors[-1]:.4f}", flush=True)
+
+    def record(self):
+        return {"errors": self.errors, "losses": self.losses}
+
+    def restore(self, record):
+        self.errors, self.losses = list(record["errors"]), list(record["losses"])
+
+
+def mnist_optimizer(name: str, lr: float):
+    return optax.adam(lr) if name == "adam" else optax.sgd(lr)
+
+
 def mnist(args, out):
     from photrain.train.data import load_dataset
 
@@ -314,35 +372,67 @@ def mnist(args, out):
     n = min(args.mnist_train, len(d.x_train))
     x, y = fourier_features(d.x_train[:n]), d.y_train[:n]
     x_test, y_test = fourier_features(d.x_test), d.y_test
-    for shot, loss_db in args.mnist_settings:
-        hw = pai_hardware(shot, loss_db)
-        ideal = shot == 0 and loss_db == 0
+    lr = args.mnist_lr if args.mnist_lr is not None else args.lr
+    matrix = args.formulation == "matrix"
+    for setting in args.mnist_settings:
+        shot, loss_db, amp, phase = (tuple(setting) + (0.0, 0.0))[:4]
+        if (amp or phase) and not matrix:
+            raise ValueError("io amplitude/phase errors are modelled in their formulation only; add "
+                             "--formulation matrix")
+        # their formulation reads the taps with their noise formula: photrain's detectors off, the mesh as theirs
+        hw = pai_hardware(0.0 if matrix else shot, loss_db)
+        ideal = (shot == 0 or matrix) and loss_db == 0
         model = onn(64, 2, "first10", jax.random.PRNGKey(7), **({"ideal": True} if ideal else hw))
-        errors = []
-
-        def log(e, m, loss, errors=errors, shot=shot, loss_db=loss_db):
-            errors.append(1 - accuracy(m, x_test, y_test, jax.random.PRNGKey(9)))
-            print(f"  MNIST shot {shot} loss_db_std {loss_db}: epoch {e} train loss {loss:.4f} test error "
-                  f"{errors[-1]:.4f}", flush=True)
-
-        grad_err = None if ideal else direction_error(model, jnp.asarray(x[:600]), jnp.asarray(y[:600]),
-                                                       jax.random.PRNGKey(10), method=args.method)
+        label = (f"{args.formulation} {args.mnist_optimizer} lr {lr} shot {shot} loss_db_std {loss_db} io_amp "
+                 f"{amp} io_phase {phase}")
+        log = EpochLog(label, x_test, y_test)
+        step_grad = None
+        if matrix:
+            def step_grad(m, xb, yb, k, shot=shot, amp=amp, phase=phase):
+                return pm.value_and_grad(lambda logits, yy: jnp.mean(
+                    optax.softmax_cross_entropy_with_integer_labels(logits, yy)), m, xb, yb, k, amp, phase, shot)
+        if matrix:
+            grad_err = matrix_direction_error(model, jnp.asarray(x[:600]), jnp.asarray(y[:600]),
+                                              jax.random.PRNGKey(10), amp, phase, shot)
+        else:
+            grad_err = None if ideal else direction_error(model, jnp.asarray(x[:600]), jnp.asarray(y[:600]),
+                                                           jax.random.PRNGKey(10), method=args.method)
+        ck = None
+        if args.checkpoint is not None:
+            name = (f"pai_mnist_{args.formulation}_{args.method}_{args.mnist_optimizer}_{lr}_{n}_{shot}_{loss_db}_"
+                    f"{amp}_{phase}.npz")
+            ck = Path(args.checkpoint) / name
         t0 = time.perf_counter()
-        train(model, x, y, epochs=args.mnist_epochs, batch=600, optimizer=optax.adam(args.lr), gradient="insitu",
-              key=jax.random.PRNGKey(8), log=log, method=args.method)
-        row = {"shot": shot, "loss_db_std": loss_db, "method": args.method, "grad_1_minus_cos_init": grad_err,
-               "epochs": args.mnist_epochs, "train_examples": n,
-               "test_error": errors, "s": time.perf_counter() - t0,
+        train(model, x, y, epochs=args.mnist_epochs, batch=600, optimizer=mnist_optimizer(args.mnist_optimizer, lr),
+              gradient="insitu", key=jax.random.PRNGKey(8), log=log, method=args.method, step_grad=step_grad,
+              checkpoint=ck, time_budget=args.time_budget)
+        done = len(log.errors)
+        opt = args.mnist_optimizer
+
+        def theirs_at(o, e, shot=shot, loss_db=loss_db, amp=amp, phase=phase):
+            return their_eval_error(theirs, o, shot, loss_db, e, amp, phase)
+
+        row = {"shot": shot, "loss_db_std": loss_db, "io_amp_error_std": amp, "io_phase_error_std": phase,
+               "formulation": args.formulation, "method": None if matrix else args.method, "optimizer": opt,
+               "lr": lr, "grad_1_minus_cos_init": grad_err, "epochs_done": done, "train_examples": n,
+               "test_error": log.errors, "train_loss": log.losses, "s_this_call": time.perf_counter() - t0,
                "hardware": "ideal" if ideal else {k: v for k, v in hw.items() if k in ("power", "arm_loss_sigma_db",
                                                                                         "noise")},
-               "their_eval_error_adam": [their_eval_error(theirs, "adam", shot, loss_db, e)
-                                         for e in range(args.mnist_epochs)],
-               "their_eval_error_sgd": [their_eval_error(theirs, "sgd", shot, loss_db, e)
-                                        for e in range(args.mnist_epochs)],
-               "their_final_eval_error_adam": their_eval_error(theirs, "adam", shot, loss_db, 99),
-               "their_final_eval_error_sgd": their_eval_error(theirs, "sgd", shot, loss_db, 99)}
+               f"their_eval_error_{opt}": [theirs_at(opt, e) for e in range(done)],
+               "their_eval_error_adam_final": theirs_at("adam", 99), "their_eval_error_sgd_final": theirs_at("sgd", 99)}
         out["mnist"].append(row)
         print(json.dumps(row), flush=True)
+
+
+def matrix_direction_error(model, x, y, key, amp, phase, shot):
+    """1 - cos(their-formulation gradient with io errors and shot noise, the exact gradient of the same mesh)."""
+    def loss(logits, yy):
+        return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, yy))
+
+    _, g = pm.value_and_grad(loss, model, x, y, key, amp, phase, shot)
+    exact = eqx.filter_grad(lambda m: ce(m, x, y))(model)
+    a, b = flat(g), flat(exact)
+    return float(1 - a @ b / (jnp.linalg.norm(a) * jnp.linalg.norm(b)))
 
 
 def main(argv=None):
@@ -357,7 +447,16 @@ def main(argv=None):
                     help="in-situ form for the MNIST runs (three intensities or coherent tap reads)")
     ap.add_argument("--mnist-train", type=int, default=60000)
     ap.add_argument("--mnist-settings", type=lambda s: tuple(float(v) for v in s.split(",")), nargs="+",
-                    default=[(0.0, 0.0), (0.02, 0.05)], help="shot,loss_db_std pairs of their sweep")
+                    default=[(0.0, 0.0), (0.02, 0.05)],
+                    help="shot,loss_db_std[,io_amp,io_phase] of their sweep (io errors: --formulation matrix)")
+    ap.add_argument("--formulation", default="photrain", choices=("photrain", "matrix"),
+                    help="photrain: per-example in-situ passes on photrain's chip and detectors; matrix: their "
+                         "simphox formulation (benchmarks/pai2023_matrix.py)")
+    ap.add_argument("--mnist-optimizer", default="adam", choices=("adam", "sgd"))
+    ap.add_argument("--mnist-lr", type=float, default=None, help="MNIST learning rate (default: --lr)")
+    ap.add_argument("--checkpoint", default=None, help="folder for per-setting epoch checkpoints (resume)")
+    ap.add_argument("--time-budget", type=float, default=None,
+                    help="seconds per setting: start no epoch that would end past it (resume with --checkpoint)")
     ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
     args = ap.parse_args(argv)
     out = {"benchmark": "pai2023", "chip_tasks": [], "mnist": [],
