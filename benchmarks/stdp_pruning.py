@@ -55,7 +55,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--images", type=int, default=60000, help="training images per epoch (default all 60k)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--neurons", type=int, default=500)
-    ap.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5, 0.75, 0.9])
+    ap.add_argument("--fractions", type=float, nargs="*", default=[0.25, 0.5, 0.75, 0.9],
+                    help="pruned fractions (none given: the unpruned run only)")
     ap.add_argument("--modes", nargs="+", default=["soft", "hard"], choices=("soft", "hard"))
     ap.add_argument("--mature-spikes", type=int, default=STDPConfig.mature_spikes,
                     help="output spikes before a neuron matures (its pruning starts)")
@@ -82,6 +83,8 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = ([] if args.no_unpruned else [("none", 0.0)]) + [(m, f) for f in args.fractions for m in args.modes]
+    if not runs:
+        ap.error("nothing to run: --no-unpruned with no --fractions; give a fraction or drop --no-unpruned")
     rows = []
     print(f"STDP on MNIST: {args.neurons} neurons, {args.images} images x {args.epochs} epochs, "
           f"mature after {args.mature_spikes} output spikes, pruned over the next {args.prune_ramp}, memory {args.memory}, "
