@@ -10,10 +10,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "photrain"
 
 #: what each layer may import (besides itself), DESIGN.md's arrows; the top (cli, sweep, bench, demo) may import all
-SHARED = {"constants", "_platform"}
+SHARED = {"constants", "_platform", "counter_hash"}
 ALLOWED = {
     "constants": set(),
     "_platform": set(),
+    "counter_hash": set(),
     "models": SHARED,
     "memory": SHARED,
     "circuits": {"models"} | SHARED,

@@ -30,6 +30,8 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 import jax
 import jax.numpy as jnp
 
+from photrain.counter_hash import FMIX32, WEYL, counter_hash
+
 
 class Counts(NamedTuple):
     """Device events since the controller last reset them (int32 scalars).
@@ -127,21 +129,14 @@ def soft_bound_pulses_from_logs(g, n, *, log_keep, log_second, bound, xi=None):
     return bound - (bound - g) * jnp.maximum(factor, 0.0)
 
 
-def _fmix32(x):
-    """MurmurHash3's 32-bit finaliser (Appleby): a bijective avalanche mix of uint32 words."""
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(0x85EBCA6B)
-    x = x ^ (x >> 13)
-    x = x * jnp.uint32(0xC2B2AE35)
-    return x ^ (x >> 16)
-
-
 def hash_bits(key, shape):
     """One uint32 random word per element from a counter-based hash seeded by ``key``.
 
     word(i) = fmix32(fmix32(i * 0x9E3779B9 + s1) ^ s2), with (s1, s2) two threefry words drawn
-    from ``key``: deterministic for a key, and about 25x cheaper than ``jax.random.bits`` on CPU
-    for a 784 x 800 array (0.4 ms vs 11 ms per draw inside a jitted scan on the shared 2-core
+    from ``key``: :func:`photrain.counter_hash.counter_hash` with MurmurHash3's finaliser
+    (:data:`~photrain.counter_hash.FMIX32`, the memories' stream since they were written, kept so that
+    their draws keep their bits). Deterministic for a key, and about 25x cheaper than ``jax.random.bits``
+    on CPU for a 784 x 800 array (0.4 ms vs 11 ms per draw inside a jitted scan on the shared 2-core
     machine, /tmp timing, 2026-11-21), which matters for per-step elementwise device updates.
     Quality: each word is an avalanche hash of a distinct counter (uniform marginals, no
     visible correlation between neighbours); use ``jax.random`` where cost does not matter.
@@ -153,8 +148,7 @@ def hash_bits_at(key, idx):
     """:func:`hash_bits` at flat element indices ``idx`` (uint32, any shape) of a larger draw: the words that
     ``hash_bits(key, shape).reshape(-1)[idx]`` holds, without drawing the rest (a sparse write's devices)."""
     seeds = jax.random.bits(key, (2,), jnp.uint32)
-    idx = jnp.asarray(idx, jnp.uint32)
-    return _fmix32(_fmix32(idx * jnp.uint32(0x9E3779B9) + seeds[0]) ^ seeds[1])
+    return counter_hash(idx, seeds, FMIX32, stride=WEYL)
 
 
 def _two_uniforms(bits):

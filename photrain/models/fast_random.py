@@ -8,7 +8,7 @@ correctly distributed draws, not cryptographic strength, so here each element
 takes one 32-bit word from a counter-based hash, two rounds of Wellons'
 ``lowbias32`` integer hash (bijective; bias 0.17 in his avalanche test,
 https://github.com/skeeto/hash-prospector), keyed by two words drawn once
-from the ``jax.random`` key:
+from the ``jax.random`` key (:func:`photrain.counter_hash.counter_hash`, the project's counter hash):
 
     h_i = lowbias32(lowbias32(i + s0) ^ s1),   i = 0, 1, ... (element index)
 
@@ -29,17 +29,12 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-_M1 = 0x7FEB352D
-_M2 = 0x846CA68B
+from photrain.counter_hash import LOWBIAS32, counter_hash, mix32
 
 
 def lowbias32(x):
-    """Wellons' ``lowbias32`` 32-bit integer hash (a bijection on uint32)."""
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(_M1)
-    x = x ^ (x >> 15)
-    x = x * jnp.uint32(_M2)
-    return x ^ (x >> 16)
+    """Wellons' ``lowbias32`` 32-bit integer hash (a bijection on uint32): :func:`photrain.counter_hash.mix32`."""
+    return mix32(x, LOWBIAS32)
 
 
 class HashKey(NamedTuple):
@@ -91,8 +86,7 @@ def hash_bits(key, shape) -> jax.Array:
     if size >= 2**32:
         raise ValueError(f"fast_normal draws fewer than 2^32 values per key; got shape {shape}")
     seed = key.words if isinstance(key, HashKey) else jax.random.bits(key, (2,), jnp.uint32)
-    i = jax.lax.iota(jnp.uint32, size).reshape(shape)
-    return lowbias32(lowbias32(i + seed[0]) ^ seed[1])
+    return counter_hash(jax.lax.iota(jnp.uint32, size).reshape(shape), seed, LOWBIAS32)
 
 
 def fast_normal(key, shape=(), dtype=jnp.float32) -> jax.Array:

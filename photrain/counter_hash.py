@@ -1,0 +1,64 @@
+"""The counter-based hash behind photrain's cheap random draws: one uint32 word per element index, keyed by two words.
+
+    word(i) = mix(mix(i * stride + s0) ^ s1)          (uint32 arithmetic, wrapping)
+
+``mix`` is a two-round xorshift-multiply bijection of uint32, x ^= x >> a; x *= m1; x ^= x >> b; x *= m2;
+x ^= x >> c (Wellons, "Prospecting for hash functions", https://nullprogram.com/blog/2018/07/31/ and
+https://github.com/skeeto/hash-prospector), and (s0, s1) two words drawn once from a ``jax.random`` key
+(Threefry). A word costs ~10 integer operations where ``jax.random.bits`` runs Threefry's 20 rounds per pair
+(detector noise: :mod:`photrain.models.fast_random`; device writes: :mod:`photrain.memory.base`). Each element's
+word depends on its index only, so the words of a few indices are those of the whole draw (a sparse write's).
+
+Two parameter sets of ``mix`` are in use, each named here, so that every stream keeps the bits it had (pinned
+test values and measured runs rest on them):
+
+* :data:`LOWBIAS32`, stride 1: Wellons' ``lowbias32`` (exact avalanche bias 0.1735, hash-prospector README),
+  the detector-noise normals of :mod:`photrain.models.fast_random`. New streams use this one.
+* :data:`FMIX32`, stride :data:`WEYL` (2^32 / golden ratio): MurmurHash3's 32-bit finaliser (Appleby,
+  https://github.com/aappleby/smhasher, ``fmix32``), which ``lowbias32`` "beats by a tiny margin" (Wellons), the
+  device draws of the weight memories (:mod:`photrain.memory.base`).
+
+Shared by every layer (DESIGN.md), as ``constants`` is: models and memory may not import each other.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+
+
+class Mix(NamedTuple):
+    """The shifts and odd multipliers of a two-round xorshift-multiply (module docstring)."""
+
+    a: int
+    m1: int
+    b: int
+    m2: int
+    c: int
+
+
+#: Wellons' lowbias32 (hash-prospector: [16 7feb352d 15 846ca68b 16], exact bias 0.17353355999581582)
+LOWBIAS32 = Mix(16, 0x7FEB352D, 15, 0x846CA68B, 16)
+#: MurmurHash3's 32-bit finaliser fmix32 (Appleby, smhasher's MurmurHash3.cpp)
+FMIX32 = Mix(16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+#: round(2^32 / golden ratio): a Weyl-sequence stride that spreads consecutive counters over the 32 bits
+WEYL = 0x9E3779B9
+
+
+def mix32(x, mix: Mix = LOWBIAS32):
+    """One two-round xorshift-multiply of uint32 words ``x`` (a bijection on uint32)."""
+    x = x ^ (x >> mix.a)
+    x = x * jnp.uint32(mix.m1)
+    x = x ^ (x >> mix.b)
+    x = x * jnp.uint32(mix.m2)
+    return x ^ (x >> mix.c)
+
+
+def counter_hash(idx, seeds, mix: Mix = LOWBIAS32, stride: int = 1):
+    """The words ``mix(mix(idx * stride + seeds[0]) ^ seeds[1])`` of element indices ``idx`` (uint32, any shape);
+    ``seeds``: two uint32 words (e.g. ``jax.random.bits(key, (2,), jnp.uint32)``)."""
+    idx = jnp.asarray(idx, jnp.uint32)
+    if stride != 1:
+        idx = idx * jnp.uint32(stride)
+    return mix32(mix32(idx + seeds[0], mix) ^ seeds[1], mix)
