@@ -77,8 +77,9 @@ def _zeros(out_shape, x):
 
 
 def _tap_fwd(hw, out_shape, in_shape, noise, compiled, x, key):
-    if layers._RECORDER is not None:
-        layers._RECORDER.append(("feedback", hw, (math.prod(in_shape), math.prod(out_shape)), 1, False))
+    products = layers.recorded_products()
+    if products is not None:
+        products.append(("feedback", hw, (math.prod(in_shape), math.prod(out_shape)), 1, False))
     return _zeros(out_shape, x), (compiled, key)
 
 

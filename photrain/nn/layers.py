@@ -21,6 +21,7 @@ product once on the whole batch (``custom_vmap`` rules; dW one contraction over 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import math
@@ -40,9 +41,18 @@ F32 = jnp.float32
 #: Inputs of the drift-compensation calibration: this many fixed vectors U[-1, 1] (key 0xD1F7).
 CALIBRATION_INPUTS = 32
 
-_RECORDER: list | None = None
-#: Forwards of the product's custom_vjp traced with the input's gradient needed (the ledger's "backward needed").
-_BACKWARD_TRACES = [0]
+
+@dataclasses.dataclass
+class _Recording:
+    """What :func:`recording` collects: the products, and how many of the product's custom_vjp forwards were traced
+    with the input's gradient needed (a product's "backward needed": the count grew while it was traced)."""
+
+    products: list
+    backward_traces: int = 0
+
+
+#: the innermost :func:`recording` block of this context (None outside one): nothing is counted outside a block
+_RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar("photrain_nn_recording", default=None)
 #: Set by DFA (:mod:`photrain.nn.dfa`) while a step is traced: ``hook(layer, x, key) -> x`` on every hardware
 #: layer's input (it taps the input for B·e and stops the gradient through the layer).
 _INPUT_HOOK = None
@@ -51,12 +61,18 @@ _INPUT_HOOK = None
 @contextlib.contextmanager
 def recording():
     """Record the products traced inside the block: [(hardware, (out, in), batch factor, backward needed)]."""
-    global _RECORDER
-    prev, _RECORDER = _RECORDER, []
+    rec = _Recording([])
+    token = _RECORDING.set(rec)
     try:
-        yield _RECORDER
+        yield rec.products
     finally:
-        _RECORDER = prev
+        _RECORDING.reset(token)
+
+
+def recorded_products() -> list | None:
+    """The product list of the innermost :func:`recording` block (append to it), None outside one."""
+    rec = _RECORDING.get()
+    return None if rec is None else rec.products
 
 
 def _value(tree):
@@ -94,10 +110,11 @@ def hardware_product(hw: Hardware, w, settings, x, key):
     per-example call with each example's key would give. With ``w`` or ``settings`` batched (one matrix per
     example) each example runs its own product with its own key, as without vmap.
     """
-    traced = _BACKWARD_TRACES[0]
+    rec = _RECORDING.get()
+    traced = rec.backward_traces if rec is not None else 0
     y = _core_product(hw, jax.lax.stop_gradient(w), settings, x, key)
-    if _RECORDER is not None:  # the input gradient is needed where the custom_vjp's forward was traced
-        _RECORDER.append((hw, tuple(w.shape), math.prod(x.shape[:-1]), _BACKWARD_TRACES[0] > traced))
+    if rec is not None:  # the input gradient is needed where the custom_vjp's forward was traced
+        rec.products.append((hw, tuple(w.shape), math.prod(x.shape[:-1]), rec.backward_traces > traced))
     return y + _weight_tangent(w, x)
 
 
@@ -172,8 +189,9 @@ def _core_product(hw: Hardware, w, settings, x, key):
 
 
 def _fwd(hw, w, settings, x, key):
-    if x.perturbed:
-        _BACKWARD_TRACES[0] += 1
+    rec = _RECORDING.get()
+    if x.perturbed and rec is not None:
+        rec.backward_traces += 1
     w, settings, x, key = _value((w, settings, x, key))
     return _batched_on_core(hw, False)(w, settings, x, key), (w, settings, key)
 
@@ -339,7 +357,7 @@ class Dense(HardwareLayer):
         if _INPUT_HOOK is not None:
             x = _INPUT_HOOK(self, x, self._key(key))
         layer = self._programmed()
-        if _RECORDER is None and runs_digital(self.hardware, layer.settings):  # autodiff of W·x is the same product
+        if _RECORDING.get() is None and runs_digital(self.hardware, layer.settings):  # autodiff of W·x is the same product
             y = self._scaled(layer.weight.astype(x.dtype) @ x)
         else:
             y = self._scaled(hardware_product(self.hardware, layer.weight, layer.settings, x, self._key(key)))
@@ -449,7 +467,7 @@ class Conv2d(HardwareLayer):
         if _INPUT_HOOK is not None:
             x = _INPUT_HOOK(self, x, self._key(key))
         layer = self._programmed()
-        if _RECORDER is None and runs_digital(self.hardware, layer.settings):  # autodiff of the conv: same products
+        if _RECORDING.get() is None and runs_digital(self.hardware, layer.settings):  # autodiff of the conv: same products
             y = conv_ops.conv_reference(x, layer.kernel(x.dtype), None, stride=self.stride, padding=self.padding,
                                         dilation=self.dilation, groups=self.groups)
         else:
