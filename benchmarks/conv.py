@@ -12,6 +12,9 @@ Rows (``--rows``, comma-separated; run them in pieces, each piece appends to ``-
 * ``float``: every product digital, float memory (the reference; its epoch time is the digital epoch).
 * ``bank-pcm3t1c``: BP with every conv and dense product on MRR weight-bank cores (W·x and Wᵀ·δ on the
   cores, 8-bit converters, detector noise), weights in PCM+3T1C memory; accuracy through the hardware.
+* ``bank-pcm3t1c-per-block``: the same bank row with every column-block pass detected and converted on its
+  own (``receiver='per-block'``: its own input full scale, weight scale and ADC read, the partial sums added
+  digitally), the read the GST row uses; the integrating receiver shares one scale over a row's blocks.
 * ``gst-pcm3t1c``: the same on the GST crossbar core (``Hardware(core="gst-crossbar")``, 8 levels per cell),
   every tile pass detected and converted on its own, the partial sums added digitally (``receiver='per-block'``:
   a photodetector per column read each pass, as Feldmann et al. read theirs, and the ADC conversions the ledger
@@ -35,7 +38,12 @@ Every hardware row also reports its epoch time over the float row's (target <= 3
 (``photrain.controller.energy_report``, the 'reference-paper' preset) and the process's peak RSS.
 
 Usage: .venv/bin/python benchmarks/conv.py --rows float,bank-pcm3t1c [--epochs 5] [--subset N] [--test-size N]
-       [--out benchmarks/conv_results.json] [--data-dir ../shared/datasets]
+       [--out benchmarks/conv_results.json] [--data-dir ../shared/datasets] [--checkpoint-dir DIR [--stop-after N]]
+A row longer than one sitting runs in pieces: ``--checkpoint-dir DIR --stop-after N`` saves the row after every
+epoch (memories, optimiser state, epoch times, ledger) and ends the call after N epochs; the same command again
+continues it (``fit``'s ``initial_epoch`` / ``opt_state``: the same result as one uninterrupted run). Its ratios
+use the first call's steady step and run id (the float row run with it); its epoch median leaves out the first
+epoch of every call (it compiles).
 The last printed line is one JSON object with every row measured so far (``--out`` collects the pieces).
 """
 
@@ -55,7 +63,7 @@ import optax
 
 import photrain.nn as pnn
 
-ROWS = ("float", "bank-pcm3t1c", "gst-pcm3t1c", "optical-dfa", "feldmann")
+ROWS = ("float", "bank-pcm3t1c", "bank-pcm3t1c-per-block", "gst-pcm3t1c", "optical-dfa", "feldmann")
 #: Feldmann et al. 2021's MNIST accuracies AS RECALLED: not verified (the paper's text was not readable here)
 PAPER_UNVERIFIED = {"feldmann_on_chip": 0.953, "feldmann_computer": 0.961}
 
@@ -159,6 +167,7 @@ def energy_per_image(ledger: dict, hw: pnn.Hardware, images: int) -> float:
 HARDWARE = {
     "float": pnn.Hardware(),
     "bank-pcm3t1c": pnn.Hardware("bank", "pcm-3t1c"),
+    "bank-pcm3t1c-per-block": pnn.Hardware("bank", "pcm-3t1c", optical={"receiver": "per-block"}),
     "gst-pcm3t1c": pnn.Hardware("gst-crossbar", "pcm-3t1c", optical={"receiver": "per-block"}),
     "optical-dfa": pnn.Hardware("bank", feedback="bank"),
 }
@@ -170,7 +179,39 @@ def recipe(epochs: int, steps_per_epoch: int, peak: float = 3e-3) -> optax.Gradi
     return optax.adam(optax.cosine_decay_schedule(peak, epochs * steps_per_epoch))
 
 
-def run_row(name: str, data, epochs: int, seed: int) -> dict:
+def _state(model, opt_state):
+    """The arrays a resumed run needs: every array of the model (memories, biases) and the optimiser state."""
+    return eqx.filter(model, eqx.is_array), opt_state
+
+
+def save_checkpoint(path: Path, model, opt_state, meta: dict) -> None:
+    """``model`` and ``opt_state`` after ``meta['epoch']`` epochs, written atomically (temporary file, rename)."""
+    arrays = {f"a{i}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(_state(model, opt_state)))}
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path, model, opt_state):
+    """(model, opt_state, meta) from :func:`save_checkpoint`; ``model`` / ``opt_state``: fresh ones (structure)."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        leaves = [z[f"a{i}"] for i in range(len(z.files) - 1)]
+    template = _state(model, opt_state)
+    ref = jax.tree_util.tree_leaves(template)
+    if len(leaves) != len(ref) or any(a.shape != np.shape(t) for a, t in zip(leaves, ref, strict=True)):
+        raise ValueError(f"--checkpoint {path} holds another model's arrays; delete it to start the row again")
+    dyn, opt_state = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template),
+                                                  [jax.numpy.asarray(a, np.asarray(t).dtype) for a, t in
+                                                   zip(leaves, ref, strict=True)])
+    return eqx.combine(dyn, eqx.partition(model, eqx.is_array)[1]), opt_state, meta
+
+
+def run_row(name: str, data, epochs: int, seed: int, checkpoint: Path | None = None, stop_after: int | None = None,
+            run_id: str = "") -> dict | None:
+    """Train and read one LeNet row. With ``checkpoint`` the row saves its state after every epoch and a later
+    call continues from it (``fit``'s ``initial_epoch`` / ``opt_state``: bit-identical to an uninterrupted run);
+    ``stop_after`` ends this call after that many epochs of the row (None when the row is not finished)."""
     xtr, ytr, xte, yte = data
     key = jax.random.PRNGKey(seed)
     if name == "feldmann":
@@ -178,22 +219,59 @@ def run_row(name: str, data, epochs: int, seed: int) -> dict:
     hw = HARDWARE[name]
     model = pnn.convert(LeNet(key), hw, key=jax.random.fold_in(key, 1))
     algorithm = "optical-dfa" if name == "optical-dfa" else "backprop"
+    optimizer = recipe(epochs, len(xtr) // 64)
+    from photrain.nn.fit import _params
+
+    opt_state = optimizer.init(_params(model, algorithm == "backprop"))
+    meta = {"row": name, "epochs": epochs, "epoch": 0, "hist": [], "train_s": 0.0, "step_s": [], "run_id": run_id,
+            "peak_rss_gb": 0.0}
+    if checkpoint is not None and checkpoint.exists():
+        model, opt_state, meta = load_checkpoint(checkpoint, model, opt_state)
+        if (meta["row"], meta["epochs"]) != (name, epochs):
+            raise ValueError(f"--checkpoint {checkpoint} is row {meta['row']} of {meta['epochs']} epochs, not "
+                             f"{name} of {epochs}; delete it or pass another path")
+    start, call = meta["epoch"], len(meta["step_s"])  # this call's index among the row's calls
     clock = StepClock()
     t0 = time.perf_counter()
-    model, hist = pnn.fit(model, recipe(epochs, len(xtr) // 64), (xtr, ytr), algorithm=algorithm, epochs=epochs,
-                          batch_size=64, key=jax.random.fold_in(key, 2), progress=False, on_chunk=clock)
-    train_s = time.perf_counter() - t0
+
+    def done(state: dict) -> dict:  # the row's record after this call's epochs so far
+        return {**state, "train_s": meta["train_s"] + time.perf_counter() - t0,
+                "step_s": meta["step_s"] + [clock.step_s()], "peak_rss_gb": max(meta["peak_rss_gb"], peak_rss_gb())}
+
+    def on_epoch(entry, trained, state):
+        meta["hist"].append({"loss": entry["loss"], "time_s": entry["time_s"], "ledger": entry["ledger"],
+                             "call": call})
+        meta["epoch"] = entry["epoch"]
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, trained, state, done(meta))
+
+    last = epochs if stop_after is None else min(epochs, start + stop_after)
+    model, _ = pnn.fit(model, optimizer, (xtr, ytr), algorithm=algorithm, epochs=last, batch_size=64,
+                       key=jax.random.fold_in(key, 2), progress=False, on_chunk=clock, initial_epoch=start,
+                       opt_state=opt_state, on_epoch=on_epoch)
+    meta.update(done(meta))
+    if last < epochs:
+        return None
     through = "digital" if name == "float" else "hardware"
     acc = pnn.evaluate(model, xte, yte, through=through, key=jax.random.fold_in(key, 3))
-    times = [h["time_s"] for h in hist]
+    times = [h["time_s"] for h in meta["hist"]]
+    # the first epoch of each call compiles: the median is over the others (epochs 2+ of an uninterrupted run)
+    steady = [h["time_s"] for i, h in enumerate(meta["hist"]) if i and meta["hist"][i - 1]["call"] == h["call"]]
+    # fit's ledger counts one call so far: the row's is the sum of each call's last
+    ends = [h["ledger"] for i, h in enumerate(meta["hist"]) if i + 1 == len(meta["hist"])
+            or meta["hist"][i + 1]["call"] != h["call"]]
+    ledger = {k: sum(e[k] for e in ends) for k in ends[0]}
     images = epochs * (len(xtr) // 64) * 64
     out = {"row": name, "hardware": repr(hw), "algorithm": algorithm, "epochs": epochs, "accuracy": acc,
-           "accuracy_digital_read": pnn.evaluate(model, xte, yte, through="digital"), "train_s": train_s,
-           "epoch_s": times, "epoch_s_median": float(np.median(times[1:] if len(times) > 1 else times)),
-           "loss": [h["loss"] for h in hist], "peak_rss_gb": peak_rss_gb(), "step_s_steady": clock.step_s(),
-           "epoch_s_steady": clock.step_s() * (len(xtr) // 64)}
+           "accuracy_digital_read": pnn.evaluate(model, xte, yte, through="digital"), "train_s": meta["train_s"],
+           "epoch_s": times, "epoch_s_median": float(np.median(steady or times)),
+           "loss": [h["loss"] for h in meta["hist"]], "peak_rss_gb": max(meta["peak_rss_gb"], peak_rss_gb()),
+           "step_s_steady": meta["step_s"][0], "epoch_s_steady": meta["step_s"][0] * (len(xtr) // 64),
+           "calls": len(meta["step_s"]), "step_s_per_call": meta["step_s"]}
+    if meta["run_id"]:
+        out["run_id"] = meta["run_id"]
     if name != "float":
-        out["energy_per_image_j"] = energy_per_image(hist[-1]["ledger"], hw, images)
+        out["energy_per_image_j"] = energy_per_image(ledger, hw, images)
     return out
 
 
@@ -226,6 +304,10 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="benchmarks/conv_results.json")
     p.add_argument("--data-dir", default=os.environ.get("PHOTRAIN_DATA_DIR", "../shared/datasets"))
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="save each LeNet row after every epoch to DIR/<row>.npz and continue from there when run again")
+    p.add_argument("--stop-after", type=int, default=None,
+                   help="end this call after N epochs of each row (with --checkpoint-dir; run again to continue)")
     args = p.parse_args(argv)
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = sorted(set(rows) - set(ROWS))
@@ -235,9 +317,18 @@ def main(argv=None) -> int:
     out_path = Path(args.out)
     results = json.loads(out_path.read_text()) if out_path.exists() else {}
     run_id = time.strftime("%Y-%m-%dT%H:%M:%S")  # ratios only between rows of one run (one machine load)
+    if args.stop_after is not None and (args.checkpoint_dir is None or args.stop_after < 1):
+        p.error("--stop-after N needs N >= 1 and --checkpoint-dir (where the row continues from)")
+    ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else None
+    if ckpt is not None:
+        ckpt.mkdir(parents=True, exist_ok=True)
     for name in rows:
-        r = run_row(name, data, args.epochs, args.seed)
-        r["subset"], r["test_size"], r["run_id"] = args.subset, len(data[3]), run_id
+        r = run_row(name, data, args.epochs, args.seed, None if ckpt is None else ckpt / f"{name}.npz",
+                    args.stop_after, run_id)
+        if r is None:
+            print(f"{name}: stopped after --stop-after {args.stop_after} epochs; run again to continue", flush=True)
+            continue
+        r["subset"], r["test_size"], r["run_id"] = args.subset, len(data[3]), r.get("run_id") or run_id
         results[name] = r
         print(json.dumps({k: v for k, v in r.items() if k not in ("loss", "epoch_s")}), flush=True)
         out_path.write_text(json.dumps(results, indent=1))
