@@ -20,17 +20,26 @@ Their data and programs: github.com/solgaardlab/photonicbackprop (``--repo``: a 
     amplitude and phase errors). As their code builds it (``utils.MNISTDataProcessor.fourier(4)``): the centred
     8 x 8 of the shifted 2-D FFT of each image, each example divided by its mean |x|; two triangular 64-port
     layers, |.| between, |.|^2 of the first 10 ports as logits. Run here for ``--mnist-epochs`` epochs on
-    ``--mnist-train`` examples, noise-free (ideal chip, exact in-situ gradient) and under their shot-noise and
-    MZI-loss settings (see ``pai_hardware``), test error next to theirs at the same epoch.
+    ``--mnist-train`` examples, test error next to theirs at the same epoch, in one of two formulations:
+    ``--formulation photrain`` (default): per-example in-situ passes (Hughes et al.) on photrain's chip, their
+    shot noise mapped to photrain's photodiodes and their MZI loss to per-arm loss (see ``pai_hardware``);
+    ``--formulation matrix``: their own simulation (simphox's ``in_situ_matrix_fn``, read in
+    fancompute/simphox ``simphox/circuit/forward.py``): the whole matrix measured on basis inputs, their io
+    amplitude/phase errors of the generated and measured fields, their tap shot-noise formula, on photrain's
+    mesh (``benchmarks/pai2023_matrix.py``). ``--mnist-settings shot,loss_db[,io_amp,io_phase]`` picks their rows.
 
-Where photrain differs (said in the output too): their io amplitude/phase errors of the generated input and
-adjoint fields are not modelled; their shot noise is mapped to photrain's photodiode (the optical power at which
-a unit-intensity tap read has that relative standard deviation); their learning rates are not in the stored
-files (Adam 0.01 / SGD 0.05 here).
+Where photrain differs (said in the output too): the loss function and learning rates of their sweep are not in
+their repository (their ``sim.ipynb`` is absent from its stored history; Adam 0.01 and softmax cross-entropy here;
+their older ``mnist/mnist_insitu_train.py``, batch 1, defaults to Adam 0.001); in simphox the noise is drawn by
+``np.random`` inside ``jax.jit`` (fixed when traced); here it is drawn fresh every step.
+
+Long runs: ``--checkpoint DIR`` saves every setting after each epoch (atomic write) and resumes from it bit for bit;
+``--time-budget S`` starts no epoch that would end past S seconds, so a 100-epoch run fits 10-minute slots.
 
 Usage: flock /tmp/team/heavy.lock .venv/bin/python benchmarks/pai2023.py [--repo DIR] [--epochs 100]
        [--mnist-epochs 1] [--mnist-train 60000] [--mnist-settings 0,0 0.02,0.05] [--method intensity|field]
-       [--skip-chip] [--skip-mnist] [--data-dir ../shared/datasets]
+       [--formulation photrain|matrix] [--mnist-optimizer adam|sgd] [--mnist-lr LR] [--checkpoint DIR]
+       [--time-budget S] [--skip-chip] [--skip-mnist] [--data-dir ../shared/datasets]
 The last printed line is one JSON object with every figure.
 
 Measured (defaults, ``nice -n 19``): (a) test accuracy in situ on the noisy chip / autodiff on an ideal chip /
@@ -460,7 +469,8 @@ def main(argv=None):
     ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
     args = ap.parse_args(argv)
     out = {"benchmark": "pai2023", "chip_tasks": [], "mnist": [],
-           "not_modelled": ["their io amplitude/phase errors of generated fields", "their learning rates"]}
+           "not_modelled": ["their loss function and learning rates (not in their repository)",
+                            "io amplitude/phase errors in --formulation photrain (modelled in --formulation matrix)"]}
     if not args.skip_chip:
         chip_tasks(args, out)
     if not args.skip_mnist:
