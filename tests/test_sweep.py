@@ -166,3 +166,12 @@ def test_ray_cluster_ran_the_trials(executor):
     import ray
 
     assert ray.cluster_resources()["CPU"] == 2
+
+
+def test_a_worker_that_died_before_making_its_folder_is_recorded_as_failed(tmp_path):
+    from photrain.sweep.runner import _failure
+
+    trial = expand(load_spec(spec(grid={"seed": [1]})))[0]
+    rec = _failure(trial, tmp_path, RuntimeError("A process in the process pool was terminated abruptly\nmore"))
+    assert rec["status"] == "failed" and rec["error"] == "RuntimeError: A process in the process pool was terminated abruptly"
+    assert read_status(tmp_path / "trials" / trial.id) == rec

@@ -261,6 +261,7 @@ def _failure(t: Trial, root: Path, err: BaseException) -> dict:
     """Record a trial whose worker process died (out of memory, segfault) before it could record itself."""
     rec = {"id": t.id, "params": t.params, "status": "failed",
            "error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:500]}
+    (root / "trials" / t.id).mkdir(parents=True, exist_ok=True)  # the worker may have died before making it
     _write_json(root / "trials" / t.id / STATUS, rec)
     return rec
 
