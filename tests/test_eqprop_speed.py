@@ -1,5 +1,5 @@
 """The fast paths of EP on the crossbar (issue 27 item 2) give what the plain ones give: noise keys prepared before
-the relaxation loop, and the sparse RRAM write of the mixed-precision accumulator."""
+the relaxation loop (the sparse RRAM write of the mixed-precision accumulator: tests/test_memory_sparse.py)."""
 
 from types import SimpleNamespace
 
@@ -12,7 +12,6 @@ import photrain.train.eqprop as ep
 from photrain.controller.engines import CrossbarEngine
 from photrain.cores import CrossbarCore
 from photrain.cores.crossbar import CrossbarReadout
-from photrain.memory.rram import RRAMMemory
 from photrain.models import fast_random
 
 KEY = jax.random.PRNGKey(0)
@@ -58,26 +57,3 @@ def test_relaxation_with_noise_drawn_before_the_loop_is_the_same_relaxation():
     assert noise[1].z.shape == (3, 1, 4, 12) and noise[2].z.shape == (3, 2, 4, 3)  # (sweeps, tiles, batch, out)
     with pytest.raises(ValueError, match="Drawn normals have shape"):
         fast_random.normal(jax.tree.map(lambda a: a[0], noise[1]), (1, 4, 13))
-
-
-@pytest.fixture(scope="module")
-def rram_layer():
-    mem = RRAMMemory(w_max=0.5)
-    w = jnp.asarray(np.random.default_rng(0).uniform(-0.3, 0.3, (40, 64)), jnp.float32)
-    return mem, mem.init(w, jax.random.PRNGKey(1))
-
-
-def test_sparse_rram_write_is_the_dense_write_where_it_writes(rram_layer):
-    mem, state = rram_layer
-    k = jax.random.PRNGKey(7)
-    dw = jnp.zeros((40, 64)).at[3, 5].set(mem.write_granularity).at[17, 60].set(-2 * mem.write_granularity)
-    dense_fn, sparse_fn = jax.jit(mem.update), jax.jit(mem.update_sparse)
-    dense, sparse = dense_fn(state, dw, k), sparse_fn(state, dw, k)
-    asked = np.broadcast_to(np.asarray(dw != 0), state.g.shape)
-    np.testing.assert_array_equal(np.asarray(sparse.g)[asked], np.asarray(dense.g)[asked])  # the same draws
-    np.testing.assert_array_equal(np.asarray(sparse.g)[~asked], np.asarray(state.g)[~asked])  # the rest untouched
-    assert not np.array_equal(np.asarray(sparse.g)[asked], np.asarray(state.g)[asked])
-    assert int(sparse.counts.pulses) == int(dense.counts.pulses) > 0
-    # a request on many blocks (here every one) is the dense write itself
-    wide = jnp.full((40, 64), mem.write_granularity)
-    np.testing.assert_array_equal(sparse_fn(state, wide, k).g, dense_fn(state, wide, k).g)

@@ -71,3 +71,20 @@ def test_sparse_rram_write_is_the_dense_write(rram, scale, monkeypatch):
     np.testing.assert_allclose(new.g, dense.g, rtol=1e-6, atol=0)
     if scale < 1e-3:  # few pulses: the devices without one keep their conductance bit for bit
         assert np.mean(np.asarray(new.g == state.g)) > 0.9
+
+
+@pytest.mark.parametrize("hits", [3, 64, 65, 250])  # one chunk of 64 (few hits), one of 256, the boundary between
+def test_sparse_rram_write_of_whole_granules_is_the_dense_write_where_it_writes(rram, hits, monkeypatch):
+    """The mixed-precision accumulator's requests (whole granules on a few weights, issue 27): the devices asked
+    get the dense write's conductances, the others keep theirs bit for bit."""
+    mem, state = rram
+    flat = np.random.default_rng(hits).choice(SHAPE[0] * SHAPE[1], hits, replace=False)
+    signs = np.where(np.arange(hits) % 2, 1.0, -2.0) * mem.write_granularity
+    dw = jax.numpy.zeros(SHAPE).reshape(-1).at[flat].set(signs).reshape(SHAPE)
+    dense, new = _dense_and_sparse(mem, state, dw, jax.random.PRNGKey(5), monkeypatch)
+    asked = np.broadcast_to(np.asarray(dw != 0), state.g.shape)
+    assert int(new.counts.pulses) == int(dense.counts.pulses) > 0
+    np.testing.assert_array_equal(np.asarray(mem.levels(new))[asked], np.asarray(mem.levels(dense))[asked])
+    np.testing.assert_allclose(np.asarray(new.g)[asked], np.asarray(dense.g)[asked], rtol=1e-6, atol=0)
+    assert np.any(np.asarray(new.g)[asked] != np.asarray(state.g)[asked])  # (a device at its bound stays there)
+    np.testing.assert_array_equal(np.asarray(new.g)[~asked], np.asarray(state.g)[~asked])

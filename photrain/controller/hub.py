@@ -210,9 +210,7 @@ class Controller:
             elif self.accumulates:
                 dw, chi = accumulate_granules(chi + dw, self.memory.write_granularity, self.max_granules)
                 acc.append(chi)
-            # whole granules reach few weights per step: a memory that can, computes only the devices written
-            sparse = getattr(self.memory, "update_sparse", None) if self.accumulates else None
-            state = (sparse or self.memory.update)(state, dw, k)
+            state = self.memory.update(state, dw, k)  # (a memory computes only the devices it pulses: memory.sparse)
             state = self.memory.maintain(state, images, jax.random.fold_in(k, 1))
             counts = Counts(*(a + c for a, c in zip(counts, state.counts, strict=True)))
             mem.append(reset_counts(state))

@@ -305,7 +305,9 @@ class RRAMMemory:
     def update(self, state: RRAMState, dw, key=None) -> RRAMState:
         """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise. An array of
         :data:`photrain.memory.sparse.MIN_SPARSE` weights or more is written sparsely: the pulse pairs computed
-        for the weights with n > 0 only, from the dense write's draws (:meth:`_pulses_at`)."""
+        for the weights with n > 0 only, from the dense write's draws (:meth:`_pulses_at`), by
+        :func:`photrain.memory.sparse.for_hits` at any density (the mixed-precision accumulator's whole granules,
+        ~1e-4 of the weights per step, as well as a DFA step's ~1.5 %; the one sparse write path, issue 27)."""
         if self.mode == "aihwkit":
             return aihwkit.update(state, dw, key, max_pulses=self.max_pulses)
         dw = jnp.asarray(dw, state.g.dtype)
@@ -345,48 +347,6 @@ class RRAMMemory:
         new = self._pulses(sub, d, n, u_c2c, u_lvl)
         g = g_all.reshape(2, size).at[:, idx].set(new.g, mode="drop").reshape(g_all.shape)
         return g, new.counts
-
-    def update_sparse(self, state: RRAMState, dw, key=None, *, max_blocks: int = 128) -> RRAMState:
-        """:meth:`update` for a request that is zero almost everywhere: only the blocks of weights (runs of up to
-        128 in a row) holding a non-zero request are computed, with the draws :meth:`update` gives their devices.
-
-        The mixed-precision accumulator (pulse_mode 'accumulate') requests whole granules of ~1e-4 of a 500 x 784
-        layer's weights per EP step (issue 27): at that density this write takes 0.14 ms where :meth:`update`'s
-        sparse path (a search over every device's hit bit) takes 1.1 ms (500 x 784, 1e-4 of the weights, the
-        shared 2-core CPU). Devices without a request keep their conductance exactly, as in :meth:`update`.
-        More than ``max_blocks`` blocks with requests (or a 1-D request): :meth:`update`.
-        """
-        dw = jnp.asarray(dw, state.g.dtype)
-        if self.mode == "aihwkit" or key is None or dw.ndim != 2:
-            return self.update(state, dw, key)
-        rows, cols = dw.shape
-        width = max(d for d in range(1, min(cols, 128) + 1) if cols % d == 0)  # a divisor: blocks tile the rows
-        n_blocks, size = rows * cols // width, rows * cols
-        max_blocks = min(int(max_blocks), n_blocks // 8)
-        if max_blocks < 1:
-            return self.update(state, dw, key)
-        blocks = dw.reshape(n_blocks, width)
-        hit = jnp.any(blocks != 0, axis=1)
-
-        def sparse(state):
-            (ids,) = jnp.nonzero(hit, size=max_blocks, fill_value=n_blocks)  # n_blocks: no block, dropped below
-            safe = jnp.minimum(ids, n_blocks - 1)
-            sub_dw = jnp.where((ids < n_blocks)[:, None], blocks[safe], 0.0)
-            flat = (safe[:, None] * width + jnp.arange(width)[None, :]).astype(jnp.uint32)  # weight indices
-            k_n, k_dev = jax.random.split(key)
-            u_n, _ = uniform_pair_at(k_n, flat)
-            u_c2c, u_lvl = uniform_pair_at(k_dev, jnp.stack([flat, flat + jnp.uint32(size)]))  # G+ then G-
-
-            def take(a):
-                return a.reshape(2, n_blocks, width)[:, safe]
-
-            sub = RRAMState(*(take(a) for a in state[:6]), state.counts)
-            new = self._pulses(sub, sub_dw, jnp.floor(jnp.abs(sub_dw) / self.nominal_step + u_n), u_c2c, u_lvl)
-            g = jnp.where(sub_dw != 0, new.g, sub.g)  # no request, no pulse: the device is not touched
-            g = state.g.reshape(2, n_blocks, width).at[:, ids].set(g, mode="drop").reshape(state.g.shape)
-            return state._replace(g=g, counts=new.counts)
-
-        return jax.lax.cond(jnp.sum(hit) <= max_blocks, sparse, lambda s: self.update(s, dw, key), state)
 
     def _pulses(self, state: RRAMState, dw, n, u_c2c, u_lvl) -> RRAMState:
         """Apply n pulse pairs in the direction of dw (n from :meth:`update`'s rounding); u_c2c, u_lvl: the
