@@ -352,21 +352,43 @@ def pai_hardware(shot: float, loss_db_std: float) -> dict:
 
 
 class EpochLog:
-    """Test error after every epoch (printed); its record travels in the checkpoint."""
+    """Test error after every epoch (printed); its record travels in the checkpoint. With ``io`` = (amp, phase)
+    also the test error through the measured matrices with their io errors (their formulation's forward)."""
 
-    def __init__(self, label, x_test, y_test):
-        self.label, self.x_test, self.y_test, self.errors, self.losses = label, x_test, y_test, [], []
+    def __init__(self, label, x_test, y_test, io=None):
+        self.label, self.x_test, self.y_test, self.io = label, x_test, y_test, io
+        self.errors, self.losses, self.errors_io = [], [], []
 
     def __call__(self, e, model, loss):
         self.errors.append(1 - accuracy(model, self.x_test, self.y_test, jax.random.PRNGKey(9)))
         self.losses.append(loss)
-        print(f"  MNIST {self.label}: epoch {e} train loss {loss:.4f} test error {self.errors[-1]:.4f}", flush=True)
+        extra = ""
+        if self.io is not None:
+            self.errors_io.append(1 - matrix_accuracy(model, self.x_test, self.y_test, jax.random.PRNGKey(9),
+                                                      *self.io))
+            extra = f" (through the io errors: {self.errors_io[-1]:.4f})"
+        print(f"  MNIST {self.label}: epoch {e} train loss {loss:.4f} test error {self.errors[-1]:.4f}{extra}",
+              flush=True)
 
     def record(self):
-        return {"errors": self.errors, "losses": self.losses}
+        return {"errors": self.errors, "losses": self.losses, "errors_io": self.errors_io}
 
     def restore(self, record):
         self.errors, self.losses = list(record["errors"]), list(record["losses"])
+        io = list(record.get("errors_io", []))
+        self.errors_io = [None] * (len(self.errors) - len(io)) + io
+
+
+@eqx.filter_jit
+def _matrix_correct(model, x, y, key, amp, phase):
+    logits = pm.apply(pm.matrices(model, key, amp, phase), x)
+    return jnp.sum(jnp.argmax(logits, -1) == y)
+
+
+def matrix_accuracy(model, x, y, key, amp, phase, chunk=2000):
+    """Accuracy through U' (one io-error draw per chunk of ``chunk`` examples, as one call of their layer)."""
+    return sum(int(_matrix_correct(model, jnp.asarray(x[i:i + chunk]), jnp.asarray(y[i:i + chunk]),
+                                   jax.random.fold_in(key, i), amp, phase)) for i in range(0, len(x), chunk)) / len(x)
 
 
 def mnist_optimizer(name: str, lr: float):
@@ -394,7 +416,7 @@ def mnist(args, out):
         model = onn(64, 2, "first10", jax.random.PRNGKey(7), **({"ideal": True} if ideal else hw))
         label = (f"{args.formulation} {args.mnist_optimizer} lr {lr} shot {shot} loss_db_std {loss_db} io_amp "
                  f"{amp} io_phase {phase}")
-        log = EpochLog(label, x_test, y_test)
+        log = EpochLog(label, x_test, y_test, io=(amp, phase) if (amp or phase) else None)
         step_grad = None
         if matrix:
             def step_grad(m, xb, yb, k, shot=shot, amp=amp, phase=phase):
@@ -424,7 +446,8 @@ def mnist(args, out):
         row = {"shot": shot, "loss_db_std": loss_db, "io_amp_error_std": amp, "io_phase_error_std": phase,
                "formulation": args.formulation, "method": None if matrix else args.method, "optimizer": opt,
                "lr": lr, "grad_1_minus_cos_init": grad_err, "epochs_done": done, "train_examples": n,
-               "test_error": log.errors, "train_loss": log.losses, "s_this_call": time.perf_counter() - t0,
+               "test_error": log.errors, "test_error_through_io_errors": log.errors_io or None,
+               "train_loss": log.losses, "s_this_call": time.perf_counter() - t0,
                "hardware": "ideal" if ideal else {k: v for k, v in hw.items() if k in ("power", "arm_loss_sigma_db",
                                                                                         "noise")},
                f"their_eval_error_{opt}": [theirs_at(opt, e) for e in range(done)],
