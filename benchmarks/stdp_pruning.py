@@ -28,10 +28,22 @@ then measured once on the test set (``--no-unpruned --modes soft --fractions 0.7
 against 92.86 +- 0.15 / 92.00 +- 0.29 % with the default ramp 1000; 46.3-46.4 % of the STDP writes saved (50.8 % with
 ramp 1000). 75 % of the synapses are frozen at the end either way.
 
+With the paper's mean readout the 500-neuron network stays below 93 %, so (issue 28) twice the output neurons, the one
+setting outside the paper (Shi 2018 Fig. 3e: no noticeable gain beyond 500; Diehl & Cook 2015: accuracy grows with
+neurons), with the pruning schedule scaled by the spikes per neuron (``--mature-spikes 150 --prune-ramp 700``: half as
+many spikes each). Validation split (``--holdout 10000 --images 50000``, seed 0, mean / proportion / likelihood):
+500 neurons soft 75 % (ramp 1400) 92.59 / 92.84 / 93.48 %; 1000 neurons unpruned 94.42 / 94.56 / 94.92 %, soft 75 %
+93.71 / 93.99 / 94.41 %. Test set, 1000 neurons soft 75 %, seeds 0 / 1 / 2: mean readout 93.50 / 93.90 / 93.56 %
+(93.65 +- 0.22 %), proportion 93.65 / 94.05 / 93.71 %, likelihood 94.15 / 94.47 / 94.23 % (94.28 +- 0.17 %); 75.0 %
+frozen, 46.3-46.4 % of the STDP writes saved; 118-220 s of training per run (2 shared cores).
+
     nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py                      # full (long)
     nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py --images 20000 --epochs 1 --mature-spikes 50
     nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py --no-unpruned --modes soft --fractions 0.75 \
         --prune-ramp 1400 --seeds 0 1 2                                         # issue 28: the paper's 93 %
+    nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py --neurons 1000 --no-unpruned --modes soft \
+        --fractions 0.75 --mature-spikes 150 --prune-ramp 700 --readout mean --seeds 0   # 93 % with the mean readout
+    nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py --neurons 1000 --fractions --seeds 0   # unpruned only
     nice -n 10 .venv/bin/python benchmarks/stdp_pruning.py --holdout 10000 --images 50000 ...   # validation split
 
 Last line: one JSON object.
