@@ -420,6 +420,8 @@ def mnist(args, out):
         step_grad = None
         if matrix:
             def step_grad(m, xb, yb, k, shot=shot, amp=amp, phase=phase):
+                if args.frozen_noise:  # one draw for the whole run (simphox's np.random under jit, if traced once)
+                    k = jax.random.PRNGKey(11)
                 return pm.value_and_grad(lambda logits, yy: jnp.mean(
                     optax.softmax_cross_entropy_with_integer_labels(logits, yy)), m, xb, yb, k, amp, phase, shot)
         if matrix:
@@ -430,8 +432,9 @@ def mnist(args, out):
                                                            jax.random.PRNGKey(10), method=args.method)
         ck = None
         if args.checkpoint is not None:
-            name = (f"pai_mnist_{args.formulation}_{args.method}_{args.mnist_optimizer}_{lr}_{n}_{shot}_{loss_db}_"
-                    f"{amp}_{phase}.npz")
+            frozen = "_frozen" if args.frozen_noise else ""
+            name = (f"pai_mnist_{args.formulation}{frozen}_{args.method}_{args.mnist_optimizer}_{lr}_{n}_{shot}_"
+                    f"{loss_db}_{amp}_{phase}.npz")
             ck = Path(args.checkpoint) / name
         t0 = time.perf_counter()
         train(model, x, y, epochs=args.mnist_epochs, batch=600, optimizer=mnist_optimizer(args.mnist_optimizer, lr),
@@ -444,7 +447,8 @@ def mnist(args, out):
             return their_eval_error(theirs, o, shot, loss_db, e, amp, phase)
 
         row = {"shot": shot, "loss_db_std": loss_db, "io_amp_error_std": amp, "io_phase_error_std": phase,
-               "formulation": args.formulation, "method": None if matrix else args.method, "optimizer": opt,
+               "formulation": args.formulation, "frozen_noise": args.frozen_noise,
+               "method": None if matrix else args.method, "optimizer": opt,
                "lr": lr, "grad_1_minus_cos_init": grad_err, "epochs_done": done, "train_examples": n,
                "test_error": log.errors, "test_error_through_io_errors": log.errors_io or None,
                "train_loss": log.losses, "s_this_call": time.perf_counter() - t0,
@@ -484,6 +488,8 @@ def main(argv=None):
     ap.add_argument("--formulation", default="photrain", choices=("photrain", "matrix"),
                     help="photrain: per-example in-situ passes on photrain's chip and detectors; matrix: their "
                          "simphox formulation (benchmarks/pai2023_matrix.py)")
+    ap.add_argument("--frozen-noise", action="store_true",
+                    help="--formulation matrix: the same noise draw every step (as np.random inside a jit traced once)")
     ap.add_argument("--mnist-optimizer", default="adam", choices=("adam", "sgd"))
     ap.add_argument("--mnist-lr", type=float, default=None, help="MNIST learning rate (default: --lr)")
     ap.add_argument("--checkpoint", default=None, help="folder for per-setting epoch checkpoints (resume)")
