@@ -52,9 +52,9 @@ Longer (``--mnist-epochs 100 --checkpoint DIR --time-budget 520``, test error af
 each); noise-free ``--formulation matrix`` 7.03 / 4.37 / 3.22 / 3.29 / 3.52 / 3.14 % (theirs 30.67 / 6.19 / 4.98 /
 4.25 / 3.58 / 3.06 %); matrix, shot 0.02 and MZI loss 0.05 dB: 7.33 / 4.30 / 5.26 / 3.53 / 3.86 / 3.02 %
 (theirs 32.30 / 7.08 / 5.94 / 5.35 / 5.21 / 5.04 %), with ``--frozen-noise`` 11.59 / 16.03 / 11.93 / 10.91 % (33
-epochs); matrix, io errors 0.05 / 0.05, 89 epochs: 11.22 / 5.94 / 4.28 / 3.77 / 2.72 % (theirs 39.24 / 8.32 /
-6.86 / 6.03 / 4.75 %); matrix, SGD 0.03, 77 epochs: 14.49 / 7.21 / 5.87 / 5.21 / 4.13 % (theirs with SGD 19.12 /
-5.07 / 4.17 / 3.54 / 3.10 %).
+epochs); matrix, io errors 0.05 / 0.05: 11.22 / 5.94 / 4.28 / 3.77 / 2.72 / 2.80 % (theirs 39.24 / 8.32 / 6.86 /
+6.03 / 4.75 / 4.26 %); matrix, SGD 0.03: 14.49 / 7.21 / 5.87 / 5.21 / 4.13 / 3.33 % (theirs with SGD 19.12 / 5.07 /
+4.17 / 3.54 / 3.10 / 2.97 %).
 """
 
 from __future__ import annotations
