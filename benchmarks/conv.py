@@ -69,6 +69,7 @@ import numpy as np
 import optax
 
 import photrain.nn as pnn
+from photrain.nn.checkpoint import load_checkpoint, save_checkpoint
 
 ROWS = ("float", "bank-pcm3t1c", "bank-pcm3t1c-per-block", "gst-pcm3t1c", "optical-dfa", "feldmann")
 #: Feldmann et al. 2021's MNIST accuracies AS RECALLED: not verified (the paper's text was not readable here)
@@ -184,34 +185,6 @@ def recipe(epochs: int, steps_per_epoch: int, peak: float = 3e-3) -> optax.Gradi
     """The LeNet rows' optimiser: Adam, learning rate ``peak`` decayed to 0 on a cosine over ``epochs`` x
     ``steps_per_epoch`` steps (``optax.cosine_decay_schedule``; Loshchilov & Hutter, ICLR 2017)."""
     return optax.adam(optax.cosine_decay_schedule(peak, epochs * steps_per_epoch))
-
-
-def _state(model, opt_state):
-    """The arrays a resumed run needs: every array of the model (memories, biases) and the optimiser state."""
-    return eqx.filter(model, eqx.is_array), opt_state
-
-
-def save_checkpoint(path: Path, model, opt_state, meta: dict) -> None:
-    """``model`` and ``opt_state`` after ``meta['epoch']`` epochs, written atomically (temporary file, rename)."""
-    arrays = {f"a{i}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(_state(model, opt_state)))}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
-    tmp.replace(path)
-
-
-def load_checkpoint(path: Path, model, opt_state):
-    """(model, opt_state, meta) from :func:`save_checkpoint`; ``model`` / ``opt_state``: fresh ones (structure)."""
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        leaves = [z[f"a{i}"] for i in range(len(z.files) - 1)]
-    template = _state(model, opt_state)
-    ref = jax.tree_util.tree_leaves(template)
-    if len(leaves) != len(ref) or any(a.shape != np.shape(t) for a, t in zip(leaves, ref, strict=True)):
-        raise ValueError(f"--checkpoint {path} holds another model's arrays; delete it to start the row again")
-    dyn, opt_state = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template),
-                                                  [jax.numpy.asarray(a, np.asarray(t).dtype) for a, t in
-                                                   zip(leaves, ref, strict=True)])
-    return eqx.combine(dyn, eqx.partition(model, eqx.is_array)[1]), opt_state, meta
 
 
 def run_row(name: str, data, epochs: int, seed: int, checkpoint: Path | None = None, stop_after: int | None = None,

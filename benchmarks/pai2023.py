@@ -79,9 +79,9 @@ import optax
 
 from photrain.nn import MZIMesh
 from photrain.nn import insitu as ins
+from photrain.nn.checkpoint import load_checkpoint, save_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pai2023_checkpoint as ckpt  # noqa: E402  (this folder's modules)
 import pai2023_matrix as pm  # noqa: E402
 
 REPO = "/work/.mirror/solgaardlab+photonicbackprop/repo"
@@ -242,7 +242,8 @@ def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, met
     x, y = jnp.asarray(x), jnp.asarray(y)
     start = 0
     if checkpoint is not None and Path(checkpoint).exists():
-        model, opt_state, start, record = ckpt.load(checkpoint, model, opt_state)
+        model, opt_state, meta = load_checkpoint(checkpoint, model, opt_state)
+        start, record = meta["epoch"], meta["record"]
         if log is not None:
             log.restore(record)
         print(f"  resumed from {checkpoint} after epoch {start - 1}", flush=True)
@@ -261,7 +262,8 @@ def train(model, x, y, *, epochs, batch, optimizer, gradient, key, log=None, met
         if log is not None:
             log(e, model, float(loss))
         if checkpoint is not None:
-            ckpt.save(checkpoint, model, opt_state, e + 1, None if log is None else log.record())
+            save_checkpoint(checkpoint, model, opt_state,
+                            {"epoch": e + 1, "record": None if log is None else log.record()})
         t_epoch = time.perf_counter() - t0
     return model, history
 

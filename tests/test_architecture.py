@@ -10,11 +10,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "photrain"
 
 #: what each layer may import (besides itself), DESIGN.md's arrows; the top (cli, sweep, bench, demo) may import all
-SHARED = {"constants", "_platform", "counter_hash"}
+SHARED = {"constants", "_platform", "counter_hash", "atomic_file"}
 ALLOWED = {
     "constants": set(),
     "_platform": set(),
     "counter_hash": set(),
+    "atomic_file": set(),
     "models": SHARED,
     "memory": SHARED,
     "circuits": {"models"} | SHARED,

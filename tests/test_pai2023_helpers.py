@@ -1,6 +1,7 @@
 """Issue 30: the helpers of benchmarks/pai2023.py: their (simphox) matrix formulation of in-situ training
 (benchmarks/pai2023_matrix.py) is exact without noise and loss, its io errors and tap noise move the gradient, and
-an epoch checkpoint (benchmarks/pai2023_checkpoint.py) restores the model and optimiser state bit for bit."""
+an epoch checkpoint (photrain.nn.checkpoint, as benchmarks/pai2023.py uses it) restores the model and optimiser
+state bit for bit."""
 
 import sys
 
@@ -13,9 +14,9 @@ import pytest
 from conftest import ROOT
 
 from photrain.nn import MZIMesh
+from photrain.nn.checkpoint import load_checkpoint, save_checkpoint
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import pai2023_checkpoint as ckpt  # noqa: E402
 import pai2023_matrix as pm  # noqa: E402
 
 N = 4
@@ -77,13 +78,13 @@ def test_checkpoint_round_trip(setup, tmp_path):
     updates, state = opt.update(eqx.filter(ref, eqx.is_inexact_array), state)
     model = eqx.apply_updates(model, updates)
     path = tmp_path / "ck.npz"
-    ckpt.save(path, model, state, 3, {"errors": [0.5]})
+    save_checkpoint(path, model, state, {"epoch": 3, "record": {"errors": [0.5]}})
     fresh = Two(tuple(MZIMesh(N, scheme="reck", key=jax.random.PRNGKey(i + 5), ideal=True, readout="field")
                       for i in range(2)))
-    m2, s2, epoch, record = ckpt.load(path, fresh, opt.init(eqx.filter(fresh, eqx.is_inexact_array)))
-    assert epoch == 3 and record == {"errors": [0.5]}
+    m2, s2, meta = load_checkpoint(path, fresh, opt.init(eqx.filter(fresh, eqx.is_inexact_array)))
+    assert meta == {"epoch": 3, "record": {"errors": [0.5]}}
     for a, b in zip(jax.tree_util.tree_leaves((eqx.filter(model, eqx.is_array), state)),
                     jax.tree_util.tree_leaves((eqx.filter(m2, eqx.is_array), s2)), strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b)) and np.asarray(a).dtype == np.asarray(b).dtype
-    with pytest.raises(ValueError, match="does not match"):
-        ckpt.load(path, fresh, optax.sgd(0.1).init(eqx.filter(fresh, eqx.is_inexact_array)))
+    with pytest.raises(ValueError, match="holds another model"):
+        load_checkpoint(path, fresh, optax.sgd(0.1).init(eqx.filter(fresh, eqx.is_inexact_array)))

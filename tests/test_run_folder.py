@@ -98,11 +98,11 @@ def test_resume_with_more_epochs_extends_a_finished_run(tmp_path):
 
 
 def test_checkpoint_writes_use_unique_temporary_names(tmp_path, monkeypatch):
-    import photrain.train.checkpoint as checkpoint
+    import photrain.atomic_file as atomic_file
     from photrain.controller import Ledger
 
     used, real = [], os.replace
-    monkeypatch.setattr(checkpoint.os, "replace", lambda src, dst: (used.append(str(src)), real(src, dst)))
+    monkeypatch.setattr(atomic_file.os, "replace", lambda src, dst: (used.append(str(src)), real(src, dst)))
     for _ in range(2):
         save_checkpoint(tmp_path / "checkpoint.npz", config=TrainConfig(**TINY), epoch=1, state=[np.zeros(3)],
                         best=[(np.zeros((2, 2)), np.zeros(2))], history=[], ledger=Ledger(), run_id="r1")

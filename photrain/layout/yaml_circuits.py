@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from photrain.atomic_file import atomic_path
 from photrain.circuits.netlist import validate_netlist
 from photrain.circuits.registry import check_known, resolve_paths
 from photrain.circuits.safe_yaml import load_bounded
@@ -111,12 +112,8 @@ def write_gds(source, path: str | Path, models: Mapping[str, Callable] | None = 
     validate_netlist(optical_netlist(component, where=where), layout_models(models), where=where, strict_settings=False)
     check_extent(component, where=where)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{next(_counter)}.tmp{path.suffix}")
-    try:
+    with atomic_path(path) as tmp:
         component.write_gds(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

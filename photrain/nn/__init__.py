@@ -6,12 +6,14 @@
     evaluate(model, x_test, y_test)                        # through the hardware (or through="digital")
     evaluate(elapse(model, 3600), x_test, y_test, drift_compensation=True)
     save("model.npz", model); model = load("model.npz")
+    save_checkpoint("ck.npz", model, opt_state, {"epoch": 3})   # + optimiser state; load_checkpoint resumes
 
 Hardware layers keep their weights in a weight memory held through the controller
 (:mod:`photrain.controller`), which programs the cores, runs the products and writes the optimiser's
 updates into the memory; nothing here touches a core or a memory directly.
 """
 
+from photrain.nn.checkpoint import load_checkpoint, save_checkpoint
 from photrain.nn.convert import UNSUPPORTED, convert
 from photrain.nn.evaluate import elapse, evaluate, predict
 from photrain.nn.fit import cross_entropy, fit
@@ -24,4 +26,4 @@ from photrain.nn.tree import hardware_layers
 
 __all__ = ["Hardware", "Dense", "Conv2d", "HardwareLayer", "hardware_product", "convert", "fit", "evaluate",
            "predict", "elapse", "save", "load", "cross_entropy", "hardware_layers", "UNSUPPORTED",
-           "MZIMesh", "insitu_grad"]
+           "MZIMesh", "insitu_grad", "save_checkpoint", "load_checkpoint"]

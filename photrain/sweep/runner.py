@@ -28,15 +28,14 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from photrain.atomic_file import write_text_atomic
 from photrain.sweep.spec import SEED_KEY, SweepSpec, Trial, _flatten, build_config, expand, load_spec
 
 STATUS = "trial.json"
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def read_status(trial_dir: Path) -> dict | None:

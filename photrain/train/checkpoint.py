@@ -7,8 +7,6 @@ so an interrupted write never replaces a good checkpoint.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -16,6 +14,8 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from photrain.atomic_file import atomic_write
 
 
 def save_checkpoint(path: Path, *, config, epoch: int, state, best, history: list, ledger, run_id: str | None = None,
@@ -31,15 +31,8 @@ def save_checkpoint(path: Path, *, config, epoch: int, state, best, history: lis
     for i, (w, b) in enumerate(best):
         arrays[f"best{i}_w"], arrays[f"best{i}_b"] = np.asarray(w), np.asarray(b)
     arrays["meta"] = np.array(meta)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
 
 
 def load_checkpoint(path: Path, template=None) -> dict:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from photrain.atomic_file import write_text_atomic
+
 LOCK_NAME = ".photrain-run.lock"
 CHECKPOINT_NAME = "checkpoint.npz"
 RUN_OUTPUTS = ("checkpoint.npz", "results.json", "learning_curve.png")
@@ -38,18 +40,8 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def unique_tmp(path: Path) -> Path:
-    """A temporary sibling of ``path`` no other writer uses: ``.<name>.<pid>.<random>.tmp``."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-
-
 def write_json_atomic(path: Path, data) -> None:
-    tmp = unique_tmp(path)
-    try:
-        tmp.write_text(json.dumps(data, indent=2))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=2))
 
 
 def checkpoint_meta(path: Path) -> dict | None:
