@@ -2,6 +2,8 @@
 no import circles (module-level or inside functions), no room under photrain/ over 500 lines."""
 
 import ast
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -135,3 +137,13 @@ def test_cycle_finder_finds_a_circle():
 def test_no_room_over_500_lines(path):
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE.parent)} has {lines} lines: split it by what its parts are"
+
+
+def test_training_imports_no_circuit_solver_or_layout_library():
+    """A process that trains (photrain.nn, photrain.train, the controller) imports neither sax (~2.5 s: scikit-rf,
+    sympy, pandas, klujax) nor gdsfactory: the cores use the structured solvers, which are pure JAX; sax comes with
+    the first circuit solve (photrain.circuits.saxlib)."""
+    code = ("import sys, photrain.nn, photrain.train, photrain.controller; "
+            "print(sorted(m for m in ('sax', 'skrf', 'gdsfactory', 'klujax') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

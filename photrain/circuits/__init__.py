@@ -1,17 +1,16 @@
 """Circuits: netlists (dicts of photrain's models) solved with sax or structured solvers, the model registry,
 wavelength sweeps and Touchstone files. Layouts (gdsfactory cells, circuit YAML files that build one, chips,
-DRC, pictures) are :mod:`photrain.layout`, which imports this package and is never imported by it."""
+DRC, pictures) are :mod:`photrain.layout`, which imports this package and is never imported by it.
+
+sax itself is imported on the first solve (:mod:`photrain.circuits.saxlib`), not with this package: the cores
+import it for the structured solvers, which are pure JAX."""
 
 import importlib
 import warnings
 
-import sax
-
 from photrain.circuits.netlist import circuit, model_ports, validate_netlist
 from photrain.circuits.registry import REGISTRY, check_known, get_models
 from photrain.circuits.sweep import plot_sweep, sweep
-
-sax.set_port_naming_strategy("optical")
 
 #: names that moved to photrain.layout (issue 24): name -> (module, attribute; None for the module itself).
 #: Deprecated for one release; import them from photrain.layout.

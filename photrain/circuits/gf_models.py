@@ -10,14 +10,19 @@ cells, which draw parts to measure them, are in :mod:`photrain.layout.cell_model
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models import couplers, rings, waveguides
 from photrain.models import mzi as mzi_models
 from photrain.models.checks import check_nonnegative, check_positive
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
 from photrain.models.phase_shifters import thermo_optic_phase
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 #: gdsfactory generic PDK defaults used when a setting is None.
 PDK_RADIUS = 10.0
@@ -84,7 +89,7 @@ def coupler_ring(*, wl=1.55, gap: float = 0.2, radius: float | None = None, leng
     half = propagation(wl, length=(bus + side) / 2, **OPTICS)
     t = jnp.sqrt(1 - k)
     x = 1j * jnp.sqrt(k) * half
-    return sax.reciprocal({("o1", "o4"): t * pb, ("o2", "o3"): t * ps, ("o1", "o3"): x, ("o2", "o4"): x})
+    return reciprocal({("o1", "o4"): t * pb, ("o2", "o3"): t * ps, ("o1", "o3"): x, ("o2", "o4"): x})
 
 
 def ring_single(*, wl=1.55, gap: float = 0.2, radius: float | None = None, length_x: float = 4.0,
@@ -94,7 +99,7 @@ def ring_single(*, wl=1.55, gap: float = 0.2, radius: float | None = None, lengt
     bus, _, total = ring_geometry(radius, length_x, length_y)
     ring = rings.ring_allpass(wl=wl, radius=radius, length=total, coupling=ring_coupling(gap, radius, length_x), **OPTICS)
     pb = propagation(wl, length=bus, **OPTICS)
-    return sax.reciprocal({("o1", "o2"): ring[("o1", "o2")] * pb})
+    return reciprocal({("o1", "o2"): ring[("o1", "o2")] * pb})
 
 
 def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_bot: float | None = None,
@@ -116,7 +121,7 @@ def ring_double(*, wl=1.55, gap: float = 0.2, gap_top: float | None = None, gap_
         **OPTICS,
     )
     pb = propagation(wl, length=bus, **OPTICS)
-    return sax.reciprocal(
+    return reciprocal(
         {
             ("o1", "o2"): ring[("o1", "o2")] * pb,
             ("o1", "o3"): ring[("o1", "o3")] * pb,
@@ -146,7 +151,7 @@ def mzi(*, wl=1.55, delta_length: float = 10.0, length_y: float = 2.0, length_x:
     long = propagation(wl, length=base + delta_length, **OPTICS)
     s = couplers.mmi1x2(wl=wl)
     split = s[("o1", "o2")]
-    return sax.reciprocal({("o1", "o2"): split * split * (short + long)})
+    return reciprocal({("o1", "o2"): split * split * (short + long)})
 
 
 def mzi2x2_2x2(*, wl=1.55, delta_length: float = 10.0) -> sax.SDict:
@@ -169,7 +174,7 @@ def ring_double_heater(*, wl=1.55, gap: float = 0.2, gap_top: float | None = Non
 def straight_heater_metal_model(*, wl=1.55, length: float = 320.0, phase: float = 0.0, **_) -> sax.SDict:
     """gdsfactory ``straight_heater_metal``: a straight plus a heater phase (rad at wl0, scaling as wl0 / wl)."""
     t = propagation(wl, length=length, **OPTICS) * jnp.exp(1j * thermo_optic_phase(phase, wl=wl, wl0=WL0))
-    return sax.reciprocal({("o1", "o2"): t})
+    return reciprocal({("o1", "o2"): t})
 
 
 #: gdsfactory cell name -> photrain model.

@@ -17,10 +17,9 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import sax
-
 from photrain._platform import scoped_x64
 from photrain.circuits.registry import bind_instances, check_known, get_models
+from photrain.circuits.saxlib import sax_module
 from photrain.circuits.spec_checks import MAX_INSTANCES, check_settings, parameters
 
 
@@ -66,7 +65,7 @@ def model_ports(model: Callable, settings: Mapping | None = None) -> tuple[str, 
     kw = {k: v for k, v in (settings or {}).items() if k in params and k != "wl"}
     if callable(getattr(model, "ports", None)):  # models that know their ports without a solve (Touchstone files)
         return tuple(model.ports(**kw))
-    return tuple(sax.get_ports(model(wl=1.55, **kw)))
+    return tuple(sax_module().get_ports(model(wl=1.55, **kw)))
 
 
 def validate_netlist(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, where: str = "netlist",
@@ -146,5 +145,5 @@ def circuit(netlist: Mapping, models: Mapping[str, Callable] | None = None, *, b
     """
     validate_netlist(netlist, models, strict_settings=strict_settings, where=where)
     netlist, bound = bind_instances(netlist, get_models(models))
-    func, _ = sax.circuit(dict(netlist), models=bound, backend=backend)
+    func, _ = sax_module().circuit(dict(netlist), models=bound, backend=backend)
     return scoped_x64(func)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from photrain._platform import x64
+from photrain.circuits.saxlib import sax_module
 from photrain.models.checks import check_wavelengths
+
+if TYPE_CHECKING:
+    import sax
 
 #: Most wavelength points a sweep takes unless told otherwise (``max_points``, CLI ``--max-points``).
 MAX_WL_POINTS = 100_000
@@ -79,7 +83,7 @@ def default_wl_range(func: Callable[..., sax.SDict], *, centre: float = 1.55, fs
     """
     coarse = np.linspace(*search, 4001)
     with x64():  # a solve over wavelength in float64 (µm to ~1e-16), whatever the process's x64 setting
-        s = {k: np.asarray(v) for k, v in sax.sdict(func(wl=jnp.asarray(coarse), **settings)).items()}
+        s = {k: np.asarray(v) for k, v in sax_module().sdict(func(wl=jnp.asarray(coarse), **settings)).items()}
     step = coarse[1] - coarse[0]
     periods = [p for v in s.values() if (p := _period(np.abs(np.asarray(v)) ** 2)) is not None]
     if not periods:
@@ -98,8 +102,8 @@ def sweep(func: Callable[..., sax.SDict], wl, port_pairs: Sequence[tuple[str, st
     check_wavelengths(wl)
     with x64():  # float64 wavelengths and S-parameters (a high-Q ring needs them), scoped to this solve
         s = func(wl=jnp.asarray(wl, dtype=float), **settings)
-        s = {k: np.asarray(v) for k, v in sax.sdict(s).items()}  # host complex128
-    ports = sax.get_ports(s)
+        s = {k: np.asarray(v) for k, v in sax_module().sdict(s).items()}  # host complex128
+    ports = sax_module().get_ports(s)
     if port_pairs is None:
         src = "o1" if "o1" in ports else ports[0]
         port_pairs = [(src, p) for p in ports if p != src]

@@ -32,14 +32,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from photrain._platform import x64
+from photrain.circuits.saxlib import sax_module
 from photrain.constants import C
+
+if TYPE_CHECKING:
+    import sax
 
 _PORTS_LINE = re.compile(r"photrain ports:\s*(.*)")
 _EXT = re.compile(r"^\.s(\d+)p$", re.IGNORECASE)
@@ -97,10 +101,10 @@ def to_network(circuit: Callable | Mapping, wl, *, ports: Sequence[str] | None =
     if callable(circuit):
         with x64():  # float64 wavelengths and S-parameters, scoped to this solve
             s = circuit(wl=jnp.asarray(wl), **settings)
-            s = {k: np.asarray(v) for k, v in sax.sdict(s).items()}  # host complex128
+            s = {k: np.asarray(v) for k, v in sax_module().sdict(s).items()}  # host complex128
     else:
         s = circuit
-    have = list(sax.get_ports(s))
+    have = list(sax_module().get_ports(s))
     if ports is None:
         ports = sorted_ports(have)
     missing = [p for p in ports if p not in have]

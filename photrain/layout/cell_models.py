@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-
-import sax
+from typing import TYPE_CHECKING
 
 from photrain.circuits import gf_models
 from photrain.circuits.gf_models import OPTICS
@@ -25,6 +24,9 @@ from photrain.models import couplers, waveguides
 from photrain.models import mzi as mzi_models
 from photrain.models.grating_couplers import grating_coupler
 from photrain.models.optics import WL0
+
+if TYPE_CHECKING:
+    import sax
 
 
 def bank_ring(*, wl=1.55, gap: float = 0.2, radius: float = 5.0, length_x: float = 1.0, length_y: float = 1.0,

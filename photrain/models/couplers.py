@@ -13,11 +13,16 @@ coupling), which is unitary and reciprocal (Yariv & Yeh, *Photonics*, §13.7).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models.checks import check_nonnegative, check_range, check_wavelength
 from photrain.models.optics import db_to_amplitude
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 #: Coupled-mode constants for 500 nm x 220 nm strip waveguides near 1550 nm:
 #: coupling coefficient kappa(gap) = KAPPA0 * exp(-gap / GAP_DECAY) in 1/µm.
@@ -32,7 +37,7 @@ def _four_port(wl, t, k) -> sax.SDict:
     """Symmetric 4-port SDict from bar amplitude ``t`` and cross amplitude ``k``."""
     t = jnp.broadcast_to(t, jnp.shape(jnp.asarray(wl)))
     k = jnp.broadcast_to(k, jnp.shape(jnp.asarray(wl)))
-    return sax.reciprocal(
+    return reciprocal(
         {
             ("o1", "o4"): t,
             ("o2", "o3"): t,
@@ -149,7 +154,7 @@ def mmi1x2(*, wl=1.55, loss_db: float = 0.0) -> sax.SDict:
     check_nonnegative("loss_db", loss_db, unit="dB")
     a = db_to_amplitude(loss_db) / jnp.sqrt(2.0)
     a = jnp.broadcast_to(a, jnp.shape(jnp.asarray(wl))).astype(complex)
-    return sax.reciprocal({("o1", "o2"): a, ("o1", "o3"): a})
+    return reciprocal({("o1", "o2"): a, ("o1", "o3"): a})
 
 
 def y_branch(*, wl=1.55, loss_db: float = 0.0) -> sax.SDict:

@@ -22,10 +22,15 @@ The reference planes are the waveguide port and the fibre facet (zero phase).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_wavelength
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 INSERTION_LOSS_DB = 3.0
 BANDWIDTH_3DB = 0.040  # µm
@@ -56,4 +61,4 @@ def grating_coupler(*, wl=1.55, wl0: float = 1.55, insertion_loss_db: float = IN
     t = jnp.sqrt(grating_coupler_transmission(wl, wl0=wl0, insertion_loss_db=insertion_loss_db, bandwidth=bandwidth)
                  * (1 - reflection))
     r = jnp.sqrt(reflection) * jnp.ones_like(t)
-    return sax.reciprocal({("o1", "o2"): t, ("o1", "o1"): r})
+    return reciprocal({("o1", "o2"): t, ("o1", "o1"): r})

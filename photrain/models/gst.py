@@ -36,12 +36,16 @@ Figures (:data:`SOURCES` says where each comes from):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from photrain.models.checks import check_range, check_wavelength
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 #: parameter -> (value, source) of the default GST cell.
 SOURCES: dict[str, tuple[float, str]] = {
@@ -143,7 +147,7 @@ def gst_cell(
     t = jnp.sqrt(gst_transmission(chi, t_amorphous=t_amorphous, t_crystalline=t_crystalline))
     e = t * jnp.exp(1j * chi * phase_crystalline)
     e = jnp.broadcast_to(e, jnp.broadcast_shapes(jnp.shape(e), jnp.shape(jnp.asarray(wl))))
-    return sax.reciprocal({("o1", "o2"): e})
+    return reciprocal({("o1", "o2"): e})
 
 
 @dataclass(frozen=True)

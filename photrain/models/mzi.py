@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_to_amplitude, propagation
 from photrain.models.phase_shifters import thermo_optic_phase
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 
 def coupler_matrix(coupling, loss_db=0.0):
@@ -91,7 +96,7 @@ def mzi2x2(
         coupling_1=coupling_1, coupling_2=coupling_2,
         coupler_loss_db=coupler_loss_db, arm_top=top, arm_bottom=bottom,
     )
-    return sax.reciprocal(
+    return reciprocal(
         {
             ("o1", "o4"): t[..., 0, 0],
             ("o2", "o4"): t[..., 0, 1],
@@ -148,7 +153,7 @@ def mz_modulator(
     d = jnp.pi * jnp.asarray(voltage) / v_pi + bias_phase
     e = db_to_amplitude(insertion_loss_db) * (k * jnp.exp(0.5j * d) + (1 - k) * jnp.exp(-0.5j * d))
     e = jnp.broadcast_to(e, jnp.broadcast_shapes(jnp.shape(e), jnp.shape(jnp.asarray(wl))))
-    return sax.reciprocal({("o1", "o2"): e})
+    return reciprocal({("o1", "o2"): e})
 
 
 def mzm_intensity(drive, *, floor: float):

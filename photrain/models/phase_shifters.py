@@ -8,11 +8,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 #: TiN heater over a silicon waveguide: about 24 mW per pi (Harris et al.,
 #: Opt. Express 22, 10487 (2014), Table 1).
@@ -74,7 +79,7 @@ def phase_shifter_thermal(
     wl = jnp.asarray(wl, dtype=float)
     t = propagation(wl, length=length, neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
     t = t * jnp.exp(1j * thermal_phase(power, p_pi=p_pi, wl=wl, wl0=wl0))
-    return sax.reciprocal({("o1", "o2"): t})
+    return reciprocal({("o1", "o2"): t})
 
 
 def carrier_phase(voltage, *, vpi_l: float = VPI_L_CARRIER, length: float = 1000.0):
@@ -115,4 +120,4 @@ def phase_shifter_carrier(
     loss = jnp.maximum(loss_db_per_cm + dloss_db_per_cm_per_v * jnp.asarray(voltage), 0.0)
     t = propagation(wl, length=length, neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss)
     t = t * jnp.exp(1j * carrier_phase(voltage, vpi_l=vpi_l, length=length))
-    return sax.reciprocal({("o1", "o2"): t})
+    return reciprocal({("o1", "o2"): t})

@@ -12,11 +12,16 @@ phi = beta L, single-pass amplitude a and self-coupling r_i = sqrt(1 - k_i)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
-import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, db_per_cm_to_amplitude, phase_parts, propagation_phase
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 #: Depletion microring modulator: about 20 pm/V resonance shift at 1550 nm
 #: (Dong et al., Opt. Express 18, 10941 (2010)); dneff/dV = dlambda/dV * n_g / wl.
@@ -81,7 +86,7 @@ def ring_allpass(
     )
     r = jnp.sqrt(1 - coupling)
     e = a * jnp.exp(1j * phi)
-    return sax.reciprocal({("o1", "o2"): (r - e) / (1 - r * e)})
+    return reciprocal({("o1", "o2"): (r - e) / (1 - r * e)})
 
 
 def ring_add_drop(
@@ -122,7 +127,7 @@ def ring_add_drop(
     residual, sign = phase_parts(wl, length=length, neff=neff, ng=ng, wl0=wl0)
     a = db_per_cm_to_amplitude(loss_db_per_cm, length)
     through, drop, back = add_drop_fields(residual + delta_phase, a, coupling_1, coupling_2, sign)
-    return sax.reciprocal({("o1", "o2"): through, ("o1", "o3"): drop, ("o4", "o2"): drop, ("o4", "o3"): back})
+    return reciprocal({("o1", "o2"): through, ("o1", "o3"): drop, ("o4", "o2"): drop, ("o4", "o3"): back})
 
 
 def add_drop_fields(phi, a, coupling_1, coupling_2, sign=None):

@@ -6,12 +6,17 @@ return a sax ``SDict``. They are reciprocal and reflection-free.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from photrain.models.checks import check_nonnegative, check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, propagation
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 # 32-point Gauss-Legendre nodes on [0, 1] for the Fresnel integrals of the Euler bend.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(32)
@@ -49,7 +54,7 @@ def straight(
     check_nonnegative("length", length, unit="um")
     check_nonnegative("loss_db_per_cm", loss_db_per_cm, unit="dB/cm")
     t = propagation(wl, length=length, neff=neff, ng=ng, wl0=wl0, loss_db_per_cm=loss_db_per_cm)
-    return sax.reciprocal({("o1", "o2"): t})
+    return reciprocal({("o1", "o2"): t})
 
 
 def bend_circular(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from photrain.models.checks import check_positive, check_range, check_wavelength
 from photrain.models.optics import LOSS_DB_PER_CM, NEFF, NG, WL0, neff_at
 from photrain.models.rings import ring_add_drop, ring_fsr
+from photrain.models.sdict import reciprocal
+
+if TYPE_CHECKING:
+    import sax
 
 
 def channel_wavelengths(n_channels: int, *, wl_center: float = 1.55, spacing: float = 0.0016):
@@ -88,7 +93,7 @@ def ring_demux(
         s[("o1", f"o{3 + i}")] = passed * ring[("o1", "o3")]
         passed = passed * ring[("o1", "o2")]
     s[("o1", "o2")] = passed
-    return sax.reciprocal(s)
+    return reciprocal(s)
 
 
 def ring_mux(**kwargs) -> sax.SDict:
