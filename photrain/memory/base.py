@@ -192,7 +192,15 @@ def normal_pair(key, shape):
     :func:`uniform_pair` (tails cut at |z| <= 4.8: u >= 2^-17). Gaussian read and programming noise
     at a fraction of ``jax.random.normal``'s cost on CPU.
     """
-    u, v = uniform_pair(key, shape)
+    return _box_muller(*uniform_pair(key, shape))
+
+
+def normal_pair_at(key, idx):
+    """:func:`normal_pair` at flat element indices ``idx`` (as :func:`hash_bits_at`): the same draws."""
+    return _box_muller(*uniform_pair_at(key, idx))
+
+
+def _box_muller(u, v):
     r = jnp.sqrt(-2.0 * jnp.log(u))
     cos, sin = _cos_sin_2pi(v)
     return r * cos, r * sin
