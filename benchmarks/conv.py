@@ -28,8 +28,13 @@ Rows (``--rows``, comma-separated; run them in pieces, each piece appends to ``-
   cells' 0.35-wide transmission range under the detector noise: measured on a GST-trained LeNet (60,000 x 1),
   95.31 % integrating vs 97.42 % per-block vs 97.69 % read digitally (97.46 % integrating at 10x the optical
   power, 97.63 % with the 8 levels but no noise or converters: the loss is detector noise, not levels).
-  At 60,000 x 5 (``--rows float,gst-pcm3t1c --epochs 5 --checkpoint-dir DIR``, two calls): 98.88 % (99.15 %
-  read digitally) vs float 99.24 %; epoch 6.49x float's.
+  At 60,000 x 5 (``--rows float,gst-pcm3t1c --epochs 5 --checkpoint-dir DIR --stop-after 3``, two calls,
+  2026-12-07 20:53-21:08 UTC): 98.91 % (99.12 % read digitally) vs float 99.24 %; epoch 1.46x float's (31 s vs
+  21 s; steady step 1.43x), peak RSS 1.93 GB. Before commit b8b00b4 (the per-block read's noise and ADC fused
+  by XLA:CPU into the sum over passes; now batch-last, the passes added by one product) its epoch was 6.49x
+  float's (98.88 %, 99.15 % read digitally). 6,400-image step, old vs new code back to back
+  (``--rows float,gst-pcm3t1c,bank-pcm3t1c-per-block --epochs 1 --subset 6400 --test-size 1000``):
+  GST 5.33x -> 1.39x float, per-block bank 5.12x -> 1.58x.
 * ``optical-dfa``: optical DFA (B·e on a weight bank, Launay et al., NeurIPS 2020), forward products on
   the bank, float memory: the figure only (DFA on CNNs is known to fall short of BP: Launay et al. 2020;
   Nøkland, NeurIPS 2016).
