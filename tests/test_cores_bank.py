@@ -209,6 +209,27 @@ def test_integrating_receiver_variance_is_the_closed_form_sum():
     np.testing.assert_allclose(yb.mean(axis=0), xs1 @ np.asarray(w).T, atol=6 * yb.std(axis=0).max() / np.sqrt(n))
 
 
+@pytest.mark.parametrize("signed", ["offset", "differential"])
+def test_per_block_reads_are_each_blocks_own_pass_added(signed):
+    # per-block receiver, converters on, no noise: the multi-block product (passes laid out batch-last, summed by one
+    # product over the passes) is the sum of each column block run as its own single-block pass (bank_matvec)
+    from photrain.cores import bank_matvec
+
+    ro = Readout(receiver="per-block", adc_bits=8, dac_bits=6, noise=False)
+    bank = MRRWeightBank(10, 16, signed=signed, readout=ro)
+    rng = np.random.default_rng(4)
+    w = jax.numpy.asarray(rng.normal(size=(7, 34)) * rng.uniform(0.1, 1, 34), jax.numpy.float32)
+    x = jax.numpy.asarray(rng.normal(size=(9, 34)) * rng.uniform(0.1, 1, 34), jax.numpy.float32)
+    blocks = bank.program_blocks(w)
+    kw = dict(readout=ro, rows_per_bank=16, floor=bank.floor, signed=signed)
+    y = np.asarray(blocked_matvec(x, blocks, None, **kw))
+    xp = np.pad(np.asarray(x), ((0, 0), (0, 6)))
+    parts = [np.asarray(bank_matvec(jax.numpy.asarray(xp[:, 10 * c : 10 * c + 10]), blocks.t_drop[:, c],
+                                    blocks.t_thru[:, c], blocks.scale[:, c], None, **kw)) for c in range(4)]
+    np.testing.assert_allclose(y, sum(parts), rtol=1e-5, atol=1e-5 * np.abs(y).max())
+    assert 1e-4 < np.abs(y - np.asarray(x @ w.T)).max() / np.abs(y).max() < 0.05  # the converters are in
+
+
 def test_integrating_receiver_adc_and_fast_noise_switch():
     rng = np.random.default_rng(1)
     w = jax.numpy.asarray(rng.normal(size=(16, 40)))
