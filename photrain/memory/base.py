@@ -180,8 +180,10 @@ def _cos_sin_2pi(v):
     """
     x = jnp.float32(math.pi) * (v - 0.5)
     x2 = x * x
-    s = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42 * (1 - x2 / 72 * (1 - x2 / 110)))))
-    c = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30 * (1 - x2 / 56 * (1 - x2 / 90 * (1 - x2 / 132)))))
+    # Horner form with the Taylor coefficients (one multiply-add per term: 19 fewer instructions per 8 elements in
+    # the read's fused loop than the nested form, issue 27; the same values within 1e-6)
+    s = x + x * x2 * (-1 / 6 + x2 * (1 / 120 + x2 * (-1 / 5040 + x2 * (1 / 362880 + x2 * (-1 / 39916800)))))
+    c = 1 + x2 * (-1 / 2 + x2 * (1 / 24 + x2 * (-1 / 720 + x2 * (1 / 40320 + x2 * (-1 / 3628800 + x2 / 479001600)))))
     return 2 * s * s - 1, -2 * s * c
 
 
