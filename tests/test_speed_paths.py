@@ -26,7 +26,7 @@ def test_prepared_crossbar_stacks_give_the_same_products_as_unprepared_settings(
     kw, kx, kd = jax.random.split(KEY, 3)
     w = jax.random.normal(kw, (10, 40))
     s = core.program(w)
-    assert s.stacks is not None and s.stacks[0].shape == (3, 10, 3, 16) and s.stacks[1].shape == (3, 40, 1, 10)
+    assert s.stacks is not None and s.stacks[0].shape == (3, 3, 10, 16) and s.stacks[1].shape == (3, 1, 40, 10)
     bare = s._replace(stacks=None)
     x, d = jax.random.normal(kx, (5, 40)), jax.random.normal(kd, (5, 10))
     for f in (core.matvec, core.matvec_t):

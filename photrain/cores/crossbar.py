@@ -276,13 +276,17 @@ class CrossbarCore:
         x = jnp.atleast_2d(jnp.asarray(x, gp.dtype))
         if x.shape[-1] != gp.shape[1]:
             raise ValueError(f"crossbar: input has {x.shape[-1]} features but the array has {gp.shape[1]} inputs")
-        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
-        v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, inputs) volts
         tile, n_t, pad = self._tiling(gp.shape[1], tile)
-        return jnp.pad(v, ((0, 0), (0, pad))).reshape(v.shape[0], n_t, tile), xmax
+        # the inputs padded before the DAC (the padded lines' conductances are 0, so whatever the DAC makes of them
+        # carries no current): padding the encoded volts instead made XLA emit the DAC's chain element by element
+        # (issue 27: ~20 us of a ~100 us EP sweep on CPU, 500 inputs on 128-line tiles)
+        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
+        x = jnp.pad(x, ((0, 0), (0, pad))) if pad else x
+        v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, padded inputs) volts
+        return v.reshape(v.shape[0], n_t, tile), xmax
 
     def stack(self, gp, gn, *, tile):
-        """The conductances a product contracts against, per tile: (terms, outputs, tiles, tile) with terms
+        """The conductances a product contracts against, per tile: (terms, tiles, outputs, tile) with terms
         G+ - G- (the Kirchhoff current), then read_noise^2 (G+^2 + G-^2) (read noise) and 2 q B (G+ + G-)
         (shot noise of the cell currents; tia_variance(I, n) = 2 q B I + n 4 k_B T B / R_f is linear in I)
         where the readout has them. gp, gn: (outputs, inputs) of the direction."""
@@ -297,7 +301,9 @@ class CrossbarCore:
             conds.append(self.read_noise**2 * (gp * gp + gn * gn))
         if ro.tia_noise:
             conds.append((ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)) * (gp + gn))
-        return jnp.stack([jnp.pad(c, ((0, 0), (0, pad))).reshape(c.shape[0], n_t, tile) for c in conds])
+        # tiles major (the batched contraction's order, :meth:`_sums`), laid out here once per programming: in the
+        # contraction's operand XLA transposed it in every product, inside a relaxation's loop too (issue 27)
+        return jnp.stack([jnp.swapaxes(c.reshape(c.shape[0], n_t, tile), 0, 1) for c in conds])
 
     def _sums(self, vt, stack, *, amplifiers, noise):
         """(Kirchhoff currents, their noise variance) of every output of every tile, each (tiles, batch, outputs),
@@ -315,7 +321,7 @@ class CrossbarCore:
         # (terms, tiles, tile, outputs) element by element per product (issue 27: programming + W x of a 500 x 784
         # RRAM layer, batch 20, 3.25 -> 2.34 ms with the padding of stack(), loaded 2-core CPU)
         lhs = jnp.swapaxes(jnp.stack(volts), 1, 2)  # (terms, tiles, batch, tile)
-        rhs = jnp.swapaxes(stack[: len(volts)].astype(vt.dtype), 1, 2)  # (terms, tiles, outputs, tile)
+        rhs = stack[: len(volts)].astype(vt.dtype)  # (terms, tiles, outputs, tile)
         out = jnp.einsum("stbn,ston->stbo", lhs, rhs)
         if not noise:
             return out[0], None
