@@ -146,6 +146,11 @@ def set_pulses_needed(g, dg, *, alpha, g_sat):
     return jnp.where(rest > 0, jnp.log(jnp.maximum(rest, 1e-30)) / math.log1p(-alpha), jnp.inf)
 
 
+#: :func:`tune_pair` with ``compact``: rounds on every pair while more than 1/TUNE_COMPACT[0] of them are pending,
+#: then on gathered lists of 1/TUNE_COMPACT[0], 1/TUNE_COMPACT[1], ... of the pairs
+TUNE_COMPACT = (8, 64)
+
+
 @partial(jax.jit, static_argnames=("g_min", "g_max", "set_step", "c2c", "tolerance", "iterations", "max_pulses",
                                    "compact"))
 def tune_pair(g_pos, g_neg, target, dev: PairParams, key, *, g_min, g_max, set_step, c2c, tolerance, iterations,
@@ -205,7 +210,7 @@ def tune_pair(g_pos, g_neg, target, dev: PairParams, key, *, g_min, g_max, set_s
         _, g_pos, g_neg, pulses, _ = rounds(jnp.int32(0), g_pos, g_neg, jnp.zeros_like(g_pos), target, dev, None,
                                             lambda c: c > 0)
         return g_pos, g_neg, pulses
-    caps = (size // 8, size // 64)
+    caps = tuple(size // d for d in TUNE_COMPACT)
     i, gp, gn, pulses, _ = rounds(jnp.int32(0), g_pos.reshape(-1), g_neg.reshape(-1), jnp.zeros(size, g_pos.dtype),
                                   target.reshape(-1), PairParams(*(a.reshape(-1) for a in dev)), None,
                                   lambda c: c > caps[0])
