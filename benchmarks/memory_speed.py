@@ -37,6 +37,40 @@ read with per-device Gaussian read noise ~0.43 ms, most of it the log of Box-Mul
 of one per device, or a polynomial log, measured within 10 %); the write's rounding uniform and hit packing for
 every device ~0.2 ms; the sparse write itself 0.1-0.5 ms. The target is missed: the read noise and the per-device
 rounding draw alone cost about as much as the float step on this CPU.
+
+Third round (issue 27; the two trees' benchmarks from their own copies, back to back in one locked script,
+21:36-21:39 UTC 2026-12-07: ``--hidden 256 --epochs 5`` and ``--hidden 800 800 --epochs 3 --batches 200``):
+
+    net              memory     1e0b638 (before)   01e38d5 (after)   epoch s before -> after (float)
+    784-256-10       pcm        2.33 x             2.25 x            0.817 -> 0.775 (0.350 / 0.344)
+                     pcm-3t1c   2.31 x             1.99 x            0.811 -> 0.685
+                     rram       2.99 x             2.62 x            1.048 -> 0.900
+    784-800-800-10   pcm        2.44 x             2.30 x            1.162 -> 1.181 (0.476 / 0.514)
+                     pcm-3t1c   2.39 x             2.06 x            1.137 -> 1.057
+                     rram       3.04 x             2.75 x            1.448 -> 1.416
+
+(ed51ea1 measured 2.21 / 2.36 / 2.71 and 2.43 / 2.41 / 3.07 at 16:38 under another load; 1e0b638 is that tree with
+the few-hits chunk of ``memory.sparse.for_hits`` and RRAM's one sparse write path since.)
+Profiled first, the real step with one term switched off (784-256-10, 400 batches, interleaved,
+20:28 UTC, ms per step): float 0.388; pcm 0.848, without read noise 0.617, without refreshes 0.834; pcm-3t1c 0.898,
+without read noise 0.641, without transfers 0.768; rram 1.038, without read noise 0.810. So per 256 x 784 layer
+and step: read noise ~0.23 ms (all three), the 3T1C transfer 0.13 ms (one every 125 steps, ~16 ms each), the PCM
+write ~0.2 ms, the RRAM write ~0.4 ms, of which the hit search of its 1/32 chunk ~0.1 ms. Threefry key derivations
+(``split``, ``fold_in``) cost < 0.4 µs each inside the scan, ``run_if`` that is not taken nothing measurable: not
+worth attacking. What changed: (1) closed-loop tuning (3T1C transfer, PCM refresh) runs its rounds on the pending
+pairs alone once at most 1/8 are pending (``memory.pcm.tune_pair``: the pending pairs halve every round, 17 rounds
+for a transfer; the same draws, tests/test_memory_tune.py): a 256 x 784 transfer 41.2 -> 12.7 ms. (2) the hit search
+finds each slot's word by a scatter of one mark per word and a prefix sum instead of a binary search per slot
+(``memory.sparse.indices``, the same indices): 0.119 -> 0.045 ms with the packing for a 1.7 % RRAM step. (3) the
+Box-Muller cos/sin polynomial in Horner form (19 fewer instructions per 8 elements of the read's loop; values
+within 1e-6, tests/test_memory_draws.py). Tried and dropped (measured, no gain): one normal per weight with the
+two of a Box-Muller pair on two weights (XLA computes each element of a concatenation on its own, so the log is not
+shared; materialised first it costs as much as it saves), table look-ups for r, cos and sin (gathers: slower),
+``fast_normal``'s erfinv (0.50 vs 0.35 ms with the product), ``searchsorted(method='scan_unrolled')`` (0.096 ms),
+chunks fitted to the step's hits in steps of sqrt(2) (within the noise). What is left: the read's fused loop is
+~150 instructions of 256-bit vectors per 8 weights (hash, log, sqrt, cos/sin), already split over both cores by XLA; a Gaussian
+per device per read costs ~0.2 ms per 200 k weights on this CPU, half the float step, so the 1.5 x target stays
+missed with the read noise modelled per device and per read.
 """
 
 from __future__ import annotations
