@@ -41,6 +41,25 @@ float product's MACs over 7 tiles), and the 240 k read-noise normals per step. N
 (1 % read noise keeps every example's state moving by more than tol 1e-4, so the crossbar runs the caps, 20 + 4;
 stopping examples early saves no work in a dense batch) and products batched across sweeps (the odd/even sweep of
 a 784-500-10 net is sequential: each layer's update needs the other's new state).
+Third round (b3b8284; the same draws and converters: the crossbar test accuracies are those of the tree before it),
+from a per-thunk trace (``jax.profiler``, perfetto) of the crossbar epoch: the largest op of a sweep was the DAC of
+W2 s1's 500 inputs fused with their padding to 4 x 128 lines (~22 us of ~90 us traced: XLA ran the padded DAC chain
+element by element); the inputs are now padded before the DAC (padded lines carry no current) and the conductance
+stacks are laid out tiles-major once per programming (W2's was transposed inside the loop every sweep). Measured
+back to back in one locked job, 21:44-21:46 UTC, ``--epochs 5 --batches 300 --seed 0|1``, the tree before
+(b3b8284^, a worktree) then this one: seed 0 5.73 x (0.286 / 1.636 s) -> **5.24 x** (0.308 / 1.612 s), seed 1
+5.60 x (0.323 / 1.807 s) -> **4.78 x** (0.335 / 1.602 s); a run of seed 0 at 21:40 gave 5.26 -> 4.52 x. Target
+<= 3 x: missed. The crossbar epoch moved 1-11 % (the float epoch's run-to-run spread on the shared CPU is ~10 %).
+Where a crossbar step's time goes (each piece jitted alone in a scan of 100 steps after 300 training steps,
+loaded CPU, before this round; float EP in brackets): full step 8.2 ms (0.96), programming + W1 x 1.52 ms (0.15:
+building W1's three 500 x 896 conductance stacks costs more than the product, and the product with its two variance
+terms is ~2.3 x the float one's time), the relaxations' noise keys and normals 0.50 ms, the accumulator and the
+RRAM write 1.07 ms (0.05), the update's outer products 0.38 ms (0.31); 24 sweeps at ~80-100 us (float ~20 at
+~5-30 us). Tried and dropped: an optimisation barrier instead of the product's conditional (the relaxation 30 %
+slower), one contraction with the terms stacked on the contracted axis against a block matrix (the sweep 60 %
+slower: twice the MACs), other row-maximum forms (no change). Left: W1's stacks rebuilt every batch although the
+accumulator writes ~1e-4 of its devices (a stack carried in the run state and patched where the write pulses would
+remove most of the 1.5 ms; the controller state has no slot for it), the memory write (``photrain.memory.sparse``).
 """
 
 from __future__ import annotations
