@@ -2,7 +2,7 @@
 
     with atomic_write(path) as f:          # f: a binary file open on a unique temporary sibling of path
         np.savez(f, **arrays)
-    write_text_atomic(path, json.dumps(record))
+    write_json_atomic(path, record)
 
 The data goes to ``.<name>.<pid>.<random>.tmp`` in the same folder (so the rename stays on one file system and
 no two writers share a temporary name), is flushed to disk (``fsync``) and renamed over ``path`` (``os.replace``,
@@ -13,6 +13,7 @@ atomic on POSIX and Windows). A write that fails or is interrupted removes its t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -51,3 +52,8 @@ def write_text_atomic(path, text: str) -> None:
     """Replace ``path``'s content by ``text`` (UTF-8) atomically."""
     with atomic_write(path) as f:
         f.write(text.encode("utf-8"))
+
+
+def write_json_atomic(path, data, *, default=None) -> None:
+    """Replace ``path``'s content by ``data`` as indented JSON, atomically (``default``: as for ``json.dumps``)."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=default))

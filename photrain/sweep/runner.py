@@ -28,14 +28,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from photrain.atomic_file import write_text_atomic
+from photrain.atomic_file import write_json_atomic
 from photrain.sweep.spec import SEED_KEY, SweepSpec, Trial, _flatten, build_config, expand, load_spec
 
 STATUS = "trial.json"
-
-
-def _write_json(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def read_status(trial_dir: Path) -> dict | None:
@@ -90,7 +86,7 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str, on_dive
     previous = read_status(folder) or {}
     record = {"id": trial_id, "params": params, "status": "running", "started": time.time(),
               "attempts": int(previous.get("attempts", 0)) + 1, "host": os.uname().nodename, "pid": os.getpid()}
-    _write_json(folder / STATUS, record)
+    write_json_atomic(folder / STATUS, record, default=str)
     try:
         from photrain.train import train
 
@@ -120,7 +116,7 @@ def run_trial(config: dict, trial_dir: str, params: dict, trial_id: str, on_dive
         (folder / "error.txt").write_text(traceback.format_exc())
     record["trial_time_s"] = time.perf_counter() - t0
     record["finished"] = time.time()
-    _write_json(folder / STATUS, record)
+    write_json_atomic(folder / STATUS, record, default=str)
     return record
 
 
@@ -261,7 +257,7 @@ def _failure(t: Trial, root: Path, err: BaseException) -> dict:
     rec = {"id": t.id, "params": t.params, "status": "failed",
            "error": f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:500]}
     (root / "trials" / t.id).mkdir(parents=True, exist_ok=True)  # the worker may have died before making it
-    _write_json(root / "trials" / t.id / STATUS, rec)
+    write_json_atomic(root / "trials" / t.id / STATUS, rec, default=str)
     return rec
 
 
@@ -418,7 +414,7 @@ def run(spec: str | Path | dict | SweepSpec, *, out: str | Path | None = None, a
                "ideal_s": trial_sum / workers if workers else 0.0,
                "overhead": (wall / (trial_sum / workers) - 1) if workers and trial_sum else None,
                f"best_{metric}": best}
-    _write_json(root / "sweep.json", summary)
+    write_json_atomic(root / "sweep.json", summary, default=str)
     plot_paths = []
     if plots:
         from photrain.sweep.report import plot_metrics

@@ -9,7 +9,7 @@
   is refused unless ``overwrite``; with it, the old checkpoint, results and
   plot are removed first, so results.json and checkpoint.npz of one folder
   always carry the same run id.
-* ``write_json_atomic`` writes results.json through a unique temporary file.
+* results.json and the lock are written by :func:`photrain.atomic_file.write_json_atomic`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photrain.atomic_file import write_text_atomic
+from photrain.atomic_file import write_json_atomic
 
 LOCK_NAME = ".photrain-run.lock"
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -38,10 +38,6 @@ class RunFolderBusy(ValueError):
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def write_json_atomic(path: Path, data) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2))
 
 
 def checkpoint_meta(path: Path) -> dict | None:

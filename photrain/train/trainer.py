@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from photrain.atomic_file import write_json_atomic
 from photrain.controller import Ledger, build_controller
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
@@ -30,7 +31,7 @@ from photrain.train.network import accuracy as mlp_accuracy
 from photrain.train.network import hub_state
 from photrain.train.network import weights as mlp_weights
 from photrain.train.plots import plot_learning_curve
-from photrain.train.run_folder import claim_run_folder, write_json_atomic
+from photrain.train.run_folder import claim_run_folder
 from photrain.train.steps import BACKWARD, eqprop_ledger, eqprop_run_ledger, make_step
 
 __all__ = ["OpticalConfig", "TrainConfig", "TrainingDiverged", "train", "make_run_controller"]
