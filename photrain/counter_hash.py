@@ -18,14 +18,21 @@ test values and measured runs rest on them):
   https://github.com/aappleby/smhasher, ``fmix32``), which ``lowbias32`` "beats by a tiny margin" (Wellons), the
   device draws of the weight memories (:mod:`photrain.memory.base`).
 
+Also :func:`fabrication_normal`: the Threefry normals a chip's fabrication errors are drawn from, taken from a few
+shared compiled draws (Threefry is counter-based too).
+
 Shared by every layer (DESIGN.md), as ``constants`` is: models and memory may not import each other.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 class Mix(NamedTuple):
@@ -62,3 +69,24 @@ def counter_hash(idx, seeds, mix: Mix = LOWBIAS32, stride: int = 1):
     if stride != 1:
         idx = idx * jnp.uint32(stride)
     return mix32(mix32(idx + seeds[0], mix) ^ seeds[1], mix)
+
+
+def fabrication_normal(key, shape) -> np.ndarray:
+    """``jax.random.normal(key, shape)`` (JAX's default float dtype), for draws made once on the host when a chip is
+    built (ring resonance offsets, coupler and phase errors): the same values, from fewer compiled programs.
+
+    JAX's Threefry is counter-based (``jax_threefry_partitionable``, on by default): element i of a draw depends on
+    the key and i only, so a shape's normals are the first elements of any longer draw. They are taken from a draw of
+    the next power of two (at least 64), one compiled program per size class instead of one per shape (each costs
+    ~0.1 s to compile on a CPU; a test run builds chips of many shapes). Concrete keys only (not inside ``jit``).
+    Tested equal to ``jax.random.normal`` for several shapes, float32 and float64 (tests/test_counter_hash.py).
+    """
+    n = math.prod(shape)
+    size = max(64, 1 << max(n - 1, 0).bit_length())
+    dtype = jnp.result_type(float)  # float32, or float64 inside an x64 scope: what jax.random.normal would give
+    return np.asarray(_normal_draw(key, size, dtype))[:n].reshape(shape)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _normal_draw(key, size: int, dtype):
+    return jax.random.normal(key, (size,), dtype)

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from photrain.counter_hash import FMIX32, LOWBIAS32, WEYL, counter_hash, mix32
+from photrain.counter_hash import FMIX32, LOWBIAS32, WEYL, counter_hash, fabrication_normal, mix32
 
 
 def _c_reference(x: int, a: int, m1: int, b: int, m2: int, c: int) -> int:
@@ -32,3 +32,16 @@ def test_counter_hash_of_some_indices_is_that_of_the_whole_draw():
     np.testing.assert_array_equal(counter_hash(jnp.asarray(idx, jnp.uint32), seeds, FMIX32, stride=WEYL), full[idx])
     i, s0, s1 = 5, 0x12345678, 0x9ABCDEF0
     assert int(full[i]) == _c_reference(_c_reference((i * WEYL + s0) & 0xFFFFFFFF, *FMIX32) ^ s1, *FMIX32)
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["float32", "float64"])
+def test_fabrication_normal_is_jax_random_normal(x64):
+    """A chip's static draws come from a shared longer draw: the values jax.random.normal gives for the shape."""
+    with jax.enable_x64(x64):
+        key = jax.random.PRNGKey(11)
+        for shape in [(1,), (7, 5), (16, 9), (3, 64), (65,)]:
+            got = fabrication_normal(key, shape)
+            want = np.asarray(jax.random.normal(key, shape))
+            assert got.shape == want.shape and got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+        assert not np.array_equal(fabrication_normal(jax.random.PRNGKey(12), (65,)), want)  # the key matters

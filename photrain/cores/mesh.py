@@ -25,6 +25,7 @@ from photrain.cores.gauge import fix_gauge
 from photrain.cores.gst_attenuator import GSTAttenuator
 from photrain.cores.mesh_tiles import MeshTiles, mesh_tiles_matvec
 from photrain.cores.readout import IDEAL, Readout
+from photrain.counter_hash import fabrication_normal
 from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize_phase
 from photrain.models.optics import WL0
@@ -235,16 +236,18 @@ class MZIMesh:
     # ------------------------------------------------------------ devices
 
     def sample_chip(self, key) -> MeshChip:
-        """Draw static coupler and phase errors for one fabricated chip."""
+        """Draw static coupler and phase errors for one fabricated chip (``key``: a concrete key; the normals are
+        ``jax.random.normal``'s, drawn on the host from a shared compiled draw:
+        :func:`~photrain.counter_hash.fabrication_normal`)."""
         c, p = mesh_grid(self.n, self.n_columns)
         k1, k2, k3, k4, k5 = jax.random.split(key, 5)
         cs, ps = self.coupler_sigma, self.phase_sigma
         return MeshChip(
-            coupling_1=jnp.clip(0.5 + cs * jax.random.normal(k1, (c, p)), 0.0, 1.0),
-            coupling_2=jnp.clip(0.5 + cs * jax.random.normal(k2, (c, p)), 0.0, 1.0),
-            theta_offset=ps * jax.random.normal(k3, (c, p)),
-            phi_offset=ps * jax.random.normal(k4, (c, p)),
-            out_offset=ps * jax.random.normal(k5, (self.n,)),
+            coupling_1=jnp.asarray(np.clip(0.5 + cs * fabrication_normal(k1, (c, p)), 0.0, 1.0)),
+            coupling_2=jnp.asarray(np.clip(0.5 + cs * fabrication_normal(k2, (c, p)), 0.0, 1.0)),
+            theta_offset=jnp.asarray(ps * fabrication_normal(k3, (c, p))),
+            phi_offset=jnp.asarray(ps * fabrication_normal(k4, (c, p))),
+            out_offset=jnp.asarray(ps * fabrication_normal(k5, (self.n,))),
         )
 
     def program_unitary(self, u) -> MeshSettings:

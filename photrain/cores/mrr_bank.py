@@ -25,6 +25,7 @@ from photrain.circuits.bank_solver import bank_response
 from photrain.cores.bank_passes import CompiledBank, bank_matvec
 from photrain.cores.checks import check_finite, check_matrix
 from photrain.cores.readout import IDEAL, Readout
+from photrain.counter_hash import fabrication_normal
 from photrain.models.checks import check_wavelengths
 from photrain.models.converters import quantize, quantize_code
 from photrain.models.optics import LOSS_DB_PER_CM, NG, WL0
@@ -132,7 +133,8 @@ class MRRWeightBank:
         # the input modulators' extinction floor (the readout's modulator model when it has one)
         self.floor = readout.modulator.floor if readout.modulator is not None else 10 ** (-extinction_ratio_db / 10)
         key = jax.random.PRNGKey(chip_seed)
-        self.offset = resonance_sigma * jax.random.normal(key, (self.n_rows, self.n_channels))
+        # jax.random.normal(key, (rows, channels)), drawn on the host from a shared compiled draw (counter_hash)
+        self.offset = jnp.asarray(resonance_sigma * fabrication_normal(key, (self.n_rows, self.n_channels)))
         r = np.sqrt(1 - coupling)
         self._a = 10 ** (-loss_db_per_cm * np.asarray(self.lengths) * 1e-4 / 20)  # per ring (N,)
         self._x, self._r = r * r * self._a, r
