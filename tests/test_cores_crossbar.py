@@ -13,6 +13,17 @@ KEY = jax.random.PRNGKey(0)
 QUIET = CrossbarReadout(noise=False)
 
 
+class _Jitted:
+    """A core's products, programming and noise as compiled programs, one per core and call (eagerly every op
+    compiles on its own): the same functions, the same draws for the same key."""
+
+    def __init__(self, core):
+        self.core = core
+        self.matvec, self.matvec_t = jax.jit(core.matvec), jax.jit(core.matvec_t)
+        self.program, self.effective_matrix = jax.jit(core.program), jax.jit(core.effective_matrix)
+        self.noise_std = jax.jit(core.noise_std, static_argnames="transpose")
+
+
 def _wx(rows=24, cols=40, batch=6, seed=0):
     kw, kx = jax.random.split(jax.random.PRNGKey(seed))
     return jax.random.normal(kw, (rows, cols)), jax.random.normal(kx, (batch, cols))
@@ -27,22 +38,24 @@ def test_noise_free_product_is_ohm_and_kirchhoff():
     xmax = np.max(np.abs(np.asarray(x)), axis=1, keepdims=True)
     v = 0.3 * np.asarray(x) / xmax  # read voltages
     current = v @ (np.asarray(gp) - np.asarray(gn)).T  # I_i = sum_j (G+_ij - G-_ij) V_j
-    np.testing.assert_allclose(core.matvec(x, s, KEY), current / 0.3 * xmax * 2e4, rtol=2e-5, atol=1e-5)
-    w = core.effective_matrix(s)
-    np.testing.assert_allclose(core.matvec(x, s), x @ w.T, rtol=2e-5, atol=1e-5)
+    j = _Jitted(core)
+    np.testing.assert_allclose(j.matvec(x, s, KEY), current / 0.3 * xmax * 2e4, rtol=2e-5, atol=1e-5)
+    w = j.effective_matrix(s)
+    np.testing.assert_allclose(j.matvec(x, s), x @ w.T, rtol=2e-5, atol=1e-5)
     d = jax.random.normal(jax.random.PRNGKey(2), (5, 24))
-    np.testing.assert_allclose(core.matvec_t(d, s), d @ w, rtol=2e-5, atol=1e-5)  # drive rows, read columns
+    np.testing.assert_allclose(j.matvec_t(d, s), d @ w, rtol=2e-5, atol=1e-5)  # drive rows, read columns
 
 
 def test_program_uses_the_window_and_tiles_agree():
     w, x = _wx(rows=30, cols=50)
     big = CrossbarCore(64, 64, readout=QUIET)
-    s = big.program(w)
+    s = jax.jit(big.program)(w)
     assert float(jnp.min(s.g_pos)) == pytest.approx(big.g_min) and float(jnp.max(jnp.maximum(s.g_pos, s.g_neg))) == \
         pytest.approx(big.g_max, rel=1e-6)
     np.testing.assert_allclose(big.effective_matrix(s), w, atol=1e-5)
     small = CrossbarCore(8, 16, readout=QUIET)  # 50 inputs over 4 tiles inside one matvec
-    np.testing.assert_allclose(small.matvec(x, small.program(w)), x @ w.T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(jax.jit(lambda x, w: small.matvec(x, small.program(w)))(x, w), x @ w.T, rtol=1e-4,
+                               atol=1e-4)
     y, counts = tile_matvec(small, program_tiles(small, np.asarray(w)), x)
     np.testing.assert_allclose(y, x @ w.T, rtol=1e-4, atol=1e-4)
     assert counts == tile_counts(small, (30, 50), 6) and counts.optical_energy == 0.0 and counts.passes == 4 * 4
@@ -52,44 +65,46 @@ def test_program_uses_the_window_and_tiles_agree():
 
 def test_read_noise_has_the_stated_variance():
     core = CrossbarCore(16, 16, read_noise=0.05, readout=CrossbarReadout(tia_noise=False))
+    j = _Jitted(core)
     w, x = _wx(rows=5, cols=40, batch=1)
-    s = core.program(w)
+    s = j.program(w)
     xs = jnp.tile(x, (20_000, 1))
-    y = np.asarray(core.matvec(xs, s, KEY), np.float64)
+    y = np.asarray(j.matvec(xs, s, KEY), np.float64)
     # closed form: Var I_i = sigma^2 sum_j V_j^2 (G+_ij^2 + G-_ij^2), in weight units
     xmax = float(jnp.max(jnp.abs(x)))
     v = core.read_voltage * np.asarray(x[0]) / xmax
     var_i = 0.05**2 * (v**2) @ (np.asarray(s.g_pos) ** 2 + np.asarray(s.g_neg) ** 2).T
     std = np.sqrt(var_i) / core.read_voltage * xmax * float(s.w_per_siemens)
-    np.testing.assert_allclose(core.noise_std(x, s)[0], std, rtol=1e-4)
+    np.testing.assert_allclose(j.noise_std(x, s)[0], std, rtol=1e-4)
     np.testing.assert_allclose(y.std(axis=0), std, rtol=0.04)
     np.testing.assert_allclose(y.mean(axis=0), np.asarray(x @ w.T)[0], atol=5 * std.max() / np.sqrt(20_000))
     # the transposed read has the same law with the transposed conductances
     d = jax.random.normal(KEY, (1, 5))
-    yt = np.asarray(core.matvec_t(jnp.tile(d, (20_000, 1)), s, KEY), np.float64)
-    np.testing.assert_allclose(yt.std(axis=0), core.noise_std(d, s, transpose=True)[0], rtol=0.04)
+    yt = np.asarray(j.matvec_t(jnp.tile(d, (20_000, 1)), s, KEY), np.float64)
+    np.testing.assert_allclose(yt.std(axis=0), j.noise_std(d, s, transpose=True)[0], rtol=0.04)
 
 
 def test_tia_thermal_and_shot_noise():
     ro = CrossbarReadout(bandwidth=1e9, load_resistance=1e3)
     core = CrossbarCore(64, 64, read_noise=0.0, readout=ro)
+    j = _Jitted(core)
     w, x = _wx(rows=3, cols=20, batch=1)
-    s = core.program(w)
+    s = j.program(w)
     xmax = float(jnp.max(jnp.abs(x)))
     v = core.read_voltage * np.abs(np.asarray(x[0])) / xmax
     cells = v @ (np.asarray(s.g_pos) + np.asarray(s.g_neg)).T
     var = 2 * 4 * K_B * 300.0 * 1e9 / 1e3 + 2 * Q_E * cells * 1e9  # two TIAs per output + shot of cell currents
     std = np.sqrt(var) / core.read_voltage * xmax * float(s.w_per_siemens)
-    np.testing.assert_allclose(core.noise_std(x, s)[0], std, rtol=1e-4)
-    y = np.asarray(core.matvec(jnp.tile(x, (20_000, 1)), s, KEY), np.float64)
+    np.testing.assert_allclose(j.noise_std(x, s)[0], std, rtol=1e-4)
+    y = np.asarray(j.matvec(jnp.tile(x, (20_000, 1)), s, KEY), np.float64)
     np.testing.assert_allclose(y.std(axis=0), std, rtol=0.04)
 
 
 def test_adc_and_dac_quantisation():
     w, x = _wx(rows=10, cols=32, batch=50)
     core = CrossbarCore(16, 32, readout=CrossbarReadout(adc_bits=6, adc_headroom=0.25, noise=False))
-    s = core.program(w)
-    y = np.asarray(core.matvec(x, s), np.float64)
+    s = jax.jit(core.program)(w)
+    y = np.asarray(jax.jit(core.matvec)(x, s), np.float64)
     xmax = np.max(np.abs(np.asarray(x)), axis=1, keepdims=True)
     current = y * core.read_voltage / (xmax * float(s.w_per_siemens))
     lsb = 2 * 0.25 * core.read_voltage * 32 * (core.g_max - core.g_min) / (2**6 - 1)
@@ -99,7 +114,7 @@ def test_adc_and_dac_quantisation():
     inside = np.abs(ideal) < 0.25 * core.read_voltage * 32 * (core.g_max - core.g_min)
     assert np.all(np.abs(current - ideal)[inside] <= lsb / 2 * (1 + 1e-4))
     ranged = CrossbarCore(16, 32, readout=CrossbarReadout(adc_bits=6, adc_range=1.5, noise=False))
-    i_r = np.asarray(ranged.matvec(x, s), np.float64) * core.read_voltage / (xmax * float(s.w_per_siemens))
+    i_r = np.asarray(jax.jit(ranged.matvec)(x, s), np.float64) * core.read_voltage / (xmax * float(s.w_per_siemens))
     fs = 1.5 * core.read_voltage * (core.g_max - core.g_min)  # full scale: 1.5 fully-on inputs
     steps = (i_r + fs) / (2 * fs / 63)
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
@@ -107,7 +122,7 @@ def test_adc_and_dac_quantisation():
     dac = CrossbarCore(16, 32, readout=CrossbarReadout(dac_bits=3, noise=False))
     u = np.asarray(x) / xmax
     uq = np.round((u + 1) / (2 / 7)) * (2 / 7) - 1  # signed 3-bit DAC: 7 steps over [-1, 1]
-    np.testing.assert_allclose(dac.matvec(x, s), (uq * xmax) @ np.asarray(w).T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(jax.jit(dac.matvec)(x, s), (uq * xmax) @ np.asarray(w).T, rtol=1e-4, atol=1e-4)
 
 
 def test_transposed_read_has_its_own_adc_range_capped_at_the_lines_driven():
@@ -117,15 +132,15 @@ def test_transposed_read_has_its_own_adc_range_capped_at_the_lines_driven():
     assert core.adc_inputs(40) == 20.0 and core.adc_inputs(10, transpose=True) == 2.0
     assert CrossbarCore(16, 64, readout=CrossbarReadout(adc_range=20.0)).adc_inputs(10, transpose=True) == 10.0
     assert CrossbarCore(16, 64, readout=CrossbarReadout()).adc_inputs(300) == 64.0  # whole tile
-    s = core.program(w)
+    s = jax.jit(core.program)(w)
     dmax = np.max(np.abs(np.asarray(d)), axis=1, keepdims=True)
-    i_t = np.asarray(core.matvec_t(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
+    i_t = np.asarray(jax.jit(core.matvec_t)(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
     fs = 2.0 * core.read_voltage * (core.g_max - core.g_min)  # 2 fully-on inputs, not the forward 20
     steps = (i_t + fs) / (2 * fs / 63)
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
     # 10 driven lines can never draw 20 inputs' current: without adc_range_t the full scale is 10 lines
     capped = CrossbarCore(16, 64, readout=CrossbarReadout(adc_bits=6, adc_range=20.0, noise=False))
-    i_c = np.asarray(capped.matvec_t(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
+    i_c = np.asarray(jax.jit(capped.matvec_t)(d, s), np.float64) * core.read_voltage / (dmax * float(s.w_per_siemens))
     fs = 10.0 * core.read_voltage * (core.g_max - core.g_min)
     steps = (i_c + fs) / (2 * fs / 63)
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-3)
@@ -152,8 +167,9 @@ def test_products_computed_in_an_rram_memory():
     state = mem.init(0.3 * jnp.tanh(w), KEY)
     core = CrossbarCore(16, 16, g_min=mem.g_min, g_max=mem.g_max, readout=QUIET)
     s = core.from_conductances(*mem.conductances(state))
-    np.testing.assert_allclose(core.matvec(x, s), x @ mem.read(state).T, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(core.matvec_t(x[:, :20], s), x[:, :20] @ mem.read(state), rtol=1e-4, atol=1e-4)
+    j = _Jitted(core)
+    np.testing.assert_allclose(j.matvec(x, s), x @ mem.read(state).T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(j.matvec_t(x[:, :20], s), x[:, :20] @ mem.read(state), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(("make", "word"), [
