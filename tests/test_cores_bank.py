@@ -1,5 +1,7 @@
 """Microring weight banks: structured solver vs sax, inversion, calibration, noise, tiling."""
 
+import functools
+
 import jax
 import numpy as np
 import pytest
@@ -35,8 +37,8 @@ def test_structured_bank_equals_sax(n):
     det = np.asarray(bank.program(w).detuning)
     drop, thru = bank.response(det)
     ch = np.asarray(bank.channels)
+    f = circuit(bank_netlist(bank, det[0], 25.0))  # one bus for both rows: a row's heater phases are set per call
     for i in range(2):
-        f = circuit(bank_netlist(bank, det[i], 25.0))
         for j in range(n):
             # a heater phase is set at the ring's own channel and scales as 1/wl
             s = f(wl=ch[j], **{f"r{k}": {"delta_phase": det[i, k] * ch[k] / ch[j]} for k in range(n)})
@@ -142,8 +144,8 @@ def test_per_batch_programming_is_jittable_and_exact_without_noise():
     w, x = rng.normal(size=(30, 37)), rng.normal(size=(5, 37))
     blocks = jax.jit(bank.program_blocks)(jax.numpy.asarray(w))
     assert blocks.t_drop.shape == (30, 4, 10) and blocks.scale.shape == (30, 4)  # (rows, blocks, channels)
-    y = blocked_matvec(jax.numpy.asarray(x), blocks, None, readout=bank.readout, rows_per_bank=64, floor=bank.floor,
-                       signed="offset")
+    y = jax.jit(functools.partial(blocked_matvec, readout=bank.readout, rows_per_bank=64, floor=bank.floor,
+                                  signed="offset"))(jax.numpy.asarray(x), blocks, None)
     np.testing.assert_allclose(y, x @ w.T, atol=1e-9)
     # drop and through powers of the closed form match the structured solver with crosstalk off
     phase = bank.invert_weight(jax.numpy.asarray(w[:1, :10]) / float(blocks.scale[0, 0]))
@@ -184,8 +186,10 @@ def test_integrating_receiver_variance_is_the_closed_form_sum():
     assert np.ptp(np.asarray(blocks.scale), axis=1).max() == 0  # one scale per row over its blocks
     n = 40_000
     x = jax.numpy.asarray(np.broadcast_to(x1, (n, 12)))
-    y = np.asarray(blocked_matvec(x, blocks, jax.random.PRNGKey(0), readout=ro, rows_per_bank=3, floor=bank.floor,
-                                  signed="offset"))
+    # one compiled product per receiver (eagerly every op compiles on its own): the same draws for the same key
+    integrating = jax.jit(functools.partial(blocked_matvec, readout=ro, rows_per_bank=3, floor=bank.floor,
+                                            signed="offset"))
+    y = np.asarray(integrating(x, blocks, jax.random.PRNGKey(0)))
     np.testing.assert_allclose(y.mean(axis=0), x1 @ np.asarray(w).T, atol=6 * y.std(axis=0).max() / np.sqrt(n))
     # closed form: every block's read adds 2 q (R (P+ + P-) + 2 I_d) B + 4 k T B / R_L; y = 2 I / (R p (1 - f)) xmax scale
     p_row = ro.power_per_channel / 3
@@ -201,10 +205,9 @@ def test_integrating_receiver_variance_is_the_closed_form_sum():
     per_block = Readout(receiver="per-block", power_per_channel=1e-5, bandwidth=10e9)
     xs = np.broadcast_to(np.tile(x1[:4], 3), (n, 12))  # equal |x|max in every block
     xs1 = xs[0]
-    yb = np.asarray(blocked_matvec(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(1), readout=per_block,
-                                   rows_per_bank=3, floor=bank.floor, signed="offset"))
-    yi = np.asarray(blocked_matvec(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(2), readout=ro,
-                                   rows_per_bank=3, floor=bank.floor, signed="offset"))
+    yb = np.asarray(jax.jit(functools.partial(blocked_matvec, readout=per_block, rows_per_bank=3, floor=bank.floor,
+                                              signed="offset"))(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(1)))
+    yi = np.asarray(integrating(jax.numpy.asarray(xs), blocks, jax.random.PRNGKey(2)))
     np.testing.assert_allclose(yb.var(axis=0), yi.var(axis=0), rtol=8 * np.sqrt(2 / n))
     np.testing.assert_allclose(yb.mean(axis=0), xs1 @ np.asarray(w).T, atol=6 * yb.std(axis=0).max() / np.sqrt(n))
 
@@ -220,12 +223,13 @@ def test_per_block_reads_are_each_blocks_own_pass_added(signed):
     rng = np.random.default_rng(4)
     w = jax.numpy.asarray(rng.normal(size=(7, 34)) * rng.uniform(0.1, 1, 34), jax.numpy.float32)
     x = jax.numpy.asarray(rng.normal(size=(9, 34)) * rng.uniform(0.1, 1, 34), jax.numpy.float32)
-    blocks = bank.program_blocks(w)
+    blocks = jax.jit(bank.program_blocks)(w)
     kw = dict(readout=ro, rows_per_bank=16, floor=bank.floor, signed=signed)
-    y = np.asarray(blocked_matvec(x, blocks, None, **kw))
+    y = np.asarray(jax.jit(functools.partial(blocked_matvec, **kw))(x, blocks, None))
     xp = np.pad(np.asarray(x), ((0, 0), (0, 6)))
-    parts = [np.asarray(bank_matvec(jax.numpy.asarray(xp[:, 10 * c : 10 * c + 10]), blocks.t_drop[:, c],
-                                    blocks.t_thru[:, c], blocks.scale[:, c], None, **kw)) for c in range(4)]
+    one_block = jax.jit(functools.partial(bank_matvec, **kw))  # one compiled pass for the four blocks
+    parts = [np.asarray(one_block(jax.numpy.asarray(xp[:, 10 * c : 10 * c + 10]), blocks.t_drop[:, c],
+                                  blocks.t_thru[:, c], blocks.scale[:, c], None)) for c in range(4)]
     np.testing.assert_allclose(y, sum(parts), rtol=1e-5, atol=1e-5 * np.abs(y).max())
     assert 1e-4 < np.abs(y - np.asarray(x @ w.T)).max() / np.abs(y).max() < 0.05  # the converters are in
 
@@ -238,8 +242,9 @@ def test_integrating_receiver_adc_and_fast_noise_switch():
     for fast in (True, False):
         ro = Readout(receiver="integrating", adc_bits=10, dac_bits=8, rin_db_hz=-150.0, fast_noise=fast)
         bank = MRRWeightBank(10, 16, signed="offset", readout=ro)
-        y = blocked_matvec(x, bank.program_blocks(w), jax.random.PRNGKey(3), readout=ro, rows_per_bank=16,
-                           floor=bank.floor, signed="offset")
+        y = jax.jit(lambda x, w, k, bank=bank, ro=ro: blocked_matvec(
+            x, bank.program_blocks(w), k, readout=ro, rows_per_bank=16, floor=bank.floor, signed="offset"))(
+            x, w, jax.random.PRNGKey(3))
         err = float(np.sqrt(np.mean((np.asarray(y) - ideal) ** 2)) / np.abs(ideal).max())
         assert 1e-4 < err < 0.03, err  # converters and noise are in, the product is still the product
     with pytest.raises(ValueError, match="receiver must be one of"):
