@@ -2,6 +2,8 @@
 (2018)): the in-situ gradient against jax.grad of the same loss, the pass counts, when the three-intensity form
 is exact, the output screen's gradient, bad inputs and fit(..., gradient='insitu')."""
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -149,7 +151,9 @@ class Two(eqx.Module):
         return self.b(jnp.abs(self.a(x)), key=key)
 
 
+@functools.cache
 def _two(n):
+    """One model per size for the module: the tests that take the same gradient of it share its compiled program."""
     keys = jax.random.split(jax.random.PRNGKey(n), 2)
     model = Two(MZIMesh(n, key=keys[0], ideal=True, readout="field"), MZIMesh(n, key=keys[1], ideal=True))
     x, _, labels = _data(n)
