@@ -54,7 +54,8 @@ def test_tiling_a_matrix_larger_than_the_mesh():
     assert tiles.matrix.shape == (3, 2, 4, 4) and tiles.shape == (10, 7)
     np.testing.assert_allclose(np.asarray(tiles.effective_matrix()), w, atol=2e-6 * np.abs(w).max())
     x = rng.normal(size=(5, 7)).astype(np.float32)
-    y = mesh_tiles_matvec(jnp.asarray(x), tiles, None, readout=mesh.readout, lo_power=mesh.lo_power)
+    y = jax.jit(lambda x, t: mesh_tiles_matvec(x, t, None, readout=mesh.readout, lo_power=mesh.lo_power))(
+        jnp.asarray(x), tiles)  # one compiled product (eagerly every op compiles on its own)
     assert y.dtype == jnp.float32 and y.shape == (5, 10)
     np.testing.assert_allclose(np.asarray(y), x @ w.T, atol=1e-5 * np.abs(x @ w.T).max())
     reck = MZIMesh(4, topology="reck").compile(w)  # Reck (2N - 3 columns) tiles too
@@ -76,7 +77,8 @@ def test_tiled_homodyne_noise_is_the_shot_noise_of_each_read():
     tiles = mesh.compile(w)
     x = np.zeros((4000, 8), np.float32)
     x[:, 0] = 1.0  # block 0 drives mode 0 at full scale; block 1 is dark (its xmax floor scales its noise to 0)
-    y = np.asarray(mesh_tiles_matvec(jnp.asarray(x), tiles, jax.random.PRNGKey(0), readout=ro, lo_power=mesh.lo_power))
+    y = np.asarray(jax.jit(lambda x, t, k: mesh_tiles_matvec(x, t, k, readout=ro, lo_power=mesh.lo_power))(
+        jnp.asarray(x), tiles, jax.random.PRNGKey(0)))
     np.testing.assert_allclose(y[:, 0].mean(), 1.0, atol=5e-3)
     unit = 2 * ro.responsivity * np.sqrt(mesh.lo_power * ro.power_per_channel)
     lo_p = mesh.lo_power
@@ -130,7 +132,7 @@ def test_mesh_b_with_noise_is_b_plus_detector_noise():
     b = np.asarray(jax.random.uniform(jax.random.PRNGKey(0), (10, 3), minval=-1, maxval=1))
     (compiled,) = ctrl.compile_feedback([b])
     e = jax.random.normal(jax.random.PRNGKey(1), (2000, 3), jnp.float32) * 0.3
-    got = np.asarray(ctrl.project([compiled], 0, e, jax.random.PRNGKey(2)))
+    got = np.asarray(jax.jit(lambda c, e, k: ctrl.project([c], 0, e, k))(compiled, e, jax.random.PRNGKey(2)))
     ref = np.asarray(e) @ b.T
     err = got - ref
     assert abs(err.mean()) < 3e-3 * np.abs(ref).max()
