@@ -18,8 +18,8 @@ test values and measured runs rest on them):
   https://github.com/aappleby/smhasher, ``fmix32``), which ``lowbias32`` "beats by a tiny margin" (Wellons), the
   device draws of the weight memories (:mod:`photrain.memory.base`).
 
-Also :func:`fabrication_normal`: the Threefry normals a chip's fabrication errors are drawn from, taken from a few
-shared compiled draws (Threefry is counter-based too).
+Also :func:`fabrication_normal` and :func:`host_uniform`: one-off Threefry draws on the host (a chip's fabrication
+errors, initial weights) taken from a few shared compiled draws (Threefry is counter-based too).
 
 Shared by every layer (DESIGN.md), as ``constants`` is: models and memory may not import each other.
 """
@@ -78,15 +78,36 @@ def fabrication_normal(key, shape) -> np.ndarray:
     JAX's Threefry is counter-based (``jax_threefry_partitionable``, on by default): element i of a draw depends on
     the key and i only, so a shape's normals are the first elements of any longer draw. They are taken from a draw of
     the next power of two (at least 64), one compiled program per size class instead of one per shape (each costs
-    ~0.1 s to compile on a CPU; a test run builds chips of many shapes). Concrete keys only (not inside ``jit``).
-    Tested equal to ``jax.random.normal`` for several shapes, float32 and float64 (tests/test_counter_hash.py).
+    ~0.1 s to compile on a CPU; a test run builds chips of many shapes). Tested equal to ``jax.random.normal`` for
+    several shapes, float32 and float64 (tests/test_counter_hash.py). Under ``jit`` (a traced key) it is
+    ``jax.random.normal`` itself.
     """
-    n = math.prod(shape)
-    size = max(64, 1 << max(n - 1, 0).bit_length())
     dtype = jnp.result_type(float)  # float32, or float64 inside an x64 scope: what jax.random.normal would give
-    return np.asarray(_normal_draw(key, size, dtype))[:n].reshape(shape)
+    if isinstance(key, jax.core.Tracer):
+        return jax.random.normal(key, shape, dtype)
+    n = math.prod(shape)
+    return np.asarray(_normal_draw(key, _size_class(n), dtype))[:n].reshape(shape)
+
+
+def host_uniform(key, shape, dtype, minval, maxval) -> np.ndarray:
+    """``jax.random.uniform(key, shape, dtype, minval, maxval)`` for a one-off host draw (initial weights), the same
+    values from a shared compiled draw, as :func:`fabrication_normal` (each element of ``jax.random.uniform`` is
+    ``max(minval, u * (maxval - minval) + minval)`` of its own counter's bits). Under ``jit``: ``jax.random.uniform``."""
+    if isinstance(key, jax.core.Tracer):
+        return jax.random.uniform(key, shape, dtype, minval, maxval)
+    n = math.prod(shape)
+    return np.asarray(_uniform_draw(key, _size_class(n), jnp.dtype(dtype), minval, maxval))[:n].reshape(shape)
+
+
+def _size_class(n: int) -> int:
+    return max(64, 1 << max(n - 1, 0).bit_length())
 
 
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def _normal_draw(key, size: int, dtype):
     return jax.random.normal(key, (size,), dtype)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _uniform_draw(key, size: int, dtype, minval, maxval):
+    return jax.random.uniform(key, (size,), dtype, minval, maxval)

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from photrain.counter_hash import FMIX32, LOWBIAS32, WEYL, counter_hash, fabrication_normal, mix32
+from photrain.counter_hash import FMIX32, LOWBIAS32, WEYL, counter_hash, fabrication_normal, host_uniform, mix32
 
 
 def _c_reference(x: int, a: int, m1: int, b: int, m2: int, c: int) -> int:
@@ -45,3 +45,14 @@ def test_fabrication_normal_is_jax_random_normal(x64):
             assert got.shape == want.shape and got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
         assert not np.array_equal(fabrication_normal(jax.random.PRNGKey(12), (65,)), want)  # the key matters
+
+
+def test_host_uniform_is_jax_random_uniform_and_traces():
+    key, lo, hi = jax.random.PRNGKey(3), -jnp.float32(0.125), jnp.float32(0.125)
+    for shape in [(10, 16), (5,), (33, 64)]:
+        want = np.asarray(jax.random.uniform(key, shape, jnp.float32, lo, hi))
+        got = host_uniform(key, shape, jnp.float32, lo, hi)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    traced = jax.jit(lambda k: host_uniform(k, (5,), jnp.float32, lo, hi))(key)  # under jit: jax.random itself
+    np.testing.assert_array_equal(traced, np.asarray(jax.random.uniform(key, (5,), jnp.float32, lo, hi)))

@@ -23,8 +23,15 @@ def ids(out):
     return json.loads((out / "results.json").read_text())["run_id"], checkpoint_meta(out / "checkpoint.npz")["run_id"]
 
 
-def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys):
+def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys, monkeypatch):
     out, box = tmp_path / "run", {}
+    release, real_run = threading.Event(), trainer._run
+
+    def held_run(*args, **kwargs):  # the first run holds its folder until the second has been refused (no race
+        release.wait(30)  # with a run that, its programs cached, would end before the second one starts)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "_run", held_run)
 
     def first():
         try:
@@ -49,6 +56,7 @@ def test_two_runs_one_folder_second_is_refused_first_is_intact(tmp_path, capsys)
     rc = main(["train", "--dataset", "digits", "--hidden", "8", "--epochs", "1", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "in use by run" in err
+    release.set()
     a.join()
     assert "error" not in box, box.get("error")
     results_id, ckpt_id = ids(out)

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from photrain.controller import HubState
+from photrain.counter_hash import host_uniform
 from photrain.nn import Dense, Hardware, predict
 
 F32 = jnp.float32
@@ -28,8 +29,9 @@ def init_mlp(key, sizes: list[int]):
                                 strict=True):
         kw, kb = jax.random.split(k)
         bound = 1.0 / jnp.sqrt(jnp.float32(n_in))
-        params.append((jax.random.uniform(kw, (n_out, n_in), F32, -bound, bound),
-                       jax.random.uniform(kb, (n_out,), F32, -bound, bound)))
+        # jax.random.uniform's values, from shared compiled draws (photrain.counter_hash.host_uniform)
+        params.append((jnp.asarray(host_uniform(kw, (n_out, n_in), F32, -bound, bound)),
+                       jnp.asarray(host_uniform(kb, (n_out,), F32, -bound, bound))))
     return params
 
 
