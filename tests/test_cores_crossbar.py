@@ -33,7 +33,7 @@ def test_noise_free_product_is_ohm_and_kirchhoff():
     core = CrossbarCore(64, 64, read_voltage=0.3, readout=QUIET)
     gp = jax.random.uniform(KEY, (24, 40), minval=5e-6, maxval=100e-6)
     gn = jax.random.uniform(jax.random.PRNGKey(1), (24, 40), minval=5e-6, maxval=100e-6)
-    s = core.from_conductances(gp, gn, 2e4)
+    s = jax.jit(core.from_conductances)(gp, gn, 2e4)
     _, x = _wx()
     xmax = np.max(np.abs(np.asarray(x)), axis=1, keepdims=True)
     v = 0.3 * np.asarray(x) / xmax  # read voltages
@@ -151,7 +151,7 @@ def test_transposed_read_has_its_own_adc_range_capped_at_the_lines_driven():
 def test_jittable_and_same_key_same_result():
     w, x = _wx()
     core = CrossbarCore(16, 16)
-    s = core.program(w)
+    s = jax.jit(core.program)(w)
     f = jax.jit(core.matvec)
     a, b, c = f(x, s, KEY), f(x, s, KEY), f(x, s, jax.random.PRNGKey(9))
     np.testing.assert_array_equal(a, b)
@@ -164,12 +164,13 @@ def test_jittable_and_same_key_same_result():
 def test_products_computed_in_an_rram_memory():
     mem = RRAMMemory()
     w, x = _wx(rows=20, cols=30)
-    state = mem.init(0.3 * jnp.tanh(w), KEY)
+    state = jax.jit(mem.init)(0.3 * jnp.tanh(w), KEY)  # one compiled program (eagerly every op compiles on its own)
     core = CrossbarCore(16, 16, g_min=mem.g_min, g_max=mem.g_max, readout=QUIET)
-    s = core.from_conductances(*mem.conductances(state))
+    s = jax.jit(lambda state: core.from_conductances(*mem.conductances(state)))(state)
     j = _Jitted(core)
-    np.testing.assert_allclose(j.matvec(x, s), x @ mem.read(state).T, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(j.matvec_t(x[:, :20], s), x[:, :20] @ mem.read(state), rtol=1e-4, atol=1e-4)
+    w_read = jax.jit(mem.read)(state)
+    np.testing.assert_allclose(j.matvec(x, s), x @ w_read.T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(j.matvec_t(x[:, :20], s), x[:, :20] @ w_read, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(("make", "word"), [
