@@ -15,6 +15,12 @@ from photrain.nn.dfa import Feedback
 F32 = jnp.float32
 
 
+@eqx.filter_jit
+def _apply(model, x, key=None):
+    """``model(x)`` as one compiled program (eagerly every op compiles on its own); ``key`` for the noisy cores."""
+    return model(x) if key is None else model(x, key=key)
+
+
 @pytest.fixture(scope="module")
 def digits():
     from sklearn.datasets import load_digits
@@ -46,17 +52,18 @@ def test_dense_gradient_on_digital_core_equals_float_autodiff():
     def loss(m):
         return jnp.sum(jnp.sin(jax.vmap(m)(x)))
 
-    g_ref = eqx.filter_grad(loss)(mlp)
+    grad = eqx.filter_jit(eqx.filter_grad(loss))  # one compiled program per model (eagerly: one per op)
+    g_ref = grad(mlp)
     prog = pnn.hardware_layers(hw_mlp)
     prog_model = jax.tree_util.tree_map(lambda v: v.program() if isinstance(v, pnn.HardwareLayer) else v, hw_mlp,
                                         is_leaf=lambda v: isinstance(v, pnn.HardwareLayer))
-    g = eqx.filter_grad(loss)(prog_model)
+    g = grad(prog_model)
     assert len(prog) == 3
     for i in range(3):
         np.testing.assert_allclose(g.layers[i].weight, g_ref.layers[i].weight, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(g.layers[i].state.bias[0], g_ref.layers[i].bias, rtol=1e-5, atol=1e-6)
-    gx = jax.grad(lambda x: jnp.sum(jnp.sin(prog_model(x))))(x[0])
-    gx_ref = jax.grad(lambda x: jnp.sum(jnp.sin(mlp(x))))(x[0])
+    grad_x = eqx.filter_jit(lambda m, x: jax.grad(lambda x: jnp.sum(jnp.sin(m(x))))(x))
+    gx, gx_ref = grad_x(prog_model, x[0]), grad_x(mlp, x[0])
     np.testing.assert_allclose(gx, gx_ref, rtol=1e-5, atol=1e-6)
 
 
@@ -65,11 +72,11 @@ def test_bank_input_gradient_is_straight_through_not_the_quantisers():
     layer = pnn.Dense(48, 24, pnn.Hardware(core="bank"), key=jax.random.PRNGKey(0)).program(jax.random.PRNGKey(1))
     x = jax.random.normal(jax.random.PRNGKey(2), (48,), F32)
     c = jax.random.normal(jax.random.PRNGKey(3), (24,), F32)
-    gx = jax.grad(lambda x: c @ layer(x, key=jax.random.PRNGKey(4)))(x)
+    gx = eqx.filter_jit(lambda layer, x: jax.grad(lambda x: c @ layer(x, key=jax.random.PRNGKey(4)))(x))(layer, x)
     exact = c @ layer.weight
     cosine = float(gx @ exact / jnp.linalg.norm(gx) / jnp.linalg.norm(exact))
     assert cosine > 0.95, cosine
-    y = layer(x, key=jax.random.PRNGKey(5))
+    y = _apply(layer, x, jax.random.PRNGKey(5))
     assert not np.allclose(y, layer.weight @ x + layer.bias, atol=1e-4)  # the forward is the noisy core
     assert float(jnp.corrcoef(y, layer.weight @ x + layer.bias)[0, 1]) > 0.95
 
@@ -82,7 +89,7 @@ def test_convert_per_layer_mapping_and_one_warning_for_unsupported():
     assert m.layers[1].hardware.memory == "fixed"
     x = jnp.ones(4, F32)
     exact = pnn.convert(mlp, pnn.Hardware())
-    np.testing.assert_allclose(exact(x), mlp(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_apply(exact, x), _apply(mlp, x), rtol=1e-5, atol=1e-6)
 
     class WithConv1d(eqx.Module):
         a: eqx.nn.Conv1d
@@ -98,7 +105,8 @@ def test_convert_per_layer_mapping_and_one_warning_for_unsupported():
     assert len(messages) == 1 and "Conv1d" in messages[0]
     assert isinstance(out.a, eqx.nn.Conv1d) and isinstance(out.c, pnn.Conv2d)
     img = jax.random.normal(key, (1, 6, 6), F32).astype(model.c.weight.dtype)
-    np.testing.assert_allclose(pnn.convert(model, pnn.Hardware()).c(img), model.c(img), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_apply(pnn.convert(model, pnn.Hardware()).c, img), _apply(model.c, img), rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_fit_float_digital_trains_and_counts(digits):
@@ -116,7 +124,7 @@ def test_fit_pcm_writes_pulses_and_rejects_bad_input(digits):
     x, y, xv, yv = digits
     model = pnn.convert(eqx.nn.MLP(64, 10, 16, 1, key=jax.random.PRNGKey(0)), pnn.Hardware(memory="pcm"))
     trained, hist = pnn.fit(model, optax.sgd(0.1), (x[:320], y[:320]), epochs=1, batch_size=32,
-                            key=jax.random.PRNGKey(1), val=(xv, yv), progress=False)
+                            key=jax.random.PRNGKey(1), progress=False)
     assert hist[0]["ledger"]["memory_pulses"] > 0
     assert not np.array_equal(trained.layers[0].state.mem[0].g_pos, model.layers[0].state.mem[0].g_pos)
     with pytest.raises(ValueError, match="optax.GradientTransformation") as err:
@@ -245,7 +253,7 @@ def test_elapse_pcm3t1c_transfers_before_the_capacitor_leaks(digits):
     model = pnn.convert(eqx.nn.MLP(64, 10, 32, 1, activation=jnp.tanh, key=jax.random.PRNGKey(0)),
                         pnn.Hardware(memory="pcm-3t1c"))
     model, _ = pnn.fit(model, optax.adam(3e-3), (x, y), epochs=2, batch_size=32, key=jax.random.PRNGKey(1),
-                       val=(xv[:10], yv[:10]), progress=False)
+                       progress=False)
     before = pnn.evaluate(model, xv, yv, through="digital")
     day = pnn.elapse(model, 86400.0)
     assert all(float(layer.state.mem[0].polarity) == 0 for layer in pnn.hardware_layers(day))  # switched out
