@@ -23,10 +23,15 @@ def _call(layer, x, key=None):
     return layer(x, key=key)
 
 
+#: the digital convolution compiled once per shape and arguments, shared by every core's layer (eagerly every op
+#: compiles on its own)
+_conv_reference = jax.jit(conv_ops.conv_reference, static_argnames=("stride", "padding", "dilation", "groups"))
+
+
 def _reference(conv, x):
     """The digital convolution of the kernel as read from memory (noise-free), with the layer's arguments."""
-    return conv_ops.conv_reference(x, conv.kernel(), conv.bias, stride=conv.stride, padding=conv.padding,
-                                   dilation=conv.dilation, groups=conv.groups)
+    return _conv_reference(x, conv.kernel(), conv.bias, stride=conv.stride, padding=conv.padding,
+                           dilation=conv.dilation, groups=conv.groups)
 
 
 @pytest.mark.parametrize("core, cfg", [("bank", {"optical": {"ideal": True}}),
@@ -143,17 +148,27 @@ def test_dfa_on_conv_layers_is_the_closed_form():
     trained, _ = pnn.fit(model, optax.sgd(1.0), [(x, y)], algorithm="dfa", key=fit_key, progress=False)
     b = Feedback(model, x[0], jax.random.fold_in(fit_key, 0xFB), "dfa").arrays  # B by layer input
     convs = [(net.c1, (1, 1), ((0, 0), (0, 0))), (net.c2, (2, 2), ((1, 1), (1, 1)))]
-    hs, acts = [x], []
-    for c, stride, pad in convs:
-        acts.append(jax.lax.conv_general_dilated(hs[-1], c.weight, stride, pad) + c.bias[None])
-        hs.append(jnp.tanh(acts[-1]))
-    e = (jax.nn.softmax(hs[2].reshape(5, -1) @ net.fc.weight.T + net.fc.bias) - jax.nn.one_hot(y, 4)) / 5
-    for i, (c, stride, pad) in enumerate(convs):
-        n = hs[i + 1][0].size
-        delta = (e @ b[i + 1].T / jnp.sqrt(float(n))).reshape(hs[i + 1].shape) * (1 - hs[i + 1] ** 2)
-        grad = jax.vjp(lambda w, i=i, s=stride, p=pad: jax.lax.conv_general_dilated(hs[i], w, s, p), c.weight)[1](delta)[0]
+
+    @jax.jit
+    def closed_form(weights, biases, fc_w, fc_b, b):  # the reference as one compiled program (eagerly: one per op)
+        hs, acts = [x], []
+        for w, bias, (_, stride, pad) in zip(weights, biases, convs, strict=True):
+            acts.append(jax.lax.conv_general_dilated(hs[-1], w, stride, pad) + bias[None])
+            hs.append(jnp.tanh(acts[-1]))
+        e = (jax.nn.softmax(hs[2].reshape(5, -1) @ fc_w.T + fc_b) - jax.nn.one_hot(y, 4)) / 5
+        steps = []
+        for i, (w, (_, stride, pad)) in enumerate(zip(weights, convs, strict=True)):
+            n = hs[i + 1][0].size
+            delta = (e @ b[i + 1].T / jnp.sqrt(float(n))).reshape(hs[i + 1].shape) * (1 - hs[i + 1] ** 2)
+            grad = jax.vjp(lambda w, i=i, s=stride, p=pad: jax.lax.conv_general_dilated(hs[i], w, s, p), w)[1](delta)[0]
+            steps.append((grad, delta.sum((0, 2, 3))))
+        return steps, e.T @ hs[2].reshape(5, -1)
+
+    steps, fc_step = closed_form([c.weight for c, _, _ in convs], [c.bias for c, _, _ in convs], net.fc.weight,
+                                 net.fc.bias, b)
+    for i, ((c, _, _), (grad, bias_step)) in enumerate(zip(convs, steps, strict=True)):
         layer = trained.c1 if i == 0 else trained.c2
         np.testing.assert_allclose(c.weight.reshape(c.out_channels, -1) - layer.read(), grad.reshape(c.out_channels, -1),
                                    rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(c.bias.ravel() - layer.bias, delta.sum((0, 2, 3)), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(net.fc.weight - trained.fc.read(), e.T @ hs[2].reshape(5, -1), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(c.bias.ravel() - layer.bias, bias_step, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(net.fc.weight - trained.fc.read(), fc_step, rtol=1e-4, atol=1e-6)
