@@ -76,7 +76,7 @@ import numpy as np
 from photrain.train.config import TrainConfig
 from photrain.train.data import load_dataset
 from photrain.train.eqprop import eqprop_accuracy, init_eqprop
-from photrain.train.steps import make_step
+from photrain.train.steps import init_carry, make_step
 from photrain.train.trainer import make_run_controller
 
 EP = {"algorithm": "eqprop", "beta": 0.5, "random_sign_beta": True, "free_steps": 20, "nudged_steps": 4,
@@ -95,8 +95,8 @@ def make_epoch(setup, sizes, key):
     step = make_step(cfg, ctrl)
 
     @jax.jit
-    def epoch(hs, xs, ys, keys):
-        (hs, _), (losses, (_, sweeps)) = jax.lax.scan(step, (hs, ()), (xs, ys, keys))
+    def epoch(hs, xs, ys, keys):  # the crossbar's settings carried through the epoch (init_carry), as the runs do
+        (hs, *_), (losses, (_, sweeps)) = jax.lax.scan(step, init_carry(ctrl, hs), (xs, ys, keys))
         return hs, losses, sweeps
 
     return epoch, hs

@@ -17,11 +17,13 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+import photrain.controller.carried as carried
 from photrain.controller.engines import DigitalEngine
 from photrain.controller.ledger import Ledger
 from photrain.controller.optimizer import SGD
 from photrain.controller.synapses import SynapseArray, spike_ledger, synapse_array
 from photrain.memory import Counts, FloatMemory, reset_counts, zero_counts
+from photrain.memory.base import computed_once
 
 PULSE_MODES = ("analog", "sign", "accumulate")
 
@@ -136,16 +138,17 @@ class Controller:
         return hs._replace(mem=tuple(self.memory.elapse(s, seconds) for s in hs.mem))
 
     # ------------------------------------------------------------------ products
-    def program(self, hs: HubState, key, *, transpose: bool = False) -> Programmed:
+    def program(self, hs: HubState, key, *, transpose: bool = False, kept: tuple = ()) -> Programmed:
         """Read the memory (read noise with ``key``) and program the core from it: once per batch (jittable).
+        ``kept``: the settings :meth:`carry` / :meth:`apply_carried` keep for this state (used as they are).
 
         A core that is programmed on the host (``forward_on_core`` False: the mesh) is not programmed
         here; the weights are returned as they were read (training's W·x is digital). Use
         :meth:`program_core` outside ``jax.jit`` to program such a core (inference).
         """
-        if not self.forward_on_core and self.core.kind != "digital":
+        if kept or (not self.forward_on_core and self.core.kind != "digital"):
             weights = tuple(w for w, _ in self.weights(hs, key))
-            return Programmed(weights, weights)
+            return Programmed(weights, carried.settings(self, hs, kept) if kept else weights)
         return self.program_core(hs, key, transpose=transpose)
 
     def program_core(self, hs: HubState, key, *, transpose: bool = False) -> Programmed:
@@ -195,27 +198,52 @@ class Controller:
         hs, counts = self.write(hs, deltas, key, images)
         return hs._replace(vel=tuple(vel)), counts
 
+    def carry(self, hs: HubState) -> tuple:
+        """The core's settings programmed from the memories, to carry from step to step (:meth:`program` with
+        ``kept``, :meth:`apply_carried`); ``()`` where they cannot be carried (``photrain.controller.carried``:
+        a crossbar computing in an analog memory that names the devices its writes change)."""
+        return carried.carry(self, hs)
+
+    def apply_carried(self, hs: HubState, grads, key, images, settings: tuple) -> tuple[HubState, Counts, tuple]:
+        """:meth:`apply` with carried core settings (:meth:`carry`): (state, counts, the settings patched where the
+        write landed, equal to those programmed afresh from the written memories)."""
+        vel, deltas = self.optimizer.step(hs.vel, tuple(tuple(g) for g in grads))
+        hs, counts, masks = self._write(hs, deltas, key, images, masks=bool(settings))
+        return hs._replace(vel=tuple(vel)), counts, carried.patch(self, settings, hs.mem, masks) if settings else ()
+
     def write(self, hs: HubState, deltas, key, images) -> tuple[HubState, Counts]:
         """Write requested changes [(dW, db)] (an optimiser's updates, e.g. optax's) into memory, then maintain.
 
         dW goes to the memory device as pulses (by ``pulse_mode``), db to the bias registers; returns
         (state, counts) as :meth:`apply`, whose optimiser step this is without (``hs.vel`` is kept as it is).
         """
+        hs, counts, _ = self._write(hs, deltas, key, images)
+        return hs, counts
+
+    def _write(self, hs: HubState, deltas, key, images, masks: bool = False) -> tuple[HubState, Counts, tuple]:
+        """:meth:`write`, and with ``masks`` each layer's ``memory.write_mask`` of its write (the write takes it too:
+        one packing of the requests for both)."""
         keys = jax.random.split(key, len(hs.mem))
-        mem, bias, acc, counts = [], [], [], zero_counts()
+        mem, bias, acc, counts, written = [], [], [], zero_counts(), []
         chis = hs.acc if self.accumulates else (None,) * len(hs.mem)
         for state, b, (dw, db), chi, k in zip(hs.mem, hs.bias, deltas, chis, keys, strict=True):
             if self.pulse_mode == "sign":
                 dw = jnp.sign(dw) * jnp.asarray(self.memory.nominal_step, dw.dtype)
             elif self.accumulates:
                 dw, chi = accumulate_granules(chi + dw, self.memory.write_granularity, self.max_granules)
+                if masks:  # into buffers: the writes' packing and gathers would each recompute the chain (issue 27)
+                    dw, chi = computed_once((dw, chi), jnp.all(state.counts.pulses >= 0))
                 acc.append(chi)
-            state = self.memory.update(state, dw, k)  # (a memory computes only the devices it pulses: memory.sparse)
+            if masks:
+                written.append(self.memory.write_mask(dw, k))
+                state = self.memory.update(state, dw, k, requests=written[-1])
+            else:  # (a memory computes only the devices it pulses: photrain.memory.sparse)
+                state = self.memory.update(state, dw, k)
             state = self.memory.maintain(state, images, jax.random.fold_in(k, 1))
             counts = Counts(*(a + c for a, c in zip(counts, state.counts, strict=True)))
             mem.append(reset_counts(state))
             bias.append(b + db)
-        return HubState(tuple(mem), tuple(bias), hs.vel, tuple(acc)), counts
+        return HubState(tuple(mem), tuple(bias), hs.vel, tuple(acc)), counts, tuple(written)
 
     def deploy(self, hs: HubState, key=None) -> HubState:
         """Make every memory ready to hold its weights without training (before ``elapse``): a memory with a

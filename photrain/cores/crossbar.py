@@ -68,6 +68,17 @@ def _once(tree, pred):
     return jax.lax.cond(pred, lambda t: t, lambda t: jax.tree.map(lambda a: a + jnp.zeros((), a.dtype), t), tree)
 
 
+def _rounded(product, like):
+    """``product`` as it is (its float32 rounding), never contracted with the add it feeds into a fused multiply-add:
+    its bits pass through an integer OR with a zero XLA cannot fold (from ``like``'s first element, x != x). Whether
+    LLVM fuses a*a + b*b into fma(a, a, b*b), fma(b, b, a*a) or neither depends on the fusion it lands in (issue 27:
+    the conductance stacks built whole and patched device by device differed in the last bit), so the stacks' terms
+    are computed with no multiply feeding an add."""
+    first = like.reshape(-1)[0]
+    zero = (first != first).astype(jnp.uint32)
+    return jax.lax.bitcast_convert_type(jax.lax.bitcast_convert_type(product, jnp.uint32) | zero, product.dtype)
+
+
 class CrossbarSettings(NamedTuple):
     """A programmed crossbar: differential-pair conductances (S), shape (rows, cols) = W's, and the scale."""
 
@@ -291,19 +302,43 @@ class CrossbarCore:
         (shot noise of the cell currents; tia_variance(I, n) = 2 q B I + n 4 k_B T B / R_f is linear in I)
         where the readout has them. gp, gn: (outputs, inputs) of the direction."""
         tile, n_t, pad = self._tiling(gp.shape[1], tile)
-        ro = self.readout
         if pad:  # padded once into buffers: padding inside the terms' fused (and transposed) chain is slow on CPU
             gp, gn = _once((jnp.pad(gp, ((0, 0), (0, pad))), jnp.pad(gn, ((0, 0), (0, pad)))),
                            jnp.max(gp[:1, :1]) == jnp.max(gp[:1, :1]))
             pad = 0
-        conds = [gp - gn]
-        if self.read_noise > 0:
-            conds.append(self.read_noise**2 * (gp * gp + gn * gn))
-        if ro.tia_noise:
-            conds.append((ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)) * (gp + gn))
+        conds = self._terms(gp, gn)
         # tiles major (the batched contraction's order, :meth:`_sums`), laid out here once per programming: in the
         # contraction's operand XLA transposed it in every product, inside a relaxation's loop too (issue 27)
         return jnp.stack([jnp.swapaxes(c.reshape(c.shape[0], n_t, tile), 0, 1) for c in conds])
+
+    def _terms(self, gp, gn) -> list:
+        """The stack's terms of conductances gp, gn (any one shape): elementwise, the same for a whole array
+        (:meth:`stack`) and for a few devices (:meth:`patch`)."""
+        ro = self.readout
+        conds = [gp - gn]
+        if self.read_noise > 0:
+            conds.append(self.read_noise**2 * (_rounded(gp * gp, gp) + _rounded(gn * gn, gp)))
+        if ro.tia_noise:
+            conds.append((ro.tia_variance(1.0, 1) - ro.tia_variance(0.0, 1)) * (gp + gn))
+        return conds
+
+    def patch(self, settings: CrossbarSettings, g_pos, g_neg, w_per_siemens, idx) -> CrossbarSettings:
+        """Settings of the conductances ``g_pos``, ``g_neg`` from those of conductances that differ from them only at
+        the flat indices ``idx`` (int32, padded with ``g_pos.size``: ignored): both directions' stacks rewritten at
+        those devices, the same values as :meth:`from_conductances` computes for all (issue 27: a mixed-precision
+        write pulses ~1e-4 of the devices, and building a 500 x 784 layer's stacks cost more than its product)."""
+        if settings.stacks is None:
+            return self.from_conductances(g_pos, g_neg, w_per_siemens)
+        rows, cols = g_pos.shape
+        safe = jnp.minimum(idx, g_pos.size - 1)
+        o, i = safe // cols, safe % cols
+        terms = jnp.stack(self._terms(g_pos.reshape(-1)[safe], g_neg.reshape(-1)[safe]))  # (terms, hits)
+        fwd, bwd = settings.stacks
+        tile_f, tile_b = self._tiling(cols, self.n_cols)[0], self._tiling(rows, self.n_rows)[0]
+        out = idx >= g_pos.size  # the padding: a tile index past the last, dropped by the scatter
+        fwd = fwd.at[:, jnp.where(out, fwd.shape[1], i // tile_f), o, i % tile_f].set(terms, mode="drop")
+        bwd = bwd.at[:, jnp.where(out, bwd.shape[1], o // tile_b), i, o % tile_b].set(terms, mode="drop")
+        return CrossbarSettings(g_pos, g_neg, jnp.asarray(w_per_siemens, g_pos.dtype), (fwd, bwd))
 
     def _sums(self, vt, stack, *, amplifiers, noise):
         """(Kirchhoff currents, their noise variance) of every output of every tile, each (tiles, batch, outputs),

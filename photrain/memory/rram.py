@@ -102,6 +102,7 @@ from photrain.memory.base import (
     computed_once,
     normal_pair,
     require,
+    run_if,
     soft_bound_log_factors,
     soft_bound_pulses_from_logs,
     uniform_noise,
@@ -302,31 +303,60 @@ class RRAMMemory:
             g_neg = g_neg * (1 + self.read_noise * xi_neg.astype(g_neg.dtype))
         return self.w_per_siemens * (g_pos - g_neg)
 
-    def update(self, state: RRAMState, dw, key=None) -> RRAMState:
+    def update(self, state: RRAMState, dw, key=None, requests=None) -> RRAMState:
         """Write dw as pulse pairs (module docstring). Without a key: nearest rounding and no noise. An array of
         :data:`photrain.memory.sparse.MIN_SPARSE` weights or more is written sparsely: the pulse pairs computed
         for the weights with n > 0 only, from the dense write's draws (:meth:`_pulses_at`), by
         :func:`photrain.memory.sparse.for_hits` at any density (the mixed-precision accumulator's whole granules,
-        ~1e-4 of the weights per step, as well as a DFA step's ~1.5 %; the one sparse write path, issue 27)."""
+        ~1e-4 of the weights per step, as well as a DFA step's ~1.5 %; the one sparse write path, issue 27).
+        ``requests``: :meth:`write_mask` of this dw and key, if the caller has it (computed once for both)."""
         if self.mode == "aihwkit":
             return aihwkit.update(state, dw, key, max_pulses=self.max_pulses)
         dw = jnp.asarray(dw, state.g.dtype)
         if key is None:
             return self._pulses(state, dw, jnp.round(jnp.abs(dw) / self.nominal_step), None, None)
         k_n, k_dev = jax.random.split(key)
-        u_n, _ = uniform_pair(k_n, dw.shape)
-        n = jnp.floor(jnp.abs(dw) / self.nominal_step + u_n)
-        if dw.size >= sparse.MIN_SPARSE:  # the pulsed devices only (photrain.memory.sparse): the same draws
-            def dense(written):
-                new = self._pulses(state._replace(g=written[0], counts=written[1]), dw, n,
-                                   *uniform_pair(k_dev, state.g.shape))
+        if dw.size < sparse.MIN_SPARSE:
+            n = jnp.floor(jnp.abs(dw) / self.nominal_step + uniform_pair(k_n, dw.shape)[0])
+            return self._pulses(state, dw, n, *uniform_pair(k_dev, state.g.shape))
+
+        def body(idx, c):
+            return self._pulses_at(state, c, dw, k_n, k_dev, idx)
+
+        def every(written):  # every weight's rounding draw, then the hits n > 0 (or the dense write past 1/32)
+            n = jnp.floor(jnp.abs(dw) / self.nominal_step + uniform_pair(k_n, dw.shape)[0])
+
+            def dense(w):
+                new = self._pulses(state._replace(g=w[0], counts=w[1]), dw, n, *uniform_pair(k_dev, state.g.shape))
                 return new.g, new.counts
 
-            g, counts = sparse.for_hits(n > 0, lambda idx, c: self._pulses_at(state, c, dw, k_n, k_dev, idx),
-                                        (state.g, state.counts), dense=dense)
-            return state._replace(g=g, counts=counts)
-        u_c2c, u_lvl = uniform_pair(k_dev, state.g.shape)
-        return self._pulses(state, dw, n, u_c2c, u_lvl)
+            return sparse.for_hits(n > 0, body, written, dense=dense)
+
+        # n > 0 needs dw != 0: with few requests (at most 1/32 of the weights, so the write above would be sparse too)
+        # the rounding is drawn at the requests only (issue 27: drawing it for all 392 k weights of a 500 x 784
+        # layer cost ~0.5 ms of an EP step whose accumulator requests ~40); the same hits, draws and bits
+        p, many = self._requests(dw) if requests is None else requests
+        carry = run_if(many, every, (state.g, state.counts))
+        g, counts = run_if(~many, lambda c: sparse.for_hits(p, body, c), carry)
+        return state._replace(g=g, counts=counts)
+
+    @staticmethod
+    def _requests(dw):
+        """(:func:`~photrain.memory.sparse.pack` of dw != 0, whether more than 1/32 of the weights are requested)."""
+        p = sparse.pack(dw != 0)
+        return p, p.count > p.size // 32
+
+    def write_mask(self, dw, key=None):
+        """(mask, everywhere) of an :meth:`update` of ``dw`` with ``key``: it changes the devices of the weights where
+        the boolean ``mask`` (dw != 0, packed: :class:`~photrain.memory.sparse.Packed`) is true and no others, unless
+        the traced flag ``everywhere`` is true (a dense write re-rounds every device onto its level; the write is
+        dense without a key, in aihwkit mode, and below :data:`~photrain.memory.sparse.MIN_SPARSE` weights).
+        ``maintain`` changes nothing. For a controller that keeps state derived per device (issue 27: the crossbar's
+        conductance stacks, patched where a write lands)."""
+        p, many = self._requests(jnp.asarray(dw))
+        if key is None or self.mode == "aihwkit" or p.size < sparse.MIN_SPARSE:
+            return p, jnp.ones((), bool)
+        return p, many
 
     def _pulses_at(self, state: RRAMState, written, dw, k_n, k_dev, idx):
         """:meth:`update`'s pulses at the flat weight indices ``idx`` (padded with dw.size) only, on ``written``
@@ -345,6 +375,7 @@ class RRAMMemory:
         n = jnp.where(idx < size, jnp.floor(jnp.abs(d) / self.nominal_step + u_n), 0.0)
         sub = RRAMState(at(g_all), *(at(a) for a in state[1:6]), counts)
         new = self._pulses(sub, d, n, u_c2c, u_lvl)
+        idx = jnp.where(n > 0, idx, size)  # a request rounded to no pulse leaves its devices as they are
         g = g_all.reshape(2, size).at[:, idx].set(new.g, mode="drop").reshape(g_all.shape)
         return g, new.counts
 

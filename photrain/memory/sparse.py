@@ -120,8 +120,8 @@ def for_hits(mask, body, carry, parts: int = 32, dense=None, dense_above: int = 
     0.78 -> 0.49 ms for a 500 x 784 RRAM write at 1e-4 of the weights).
     With ``dense``, a step with more than 1/``dense_above`` of the devices hit runs ``carry = dense(carry)``
     instead (the dense write is cheaper there), by :func:`~photrain.memory.base.run_if` (a conditional would copy
-    every array)."""
-    p = pack(mask)
+    every array). ``mask`` may come packed (:class:`Packed`): one packing shared by two loops over the same hits."""
+    p = mask if isinstance(mask, Packed) else pack(mask)
     chunk, small = chunk_size(p.size, parts), chunk_size(p.size, parts * few)
     sparse = jnp.ones((), bool)
     if dense is not None:

@@ -441,20 +441,25 @@ def _prepare_keys(ctrl, prog, batch: int):
     return prepare
 
 
-def controller_step(ctrl, config: EqPropConfig, hs, x, target, key):
+def controller_step(ctrl, config: EqPropConfig, hs, x, target, key, carried=None):
     """One EP/CHL step on the hardware: (hs, :class:`EqPropResult`, device counts).
 
     The controller (``photrain.controller.Controller``, passed in) programs its core from the weight
     memory once for the batch (W and, on a bank, W^T), every relaxation product runs on that core with
     fresh read noise, and the update is written into the memory as pulses (``ctrl.apply``). The result
-    carries both phases' states and the sweeps they ran (``free.sweeps``, ``nudged.sweeps``).
+    carries both phases' states and the sweeps they ran (``free.sweeps``, ``nudged.sweeps``). ``carried``: the
+    core settings a run carries for ``hs`` (``ctrl.carry``; the same products): then a fourth element, the
+    settings after the write (``ctrl.apply_carried``).
     """
     k_prog, k_step, k_mem = jax.random.split(key, 3)
-    prog = ctrl.program(hs, k_prog, transpose=True)
+    prog = ctrl.program(hs, k_prog, transpose=True, kept=carried) if carried else ctrl.program(hs, k_prog, transpose=True)
     mm, mt = _controller_products(ctrl, prog)
     r = eqprop_step(list(hs.bias), x, target, mm, mt, config, k_step, prepare_keys=_prepare_keys(ctrl, prog, x.shape[0]))
-    hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
-    return hs, r, counts
+    if not carried:
+        hs, counts = ctrl.apply(hs, r.grads, k_mem, x.shape[0])
+        return (hs, r, counts) if carried is None else (hs, r, counts, carried)
+    hs, counts, carried = ctrl.apply_carried(hs, r.grads, k_mem, x.shape[0], carried)
+    return hs, r, counts, carried
 
 
 def controller_update(ctrl, config: EqPropConfig, hs, x, target, key):

@@ -24,20 +24,28 @@ def make_step(config, ctrl):
     """EP: ``step((hs, compiled), (x, y, key)) -> ((hs, compiled), (loss, (counts, sweeps)))`` for ``lax.scan``.
 
     ``sweeps``: [free, nudged] sweeps the two phases ran, for :func:`eqprop_run_ledger`; ``compiled`` is
-    carried unchanged (EP has no feedback matrices).
+    carried unchanged (EP has no feedback matrices). The carry may be :func:`init_carry`'s
+    ``(hs, compiled, settings)``: the core's settings carried from step to step and patched where each write lands
+    instead of programmed anew every batch (the same products, bit for bit; ``photrain.controller.carried``).
     """
     if config.algorithm != "eqprop":
         raise ValueError(f"train.steps.make_step runs eqprop; {config.algorithm!r} trains through "
                          "photrain.nn.fit (photrain.train.layered_run)")
 
     def step(carry, batch):
-        hs, compiled = carry
+        hs, compiled, *settings = carry
         x, y, key = batch
         target = jax.nn.one_hot(y, hs.bias[-1].shape[-1], dtype=x.dtype)
-        hs, r, counts = ep.controller_step(ctrl, config.eqprop, hs, x, target, key)
-        return (hs, compiled), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged_sweeps])))
+        hs, r, counts, *settings = ep.controller_step(ctrl, config.eqprop, hs, x, target, key, *settings)
+        return (hs, compiled, *settings), (r.loss, (counts, jnp.stack([r.free.sweeps, r.nudged_sweeps])))
 
     return step
+
+
+def init_carry(ctrl, hs, compiled=()):
+    """:func:`make_step`'s carry for ``lax.scan`` with the core's settings carried (``ctrl.carry``: ``()`` where the
+    controller cannot carry them, and each step programs its core as before)."""
+    return hs, compiled, ctrl.carry(hs)
 
 
 def eqprop_ledger(ctrl, sizes: list[int], batch: int, config, sweeps: tuple[int, int] | None = None):

@@ -32,7 +32,7 @@ from photrain.train.network import hub_state
 from photrain.train.network import weights as mlp_weights
 from photrain.train.plots import plot_learning_curve
 from photrain.train.run_folder import claim_run_folder
-from photrain.train.steps import BACKWARD, eqprop_ledger, eqprop_run_ledger, make_step
+from photrain.train.steps import BACKWARD, eqprop_ledger, eqprop_run_ledger, init_carry, make_step
 
 __all__ = ["OpticalConfig", "TrainConfig", "TrainingDiverged", "train", "make_run_controller"]
 
@@ -161,7 +161,7 @@ def make_chunk_fn(config: TrainConfig, ctrl):
 
     @jax.jit
     def run(hs, compiled, xs, ys, keys):
-        (hs, _), (losses, counts) = jax.lax.scan(step, (hs, compiled), (xs, ys, keys))
+        (hs, *_), (losses, counts) = jax.lax.scan(step, init_carry(ctrl, hs, compiled), (xs, ys, keys))
         return hs, losses, counts
 
     return run
