@@ -117,3 +117,34 @@ def refused(argv, capsys, folder, *needles):
         assert n in err, (n, err)
     assert snapshot(folder) == before
     return err
+
+
+# The files the suite spends the most time in, longest first (seconds of one 2-worker run, --durations, 2026-12-07:
+# test_nn 36, test_training 34, test_insitu 32, the 05 notebook 32, ...; the rest follow in collection order).
+# pytest-xdist (--dist loadfile) hands whole files to the two workers in this order; longest first keeps the last
+# files short, so neither worker idles at the end while the other still runs a long notebook. pyproject.toml turns
+# off xdist's own reordering (by number of tests per file), which put every one-item notebook at the very end.
+LONGEST_FIRST = [
+    "tests/test_nn.py", "tests/test_training.py", "tests/test_insitu.py", "notebooks/05_training.ipynb",
+    "tests/test_sweep.py", "tests/test_cores_mesh.py", "tests/test_cores_crossbar.py",
+    "notebooks/07_equilibrium_propagation.ipynb", "tests/test_cores_bank.py", "notebooks/06_analog_memory.ipynb",
+    "tests/test_fuzz.py", "notebooks/09_bring_your_own_model.ipynb", "tests/test_controller.py",
+    "notebooks/02_layout.ipynb", "notebooks/11_insitu_mesh_training.ipynb", "tests/test_stdp.py",
+    "notebooks/08_stdp_pruning.ipynb", "tests/test_mesh_training.py", "tests/test_conv.py", "tests/test_chip.py",
+    "tests/test_inference.py", "notebooks/10_convolution_on_cores.ipynb", "notebooks/01_components_and_circuits.ipynb",
+    "tests/test_eqprop.py", "tests/test_platform.py", "tests/test_memory_sparse.py", "tests/test_mixed_precision.py",
+    "tests/test_pai2023_helpers.py", "tests/test_memory_rram_cbram.py", "tests/test_x64.py", "tests/test_circuits.py",
+    "tests/test_memory_pcm.py", "tests/test_run_folder.py", "tests/test_layout_cells.py", "tests/test_demo.py",
+    "tests/test_touchstone.py", "notebooks/04_weight_bank.ipynb", "tests/test_nn_batched.py", "tests/test_energy.py",
+    "notebooks/03_mzi_mesh.ipynb",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the collected files longest first (:data:`LONGEST_FIRST`), each file's tests in their own order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def key(item):
+        return rank.get(Path(str(item.path)).relative_to(ROOT).as_posix(), len(rank))
+
+    items.sort(key=key)
