@@ -122,7 +122,7 @@ def refused(argv, capsys, folder, *needles):
 # The files the suite spends the most time in, longest first (seconds of one 2-worker run, --durations, 2026-12-07:
 # test_nn 36, test_training 34, test_insitu 32, the 05 notebook 32, ...; the rest follow in collection order).
 # pytest-xdist (--dist loadfile) hands whole files to the two workers in this order; longest first keeps the last
-# files short, so neither worker idles at the end while the other still runs a long notebook. pyproject.toml turns
+# files short, so neither worker idles at the end while the other still runs a long notebook. pytest_configure turns
 # off xdist's own reordering (by number of tests per file), which put every one-item notebook at the very end.
 LONGEST_FIRST = [
     "tests/test_nn.py", "tests/test_training.py", "tests/test_insitu.py", "notebooks/05_training.ipynb",
@@ -138,6 +138,13 @@ LONGEST_FIRST = [
     "tests/test_touchstone.py", "notebooks/04_weight_bank.ipynb", "tests/test_nn_batched.py", "tests/test_energy.py",
     "notebooks/03_mzi_mesh.ipynb",
 ]
+
+
+def pytest_configure(config):
+    """pytest-xdist's --no-loadscope-reorder, where xdist is loaded (an option in pyproject.toml would break
+    ``pytest -p no:xdist``): its files then run in the order below."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config, items):
