@@ -4,8 +4,9 @@ MNIST 784-500-10, Scellier & Bengio's set-up (batch 20, beta 0.5 with random sig
 caps, tol 1e-4, lr 0.1 with layer scale (1, 0.5), no momentum): the rows of ``benchmarks/eqprop.py``, float EP
 (float memory, digital products) and EP with every relaxation product on the RRAM crossbar (w_max 0.5, 8-bit
 converters, 1 % read noise) and the mixed-precision update (pulse_mode 'accumulate'). The step timed is the
-run loop's (:func:`photrain.train.steps.make_step`: the controller programs the core once per batch, both
-relaxations run their products on it, the update is written into the memory); each epoch of each set-up is
+run loop's (:func:`photrain.train.steps.make_step` with :func:`~photrain.train.steps.init_carry`: the crossbar's
+settings carried through the epoch and patched where each write lands, both relaxations run their products on
+them, the update is written into the memory); each epoch of each set-up is
 one jitted ``lax.scan`` over its batches, compiled before timing. Epochs are interleaved (float, crossbar,
 float, ...); the ratio is the median crossbar epoch over the median float epoch.
 
@@ -60,6 +61,33 @@ slower), one contraction with the terms stacked on the contracted axis against a
 slower: twice the MACs), other row-maximum forms (no change). Left: W1's stacks rebuilt every batch although the
 accumulator writes ~1e-4 of its devices (a stack carried in the run state and patched where the write pulses would
 remove most of the 1.5 ms; the controller state has no slot for it), the memory write (``photrain.memory.sparse``).
+Fourth round (bc81288): W1's conductance stacks are no longer rebuilt every batch. The run carries each layer's
+stacks beside the controller state (``photrain.controller.carried``, :func:`photrain.train.steps.init_carry`; not in
+``HubState``, so checkpoints are unchanged) and rewrites them after a write only at the devices the write may have
+changed (``RRAMMemory.write_mask``: the weights with dW != 0, or a rebuild where the write is dense; both
+directions' stacks, :meth:`photrain.cores.crossbar.CrossbarCore.patch`); the stacks' read-noise term is computed
+with no multiply feeding an add, so that LLVM cannot contract it into an FMA differently in the whole build and in
+the patch (it did under the tests' XLA flags); tests/test_carried_settings.py checks, bit for bit, that the carried
+stacks equal stacks built afresh after sparse and dense writes, and before every step of an EP run (it fails when
+the patch skips a direction, shifts a column or is not run). The RRAM write of few requests (at most 1/32 of the
+weights) draws its pulse-rounding uniforms at the requested weights only instead of all 392 k (the same hits,
+draws and bits: a request rounded to no pulse leaves its devices alone, as before), and shares its packing of
+the requests with the stacks' patch; the accumulator's written granules and residual are computed once. Measured
+back to back in one locked job, 23:46-23:48 UTC, ``--epochs 5 --batches 300 --seed 0|1``, the tree before (bc81288^,
+a worktree) then bc81288 (a worktree): seed 0 4.84 x (0.278 / 1.346 s) -> **4.63 x** (0.332 / 1.535 s), seed 1
+4.82 x (0.342 / 1.645 s) -> **4.52 x** (0.320 / 1.445 s). Target <= 3 x: **missed** (by ~1.5 x). Test accuracy
+after the 6 epochs unchanged to the last digit (crossbar 82.97 / 92.73 %, float 93.35 / 93.29 %: the same
+trajectories). The ratio moved 4-6 %, inside the shared CPU's run-to-run spread (float epochs 0.28-0.62 s in these
+runs), although a per-thunk trace (``jax.profiler``, 30 steps, loaded CPU) no longer shows the stack build
+(~0.74 ms of padding and concatenation per step before) nor the full-array rounding draw and its packing
+(~0.36 + 0.20 ms). What a crossbar step's trace holds now (per step): the 24 sweeps ~1.7 ms (per sweep the W2 s1
+and W2^T s2 three-term contractions ~14 and ~10 us, the convergence check's and the DAC's row maxima ~11 and ~8 us,
+the volts' stacking ~5 us), W1 x's three-term batched contraction ~0.84 ms (the float W1 x is ~0.23 ms in isolation;
+3.4 x its MACs over 7 tiles of 128 lines) and its noise ~0.2 ms, the sweeps' read-noise normals ~0.43 ms (the
+erf_inv of 260 k counter-hash draws: the draws may not change), the requests' packing ~0.15 ms, the accumulator
+~0.2 ms, the two outer products ~0.19 ms (as float EP's). Measured and not done: contracting W1 x against stacks
+laid out (terms, tiles, tile, outputs) took 0.60 ms instead of 0.86 ms in isolation (the sweeps' small products
+18.1 -> 19.3 and 33.7 -> 30.8 us), but changes the stacks' layout that tests/test_speed_paths.py pins.
 """
 
 from __future__ import annotations
