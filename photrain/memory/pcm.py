@@ -43,6 +43,7 @@ Counts: ``pulses`` = SET + RESET pulses, ``refreshes`` = devices RESET by a refr
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -318,7 +319,11 @@ class PCMMemory:
         Without a key: nominal devices, placed exactly (G+ = g_min + max(w, 0) / k, likewise G-).
         The initial programming is not counted (counts start at zero).
         """
-        w = jnp.clip(jnp.asarray(w, jnp.float32), -self.w_max, self.w_max)
+        return _program(self, jnp.asarray(w, jnp.float32), key)
+
+    def _program(self, w, key) -> PCMState:
+        """:meth:`init`'s arrays (compiled as one program per memory and shape by :func:`_program`)."""
+        w = jnp.clip(w, -self.w_max, self.w_max)
         k_dev = k_tune = None
         if key is not None:
             k_dev, k_tune = jax.random.split(key)
@@ -465,3 +470,10 @@ class PCMMemory:
 
     def conductances(self, state):
         return state.g_pos, state.g_neg, self.weight_per_siemens
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _program(memory: PCMMemory, w, key) -> PCMState:
+    """``memory._program(w, key)`` as one compiled program: called eagerly, the device sampling and the closed-loop
+    tuning compiled operation by operation for every new shape (issue 23); the same operations."""
+    return memory._program(w, key)
