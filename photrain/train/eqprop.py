@@ -71,6 +71,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from photrain.counter_hash import host_uniform
 from photrain.train.network import F32
 
 VARIANTS = ("ep", "chl")
@@ -375,7 +376,8 @@ def init_eqprop(key, sizes: list[int]):
     for k, (n_in, n_out) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:], strict=True),
                                 strict=True):
         bound = math.sqrt(6.0 / (n_in + n_out))
-        out.append((jax.random.uniform(k, (n_out, n_in), F32, -bound, bound), jnp.zeros((n_out,), F32)))
+        # jax.random.uniform's values, from shared compiled draws (photrain.counter_hash.host_uniform)
+        out.append((jnp.asarray(host_uniform(k, (n_out, n_in), F32, -bound, bound)), jnp.zeros((n_out,), F32)))
     return out
 
 
