@@ -24,6 +24,7 @@ overflow; the ledger accumulates them as Python integers.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, ClassVar, NamedTuple, Protocol
 
@@ -211,6 +212,14 @@ def _box_muller(u, v):
 def uniform_noise(u):
     """Zero-mean, unit-variance noise sqrt(3) (2u - 1) from u ~ U(0, 1): a cheap stand-in for a Gaussian."""
     return jnp.float32(math.sqrt(3.0)) * (2.0 * u - 1.0)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def program_compiled(memory, w, key):
+    """``memory._program(w, key)`` (a memory's ``init`` arrays) as one compiled program per memory and shape
+    (``memory``: a frozen, hashable dataclass, static). Called eagerly, its few dozen operations would each compile
+    on their own for every new shape (~17 ms each on a CPU; issue 23); the same operations."""
+    return memory._program(w, key)
 
 
 def computed_once(tree, pred):

@@ -43,7 +43,6 @@ Counts: ``pulses`` = SET + RESET pulses, ``refreshes`` = devices RESET by a refr
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -59,6 +58,7 @@ from photrain.memory.base import (
     computed_once,
     normal_pair,
     normal_pair_at,
+    program_compiled,
     require,
     run_if,
     soft_bound_log_factors,
@@ -319,10 +319,10 @@ class PCMMemory:
         Without a key: nominal devices, placed exactly (G+ = g_min + max(w, 0) / k, likewise G-).
         The initial programming is not counted (counts start at zero).
         """
-        return _program(self, jnp.asarray(w, jnp.float32), key)
+        return program_compiled(self, jnp.asarray(w, jnp.float32), key)
 
     def _program(self, w, key) -> PCMState:
-        """:meth:`init`'s arrays (compiled as one program per memory and shape by :func:`_program`)."""
+        """:meth:`init`'s arrays (compiled once per memory and shape: :func:`~photrain.memory.base.program_compiled`)."""
         w = jnp.clip(w, -self.w_max, self.w_max)
         k_dev = k_tune = None
         if key is not None:
@@ -470,10 +470,3 @@ class PCMMemory:
 
     def conductances(self, state):
         return state.g_pos, state.g_neg, self.weight_per_siemens
-
-
-@functools.partial(jax.jit, static_argnums=0)
-def _program(memory: PCMMemory, w, key) -> PCMState:
-    """``memory._program(w, key)`` as one compiled program: called eagerly, the device sampling and the closed-loop
-    tuning compiled operation by operation for every new shape (issue 23); the same operations."""
-    return memory._program(w, key)

@@ -88,7 +88,6 @@ model multilevel programming, and it trains (90 % on MNIST where aihwkit's prese
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
@@ -102,6 +101,7 @@ from photrain.memory.base import (
     add_counts,
     computed_once,
     normal_pair,
+    program_compiled,
     require,
     run_if,
     soft_bound_log_factors,
@@ -266,10 +266,10 @@ class RRAMMemory:
         room), each device then on its nearest level; device-to-device spread sampled from ``key`` (none if None)."""
         if self.mode == "aihwkit":
             return aihwkit.init(w, key)
-        return _program(self, jnp.asarray(w, jnp.float32), key)
+        return program_compiled(self, jnp.asarray(w, jnp.float32), key)
 
     def _program(self, w, key) -> RRAMState:
-        """:meth:`init`'s arrays (compiled as one program per memory and shape by :func:`_program`)."""
+        """:meth:`init`'s arrays (compiled once per memory and shape: :func:`~photrain.memory.base.program_compiled`)."""
         shape = (2, *w.shape)
         ones = jnp.ones(shape, w.dtype)
         a_set, a_reset, g_top = self.a_set * ones, self.a_reset * ones, self.g_max * ones
@@ -435,10 +435,3 @@ class RRAMMemory:
         x = (g - self.g_min) * (1.0 / self.level_spacing)
         x = jnp.floor(x + u) if u is not None else jnp.round(x)
         return self.g_min + x * self.level_spacing
-
-
-@functools.partial(jax.jit, static_argnums=0)
-def _program(memory: RRAMMemory, w, key) -> RRAMState:
-    """``memory._program(w, key)`` as one compiled program: called eagerly, its ~30 operations compiled one by one
-    for every new shape (~0.3 s per shape on a CPU, issue 23); the same operations."""
-    return memory._program(w, key)
