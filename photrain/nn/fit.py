@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import time
 
 import equinox as eqx
@@ -16,7 +17,7 @@ from photrain.nn.evaluate import evaluate
 from photrain.nn.insitu import GRADIENTS, mesh_layers, mesh_ledger
 from photrain.nn.insitu import value_and_grad as measured_value_and_grad
 from photrain.nn.layers import recording
-from photrain.nn.sharding import data_parallel, place
+from photrain.nn.sharding import data_parallel, devices, place
 from photrain.nn.tree import batched_apply, hardware_layers, program_model, trainable_spec, write_updates
 
 #: Batches per jitted ``lax.scan`` call (the progress bar moves once per chunk; the last chunk of an epoch is
@@ -91,6 +92,73 @@ def step_ledger(model, optimizer, loss_fn, x, y, feedback: Feedback | None = Non
     return led
 
 
+#: Jitted step programs kept across fit calls, least recently used dropped beyond :data:`KEEP_PROGRAMS`: a fit of
+#: the same model structure with the same optimizer object, loss and feedback (a resumed run, a rerun, a sweep's
+#: next seed in one process) reuses the traced and compiled programs instead of tracing and compiling them again.
+KEEP_PROGRAMS = 8
+_programs_kept: collections.OrderedDict = collections.OrderedDict()
+
+
+def _program_key(static, optimizer, loss, feedback, gradient, algorithm):
+    """What a fit's step programs depend on besides their arguments' shapes, or None where it is not hashable.
+
+    The model's structure and non-array fields (with their types: 1 and 1.0 trace differently), the optimizer
+    and loss objects (compared by identity, as functions are), the feedback's hardware, output shape and noise
+    (its matrices are arguments), the gradient method, the rule and the devices the batch is sharded over."""
+    leaves, treedef = jax.tree_util.tree_flatten(static)
+    fb = None if feedback is None else (feedback.hardware, feedback.out_shape, feedback.noise)
+    key = (treedef, tuple((type(v), v) for v in leaves), optimizer, loss, fb, gradient, algorithm, tuple(devices()))
+    try:
+        hash(key)
+        bool(key == key)  # a leaf whose == is elementwise (an array) cannot be a key
+    except (TypeError, ValueError):
+        return None
+    return key
+
+
+def _programs(static, optimizer, loss, feedback, gradient, algorithm) -> dict:
+    """{'chunk': jitted chunk of steps, 'one': jitted single step, 'ledgers': {}}, shared by equal fits."""
+    key = _program_key(static, optimizer, loss, feedback, gradient, algorithm)
+    if key is not None and key in _programs_kept:
+        _programs_kept.move_to_end(key)
+        return _programs_kept[key]
+    # the batch split over every device JAX sees, weights replicated (photrain.nn.sharding)
+    step = data_parallel(make_step(static, optimizer, loss, feedback, gradient))
+
+    @jax.jit
+    def run_chunk(dyn, opt_state, fb, xs_all, ys_all, idx, k_epoch, first, live):
+        keys = jax.vmap(lambda b: jax.random.fold_in(k_epoch, b))(first + jnp.arange(idx.shape[0]))
+
+        def body(carry, batch):
+            i, k, on = batch
+            return jax.lax.cond(on, lambda c: step(c, (xs_all[i], ys_all[i], k), fb),
+                                lambda c: (c, zero), carry)
+
+        # a skipped batch returns zeros shaped as a step's (loss, counts): the loss's dtype is the model's
+        # (float64 when the user runs with x64 on and float64 data)
+        zero = jax.eval_shape(lambda c: step(c, (xs_all[idx[0]], ys_all[idx[0]], keys[0]), fb)[1],
+                              (dyn, opt_state))
+        zero = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), zero)
+        (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys, live))
+        return dyn, opt_state, losses, jax.tree_util.tree_map(lambda c: jnp.sum(c, axis=0), counts)
+
+    programs = {"chunk": run_chunk, "one": jax.jit(step), "ledgers": {}}
+    if key is not None:
+        _programs_kept[key] = programs
+        while len(_programs_kept) > KEEP_PROGRAMS:
+            _programs_kept.popitem(last=False)
+    return programs
+
+
+def _step_ledger_of(run: dict, model, optimizer, loss, x, y, gradient) -> Ledger:
+    """:func:`step_ledger` of a batch like (x, y), kept with the programs (the counts follow from the shapes)."""
+    shapes = tuple((a.shape, a.dtype) for a in jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_array)))
+    k = (shapes, x.shape, x.dtype, y.shape, y.dtype)
+    if k not in run["ledgers"]:
+        run["ledgers"][k] = step_ledger(model, optimizer, loss, x, y, run["feedback"], gradient)
+    return Ledger(**run["ledgers"][k].as_dict())
+
+
 def _params(model, transpose: bool = True):
     prog = program_model(model, None, transpose=transpose)  # the structure the step's programmed model has
     return eqx.filter(prog, trainable_spec(prog))
@@ -150,6 +218,10 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
     twin), 'insitu' (Hughes et al.'s adjoint measurement on the simulated chip) or 'finite-difference'
     (:mod:`photrain.nn.insitu`); the ledger counts the meshes' passes (optical_passes), detector reads
     (adc_conversions) and heater writes (dac_conversions).
+
+    The jitted step programs are kept for the next fit of the same model structure with the same optimizer
+    object, loss, rule and feedback (the last :data:`KEEP_PROGRAMS`): a resumed or repeated run is not traced
+    and compiled again.
     """
     from tqdm.auto import tqdm
 
@@ -184,33 +256,12 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
                                 noise=feedback_noise)
             if initial_epoch == 0:  # B is programmed once, when the run starts
                 ledger.add(feedback.ledger)
-        # the batch split over every device JAX sees, weights replicated (photrain.nn.sharding)
-        step = data_parallel(make_step(static, optimizer, loss, feedback, gradient))
-
-        @jax.jit
-        def run_chunk(dyn, opt_state, fb, xs_all, ys_all, idx, k_epoch, first, live):
-            keys = jax.vmap(lambda b: jax.random.fold_in(k_epoch, b))(first + jnp.arange(idx.shape[0]))
-
-            def body(carry, batch):
-                i, k, on = batch
-                return jax.lax.cond(on, lambda c: step(c, (xs_all[i], ys_all[i], k), fb),
-                                    lambda c: (c, zero), carry)
-
-            # a skipped batch returns zeros shaped as a step's (loss, counts): the loss's dtype is the model's
-            # (float64 when the user runs with x64 on and float64 data)
-            zero = jax.eval_shape(lambda c: step(c, (xs_all[idx[0]], ys_all[idx[0]], keys[0]), fb)[1],
-                                  (dyn, opt_state))
-            zero = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), zero)
-            (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys, live))
-            return dyn, opt_state, losses, jax.tree_util.tree_map(lambda c: jnp.sum(c, axis=0), counts)
-
-        run.update(feedback=feedback, fb=() if feedback is None else feedback.arrays, chunk=run_chunk,
-                   one=jax.jit(step))
+        run.update(feedback=feedback, fb=() if feedback is None else feedback.arrays,
+                   **_programs(static, optimizer, loss, feedback, gradient, algorithm))
 
     def count(x, y):
         if x.shape[0] not in per_step:
-            per_step[x.shape[0]] = step_ledger(eqx.combine(dyn, static), optimizer, loss, x, y, run["feedback"],
-                                               gradient)
+            per_step[x.shape[0]] = _step_ledger_of(run, eqx.combine(dyn, static), optimizer, loss, x, y, gradient)
         return per_step[x.shape[0]]
 
     def checked(epoch, first, chunk_losses, dyn_after):

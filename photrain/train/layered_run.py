@@ -13,6 +13,7 @@ digitally and (a run on a core) through the hardware with the run's evaluation k
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import time
 
@@ -38,8 +39,14 @@ def run_hardware(config, n_classes: int) -> Hardware:
 
 
 def optimizer(config):
-    """The run's optax optimiser: SGD with PyTorch's momentum (module docstring)."""
-    return optax.sgd(config.lr, momentum=config.momentum)
+    """The run's optax optimiser: SGD with PyTorch's momentum (module docstring); one object per (lr, momentum),
+    so that a resumed run or a rerun in the same process reuses fit's compiled step (photrain.nn.fit)."""
+    return _sgd(config.lr, config.momentum)
+
+
+@functools.lru_cache(maxsize=64)
+def _sgd(lr, momentum):
+    return optax.sgd(lr, momentum=momentum)
 
 
 def init_state(config, sizes: list[int], n_classes: int, k_init, x_train=None):
