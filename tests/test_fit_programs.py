@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import pytest
 
 import photrain.nn as pnn
 
@@ -24,8 +23,8 @@ def _model(hw=None):
                        hw or pnn.Hardware(memory="fixed", bits=8, rounding="stochastic"))
 
 
-def _fit(model, opt, algorithm="backprop"):
-    return pnn.fit(model, opt, (X, Y), algorithm=algorithm, epochs=2, batch_size=32, key=jax.random.PRNGKey(3),
+def _fit(model, opt, algorithm="backprop", seed=3):
+    return pnn.fit(model, opt, (X, Y), algorithm=algorithm, epochs=1, batch_size=32, key=jax.random.PRNGKey(seed),
                    progress=False, drop_last=False, chunk=2)
 
 
@@ -33,25 +32,26 @@ def _arrays(model):
     return [np.asarray(a) for a in jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_array))]
 
 
-@pytest.mark.parametrize("algorithm", ["backprop", "dfa"])
-def test_an_equal_fit_reuses_the_programs_and_gets_the_same_bits(algorithm, monkeypatch):
+def test_an_equal_fit_reuses_the_programs_and_gets_the_same_bits(monkeypatch):
+    """DFA, another key: the reused program takes the second fit's own feedback matrices, order and noise (arguments,
+    not constants), and its result is bit for bit that of a program traced and compiled for it."""
     monkeypatch.setattr(nn_fit, "_programs_kept", type(nn_fit._programs_kept)())
     opt = optax.sgd(0.1, momentum=0.9)
-    first, h1 = _fit(_model(), opt, algorithm)
+    first, h1 = _fit(_model(), opt, "dfa", seed=3)
     assert len(nn_fit._programs_kept) == 1
     kept = next(iter(nn_fit._programs_kept.values()))
     traced = kept["chunk"]._cache_size()
-    second, h2 = _fit(_model(), opt, algorithm)  # an equal model, the same optimizer object
+    second, h2 = _fit(_model(), opt, "dfa", seed=4)  # an equal model, the same optimizer object
     assert list(nn_fit._programs_kept.values()) == [kept] and next(iter(nn_fit._programs_kept.values())) is kept
     assert kept["chunk"]._cache_size() == traced  # reused, not traced again
     nn_fit._programs_kept.clear()
-    fresh, h3 = _fit(_model(), opt, algorithm)  # traced and compiled anew
-    for a, b, c in zip(_arrays(first), _arrays(second), _arrays(fresh), strict=True):
-        np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(a, c)
-    assert [h["loss"] for h in h1] == [h["loss"] for h in h2] == [h["loss"] for h in h3]
+    fresh, h3 = _fit(_model(), opt, "dfa", seed=4)  # traced and compiled anew
+    assert any(not np.array_equal(a, b) for a, b in zip(_arrays(first), _arrays(second), strict=True))
+    for b, c in zip(_arrays(second), _arrays(fresh), strict=True):
+        np.testing.assert_array_equal(b, c)
+    assert [h["loss"] for h in h2] == [h["loss"] for h in h3] != [h["loss"] for h in h1]
     assert h1[-1]["ledger"] == h2[-1]["ledger"] == h3[-1]["ledger"]  # the kept step ledger counts the same
-    assert h1[-1]["ledger"]["steps"] == 2 * 4  # 3 full batches and the last 4 examples
+    assert h1[-1]["ledger"]["steps"] == 4  # 3 full batches and the last 4 examples
 
 
 def test_what_the_program_depends_on_changes_the_key():
