@@ -37,7 +37,9 @@ def setup():
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.normal(size=(5, N)) + 1j * rng.normal(size=(5, N)), jnp.complex64)
     y = jnp.asarray(rng.integers(0, N, 5))
-    ref = eqx.filter_grad(lambda m: loss_of_logits(pm.apply([u.transfer() for u in m.layers], x, "all"), y))(model)
+    # jax.grad of the same matrices, one program (eagerly its operations would each compile: issue 23)
+    ref = eqx.filter_jit(eqx.filter_grad(lambda m: loss_of_logits(pm.apply([u.transfer() for u in m.layers], x, "all"),
+                                                                  y)))(model)
     return model, x, y, ref
 
 
