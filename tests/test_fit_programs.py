@@ -84,3 +84,25 @@ def test_the_kept_programs_are_bounded_and_unkeyable_ones_are_not_kept(monkeypat
     assert list(nn_fit._programs_kept.values()) == made[1:]  # the least recently used went
     nn_fit._programs((np.ones(1, object),), optax.sgd(0.1), nn_fit.cross_entropy, None, "autodiff", "backprop")
     assert list(nn_fit._programs_kept.values()) == made[1:]
+
+
+def test_ep_runs_with_an_equal_controller_and_settings_share_their_chunk_function(monkeypatch):
+    """photrain train's EP: a resumed run or rerun (equal controller and EP settings) reuses the jitted chunk;
+    another EP setting, memory parameter or class count gets its own; without n_classes nothing is kept."""
+    import dataclasses
+
+    from photrain.train import TrainConfig, trainer
+
+    monkeypatch.setattr(trainer, "_chunk_fns", type(trainer._chunk_fns)())
+    cfg = TrainConfig(algorithm="eqprop", hidden=(8,), memory="rram", core="crossbar", epochs=1)
+
+    def fn(c, n=10):
+        return trainer.make_chunk_fn(c, trainer.make_run_controller(c, n), n)
+
+    first = fn(cfg)
+    assert fn(dataclasses.replace(cfg, epochs=3, seed=2)) is first  # resumed / extended / another seed
+    others = [fn(dataclasses.replace(cfg, free_steps=7)), fn(dataclasses.replace(cfg, memory_params={"g_max": 1e-4})),
+              fn(cfg, n=26)]
+    assert all(o is not first for o in others) and len({id(o) for o in others}) == 3
+    assert len(trainer._chunk_fns) == trainer.KEEP_CHUNK_FNS == 4
+    assert trainer.make_chunk_fn(cfg, trainer.make_run_controller(cfg, 10)) is not first

@@ -7,6 +7,7 @@ The layered rules (backprop, DFA, reference-noise DFA, optical DFA) train an Equ
 
 from __future__ import annotations
 
+import collections
 import os
 import resource
 import sys
@@ -155,8 +156,43 @@ def run_accuracy(config: TrainConfig):
     return mlp_accuracy
 
 
-def make_chunk_fn(config: TrainConfig, ctrl):
-    """EP: a jitted function running a chunk of batches: (hs, compiled, xs, ys, keys) -> (hs, losses, counts)."""
+#: EP's jitted chunk functions kept across runs in one process (the last few): a resumed run or a rerun of the same
+#: controller and EP settings is not traced and compiled again (photrain.nn.fit keeps the layered rules' programs).
+_chunk_fns: collections.OrderedDict = collections.OrderedDict()
+KEEP_CHUNK_FNS = 4
+
+
+def _chunk_key(config: TrainConfig, n_classes: int):
+    """What EP's step program depends on: the controller :func:`make_run_controller` builds and the EP settings
+    (None where a memory parameter cannot be hashed)."""
+    key = (config.eqprop, config.memory, tuple(sorted(config.memory_params.items())), config.core,
+           config.feedback_core, config.optical, config.crossbar, config.mesh, config.lr, config.momentum,
+           config.pulse_mode, n_classes)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return tuple((type(v), v) for v in key)
+
+
+def make_chunk_fn(config: TrainConfig, ctrl, n_classes: int | None = None):
+    """EP: a jitted function running a chunk of batches: (hs, compiled, xs, ys, keys) -> (hs, losses, counts).
+
+    ``ctrl``: the run's controller, ``make_run_controller(config, n_classes)``; given ``n_classes``, the function
+    of an earlier run with an equal controller and EP settings is reused."""
+    key = None if n_classes is None else _chunk_key(config, n_classes)
+    if key is not None and key in _chunk_fns:
+        _chunk_fns.move_to_end(key)
+        return _chunk_fns[key]
+    run = _new_chunk_fn(config, ctrl)
+    if key is not None:
+        _chunk_fns[key] = run
+        while len(_chunk_fns) > KEEP_CHUNK_FNS:
+            _chunk_fns.popitem(last=False)
+    return run
+
+
+def _new_chunk_fn(config: TrainConfig, ctrl):
     step = make_step(config, ctrl)
 
     @jax.jit
@@ -306,7 +342,7 @@ def _run_eqprop(config: TrainConfig, ckpt: Path, run_id: str, p: dict, *, progre
     hs, best, start_epoch, history, ledger = (p[k] for k in ("hs", "best", "start_epoch", "history", "ledger"))
     limits, initial_loss = p["limits"], p["initial_loss"]
     compiled = ()  # EP has no feedback matrices
-    run = make_chunk_fn(config, ctrl)
+    run = make_chunk_fn(config, ctrl, data.n_classes)
     best_val = max([h["val_acc"] for h in history], default=-1.0)
     warned = False
     for epoch in range(start_epoch, last_epoch):
