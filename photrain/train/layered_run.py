@@ -44,7 +44,7 @@ def optimizer(config):
     return _sgd(config.lr, config.momentum)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64, typed=True)  # typed: 1 and 1.0 are other objects, as fit's program key has it
 def _sgd(lr, momentum):
     return optax.sgd(lr, momentum=momentum)
 
