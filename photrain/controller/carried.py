@@ -48,15 +48,10 @@ def settings(ctrl, hs, kept: tuple) -> tuple:
     return tuple(out)
 
 
-def write_masks(ctrl, written: tuple, key) -> tuple:
-    """Each layer's ``memory.write_mask`` of the dW it is asked to write with ``key`` (shared with the writes)."""
-    return tuple(ctrl.memory.write_mask(dw, key) for dw in written)
-
-
 def patch(ctrl, kept: tuple, mem: tuple, masks: tuple) -> tuple:
-    """The carried settings after writes that left the memory states ``mem``, each with its
-    :func:`write_masks` (hits, everywhere): rewritten at the devices of the weights the write may have changed,
-    rebuilt from the conductances where it may have changed any."""
+    """The carried settings after writes that left the memory states ``mem``, each with its ``memory.write_mask``
+    (hits, everywhere; ``Controller._write`` takes them): rewritten at the devices of the weights the write may have
+    changed, rebuilt from the conductances where it may have changed any."""
     core = ctrl.core.core
     out = []
     for s, state, (hits, everywhere) in zip(kept, mem, masks, strict=True):

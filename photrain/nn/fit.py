@@ -116,12 +116,27 @@ def _program_key(static, optimizer, loss, feedback, gradient, algorithm):
     return key
 
 
+def kept(store: collections.OrderedDict, key, build, limit: int):
+    """``store[key]``, or ``build()`` kept there under ``key`` (the least recently used dropped beyond ``limit``);
+    a ``key`` of None is built and not kept. The store of compiled programs of :func:`fit` and of EP's runs."""
+    if key is not None and key in store:
+        store.move_to_end(key)
+        return store[key]
+    value = build()
+    if key is not None:
+        store[key] = value
+        while len(store) > limit:
+            store.popitem(last=False)
+    return value
+
+
 def _programs(static, optimizer, loss, feedback, gradient, algorithm) -> dict:
     """{'chunk': jitted chunk of steps, 'one': jitted single step, 'ledgers': {}}, shared by equal fits."""
-    key = _program_key(static, optimizer, loss, feedback, gradient, algorithm)
-    if key is not None and key in _programs_kept:
-        _programs_kept.move_to_end(key)
-        return _programs_kept[key]
+    return kept(_programs_kept, _program_key(static, optimizer, loss, feedback, gradient, algorithm),
+                lambda: _new_programs(static, optimizer, loss, feedback, gradient), KEEP_PROGRAMS)
+
+
+def _new_programs(static, optimizer, loss, feedback, gradient) -> dict:
     # the batch split over every device JAX sees, weights replicated (photrain.nn.sharding)
     step = data_parallel(make_step(static, optimizer, loss, feedback, gradient))
 
@@ -142,12 +157,7 @@ def _programs(static, optimizer, loss, feedback, gradient, algorithm) -> dict:
         (dyn, opt_state), (losses, counts) = jax.lax.scan(body, (dyn, opt_state), (idx, keys, live))
         return dyn, opt_state, losses, jax.tree_util.tree_map(lambda c: jnp.sum(c, axis=0), counts)
 
-    programs = {"chunk": run_chunk, "one": jax.jit(step), "ledgers": {}}
-    if key is not None:
-        _programs_kept[key] = programs
-        while len(_programs_kept) > KEEP_PROGRAMS:
-            _programs_kept.popitem(last=False)
-    return programs
+    return {"chunk": run_chunk, "one": jax.jit(step), "ledgers": {}}
 
 
 def _step_ledger_of(run: dict, model, optimizer, loss, x, y, gradient) -> Ledger:

@@ -21,6 +21,7 @@ import numpy as np
 
 from photrain.atomic_file import write_json_atomic
 from photrain.controller import Ledger, build_controller
+from photrain.nn.fit import kept
 from photrain.train.checkpoint import load_checkpoint, save_checkpoint
 from photrain.train.config import OpticalConfig, TrainConfig
 from photrain.train.data import Dataset, Uint8Images, load_dataset, split_validation
@@ -181,15 +182,7 @@ def make_chunk_fn(config: TrainConfig, ctrl, n_classes: int | None = None):
     ``ctrl``: the run's controller, ``make_run_controller(config, n_classes)``; given ``n_classes``, the function
     of an earlier run with an equal controller and EP settings is reused."""
     key = None if n_classes is None else _chunk_key(config, n_classes)
-    if key is not None and key in _chunk_fns:
-        _chunk_fns.move_to_end(key)
-        return _chunk_fns[key]
-    run = _new_chunk_fn(config, ctrl)
-    if key is not None:
-        _chunk_fns[key] = run
-        while len(_chunk_fns) > KEEP_CHUNK_FNS:
-            _chunk_fns.popitem(last=False)
-    return run
+    return kept(_chunk_fns, key, lambda: _new_chunk_fn(config, ctrl), KEEP_CHUNK_FNS)
 
 
 def _new_chunk_fn(config: TrainConfig, ctrl):
