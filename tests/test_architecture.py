@@ -12,12 +12,13 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "photrain"
 
 #: what each layer may import (besides itself), DESIGN.md's arrows; the top (cli, sweep, bench, demo) may import all
-SHARED = {"constants", "_platform", "counter_hash", "atomic_file"}
+SHARED = {"constants", "_platform", "counter_hash", "atomic_file", "xla_forms"}
 ALLOWED = {
     "constants": set(),
     "_platform": set(),
     "counter_hash": set(),
     "atomic_file": set(),
+    "xla_forms": set(),
     "models": SHARED,
     "memory": SHARED,
     "circuits": {"models"} | SHARED,

@@ -1,5 +1,5 @@
 """The fast paths of issue 27 compute what the plain ones compute: materialised memory writes, prepared crossbar
-stacks, single-tile crossbar products."""
+stacks, single-tile crossbar products, the halving maxima."""
 
 import jax
 import jax.numpy as jnp
@@ -7,7 +7,7 @@ import numpy as np
 
 from photrain.cores import CrossbarCore
 from photrain.cores.crossbar import CrossbarReadout
-from photrain.memory.base import computed_once
+from photrain.xla_forms import computed_once, max_all, max_last
 
 KEY = jax.random.PRNGKey(0)
 
@@ -19,6 +19,22 @@ def test_computed_once_returns_the_tree_bit_for_bit():
         np.testing.assert_array_equal(a, b)
         assert a.dtype == b.dtype
     assert bool(jnp.signbit(out[0][0]))  # -0.0 stays -0.0 (the identity branch ran)
+
+
+def test_halving_maxima_equal_jnp_max_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for n in (1, 15, 16, 17, 100, 500, 513):  # below, at and past the lanes, and past a power of two
+        a = jnp.asarray(rng.normal(size=(3, n)).astype(np.float32) - 10.0)  # all negative: padding must not win
+        got = jax.jit(lambda a: max_last(a, keepdims=True))(a)
+        np.testing.assert_array_equal(got, jnp.max(a, axis=-1, keepdims=True))
+        assert got.shape == (3, 1)
+        assert max_last(a).shape == (3,)
+    ints = jnp.asarray(rng.integers(-(2**31), -(2**30), size=(2, 40)), jnp.int32)
+    np.testing.assert_array_equal(max_last(ints), jnp.max(ints, axis=-1))
+    x, y = jnp.asarray(rng.random((20, 500), np.float32)), jnp.asarray(rng.random((4, 10), np.float32))
+    assert float(jax.jit(max_all)(x, y)) == float(jnp.maximum(x.max(), y.max()))
+    assert np.isnan(float(max_all(x.at[7, 300].set(jnp.nan), y)))  # NaN propagates as through jnp.max
+    np.testing.assert_array_equal(max_last(jnp.full((2, 40), -jnp.inf)), [-jnp.inf, -jnp.inf])
 
 
 def test_prepared_crossbar_stacks_give_the_same_products_as_unprepared_settings():

@@ -23,7 +23,7 @@ from photrain.controller.ledger import Ledger
 from photrain.controller.optimizer import SGD
 from photrain.controller.synapses import SynapseArray, spike_ledger, synapse_array
 from photrain.memory import Counts, FloatMemory, reset_counts, zero_counts
-from photrain.memory.base import computed_once
+from photrain.xla_forms import computed_once
 
 PULSE_MODES = ("analog", "sign", "accumulate")
 

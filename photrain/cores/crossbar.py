@@ -60,12 +60,7 @@ import jax.numpy as jnp
 
 from photrain.models import detectors, fast_random
 from photrain.models.converters import quantize
-
-
-def _once(tree, pred):
-    """``tree`` as it is, computed into buffers (a conditional's result is not fused into its consumers, so XLA does
-    not recompute or re-index it in each; as ``photrain.memory.base.computed_once``). ``pred``: traced, true."""
-    return jax.lax.cond(pred, lambda t: t, lambda t: jax.tree.map(lambda a: a + jnp.zeros((), a.dtype), t), tree)
+from photrain.xla_forms import computed_once, max_last
 
 
 def _rounded(product, like):
@@ -291,7 +286,7 @@ class CrossbarCore:
         # the inputs padded before the DAC (the padded lines' conductances are 0, so whatever the DAC makes of them
         # carries no current): padding the encoded volts instead made XLA emit the DAC's chain element by element
         # (issue 27: ~20 us of a ~100 us EP sweep on CPU, 500 inputs on 128-line tiles)
-        xmax = jnp.maximum(jnp.max(jnp.abs(x), axis=-1, keepdims=True), 1e-30)
+        xmax = jnp.maximum(max_last(jnp.abs(x), keepdims=True), 1e-30)  # the halving form: issue 27, xla_forms
         x = jnp.pad(x, ((0, 0), (0, pad))) if pad else x
         v = self.read_voltage * self.readout.encode(x / xmax)  # (batch, padded inputs) volts
         return v.reshape(v.shape[0], n_t, tile), xmax
@@ -303,7 +298,7 @@ class CrossbarCore:
         where the readout has them. gp, gn: (outputs, inputs) of the direction."""
         tile, n_t, pad = self._tiling(gp.shape[1], tile)
         if pad:  # padded once into buffers: padding inside the terms' fused (and transposed) chain is slow on CPU
-            gp, gn = _once((jnp.pad(gp, ((0, 0), (0, pad))), jnp.pad(gn, ((0, 0), (0, pad)))),
+            gp, gn = computed_once((jnp.pad(gp, ((0, 0), (0, pad))), jnp.pad(gn, ((0, 0), (0, pad)))),
                            jnp.max(gp[:1, :1]) == jnp.max(gp[:1, :1]))
             pad = 0
         conds = self._terms(gp, gn)

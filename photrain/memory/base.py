@@ -222,18 +222,6 @@ def program_compiled(memory, w, key):
     return memory._program(w, key)
 
 
-def computed_once(tree, pred):
-    """``tree`` as it is, computed once into buffers.
-
-    XLA on CPU fuses an elementwise chain into every consumer of its result and recomputes it in each (an
-    update whose new conductance feeds G+, G-, two ages and a pulse count pays the chain five times), and an
-    ``optimization_barrier`` does not prevent it. A conditional's result is never fused into its consumers:
-    this is ``lax.cond(pred, identity, plus zero, tree)`` (two identical branches would be folded away, and the
-    cond with them). ``pred``: a traced boolean that is true (the other branch would turn -0.0 into +0.0).
-    """
-    return jax.lax.cond(pred, lambda t: t, lambda t: jax.tree.map(lambda a: a + jnp.zeros((), a.dtype), t), tree)
-
-
 def run_if(pred, fn, operand):
     """``fn(operand)`` if the traced boolean ``pred`` holds, else ``operand``: ``lax.cond(pred, fn, identity)``
     without its copies. XLA on CPU copies every array a conditional passes through unchanged (a PCM+3T1C

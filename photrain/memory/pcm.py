@@ -55,7 +55,6 @@ import photrain.memory.sparse as sparse
 from photrain.memory.base import (
     Counts,
     add_counts,
-    computed_once,
     normal_pair,
     normal_pair_at,
     program_compiled,
@@ -68,6 +67,7 @@ from photrain.memory.base import (
     uniform_pair_at,
     zero_counts,
 )
+from photrain.xla_forms import computed_once
 
 #: parameter -> (default, unit, source). Every default number of :class:`PCMMemory` is here.
 SOURCES: dict[str, tuple[float, str, str]] = {

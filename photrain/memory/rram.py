@@ -99,7 +99,6 @@ import photrain.memory.sparse as sparse
 from photrain.memory.base import (
     Counts,
     add_counts,
-    computed_once,
     normal_pair,
     program_compiled,
     require,
@@ -111,6 +110,7 @@ from photrain.memory.base import (
     uniform_pair_at,
     zero_counts,
 )
+from photrain.xla_forms import computed_once
 
 #: parameter -> (default, source). Every default number of :class:`RRAMMemory` is here.
 SOURCES: dict[str, tuple[float | int | None, str]] = {

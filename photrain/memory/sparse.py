@@ -25,7 +25,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from photrain.memory.base import computed_once, run_if
+from photrain.memory.base import run_if
+from photrain.xla_forms import computed_once
 
 #: smallest array a memory writes sparsely (smaller ones are cheap to write densely; the device tests of small
 #: arrays see the dense form)

@@ -73,6 +73,7 @@ import jax.numpy as jnp
 
 from photrain.counter_hash import host_uniform
 from photrain.train.network import F32
+from photrain.xla_forms import max_all
 
 VARIANTS = ("ep", "chl")
 
@@ -247,7 +248,7 @@ def relax(biases, x, matmul, matmul_t, *, steps: int, tol: float = 0.0, beta=0.0
         return (step < steps) & (delta > tol)
 
     def change(new, old):
-        return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(new, old, strict=True)])).astype(F32)
+        return max_all(*[jnp.abs(a - b) for a, b in zip(new, old, strict=True)]).astype(F32)
 
     def body(c):
         states, step, _ = c
