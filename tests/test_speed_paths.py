@@ -29,6 +29,8 @@ def test_halving_maxima_equal_jnp_max_bit_for_bit():
         np.testing.assert_array_equal(got, jnp.max(a, axis=-1, keepdims=True))
         assert got.shape == (3, 1)
         assert max_last(a).shape == (3,)
+    big = jnp.asarray(rng.normal(size=(64, 784)).astype(np.float32))  # past HALVING_UP_TO: jnp.max itself
+    np.testing.assert_array_equal(max_last(big), jnp.max(big, axis=-1))
     ints = jnp.asarray(rng.integers(-(2**31), -(2**30), size=(2, 40)), jnp.int32)
     np.testing.assert_array_equal(max_last(ints), jnp.max(ints, axis=-1))
     x, y = jnp.asarray(rng.random((20, 500), np.float32)), jnp.asarray(rng.random((4, 10), np.float32))
