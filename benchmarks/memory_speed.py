@@ -27,8 +27,9 @@ float-memory epoch of the same run; ``--hidden 256 --epochs 3`` = 937 batches pe
 (the last two columns with ``--epochs 5``, each tree's benchmark run from its own copy, the four runs back to back
 in one locked script, 16:37-16:41 UTC, 2026-12-07; float epoch 0.345 / 0.337 s (256) and 0.491 / 0.441 s
 (800-800).) What changed, first pair: RRAM read noise from one hashed word per weight instead of Threefry normals
-on both devices; PCM and RRAM writes compute their new conductance once (``xla_forms.computed_once``, then ``memory.base.computed_once``). Second
-pair: a write computes only the devices it pulses (``photrain.memory.sparse``: at these rates PCM pulses ~0.15 %
+on both devices; PCM and RRAM writes compute their new conductance once (``memory.base.computed_once``, now
+``photrain.xla_forms.computed_once``). Second pair: a write computes only the devices it pulses
+(``photrain.memory.sparse``: at these rates PCM pulses ~0.15 %
 of its devices per step, RRAM ~1.7 %; the hit list is packed 32 to a word and searched by popcount, no prefix sum
 over every element; the dense write above 1/32 of the devices), and maintenance that is not due costs no copies
 (``memory.base.run_if``: XLA on CPU copies every array a ``lax.cond`` passes through). Per 256 x 784 layer and step
