@@ -87,7 +87,22 @@ the volts' stacking ~5 us), W1 x's three-term batched contraction ~0.84 ms (the 
 erf_inv of 260 k counter-hash draws: the draws may not change), the requests' packing ~0.15 ms, the accumulator
 ~0.2 ms, the two outer products ~0.19 ms (as float EP's). Measured and not done: contracting W1 x against stacks
 laid out (terms, tiles, tile, outputs) took 0.60 ms instead of 0.86 ms in isolation (the sweeps' small products
-18.1 -> 19.3 and 33.7 -> 30.8 us), but changes the stacks' layout that tests/test_speed_paths.py pins.
+18.1 -> 19.3 and 33.7 -> 30.8 us); in the whole step (fifth round, one process, 8 interleaved rounds of 150 steps)
+it gave 3.85 ms against 3.80 ms per step: no gain, not done.
+Fifth round (e8d7760, c1c16f1; the same bits: test accuracies to the last digit): XLA on CPU lowers a maximum over a
+(20, 500) array to a reduce-window and a reduce costing ~10 us, and a sweep ran two of them (the DAC's row maxima
+of W2 s1's inputs, the convergence check's largest change); both are now a tree of halving slices
+(``photrain.xla_forms.max_last`` / ``max_all``, ~2 us; exact, so the same bits). It speeds float EP more than the
+crossbar (the check is common to both). Back to back in one locked job, 04:06-04:08 UTC 2026-12-08,
+``--epochs 5 --batches 300 --seed 0|1``, 09c35cd (a worktree) then e9db509: float EP 0.292 -> **0.242 s** and
+0.287 -> **0.244 s** per epoch, crossbar EP 1.216 -> **1.150 s** and 1.234 -> **1.071 s**; ratio 4.16 -> **4.76 x**
+and 4.30 -> **4.40 x** (a run of the same pair at 03:51: float 0.280 -> 0.277 / 0.293 -> 0.236 s, crossbar 1.129 ->
+1.371 / 1.230 -> 1.092 s). Target <= 3 x: **missed** (by ~1.5 x), and the float reference got faster. Test accuracy
+(both trees, the same to the digit): crossbar 91.92 / 92.39 %, float 93.35 / 93.29 %. Also measured and not done:
+the crossbar's small contractions written as unrolled multiply-adds and a halving sum instead of ``einsum`` (an
+isolated 20-sweep relaxation 42.8 -> 45.8 us per sweep), XLA's ``xla_cpu_use_xnnpack`` / ``xla_cpu_use_onednn``
+(per step 3.66 -> 4.20 / 3.96 ms, median of 4 rounds) and 512-bit vectors (``xla_cpu_prefer_vector_width=512``,
+within the noise here; it would also make results differ between CPUs with and without AVX-512).
 """
 
 from __future__ import annotations
