@@ -31,7 +31,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 import jax
 import jax.numpy as jnp
 
-from photrain.counter_hash import FMIX32, WEYL, counter_hash
+from photrain.counter_hash import FMIX32, WEYL, box_muller, counter_hash
 
 
 class Counts(NamedTuple):
@@ -173,21 +173,6 @@ def uniform_pair(key, shape):
     return _two_uniforms(hash_bits(key, shape))
 
 
-def _cos_sin_2pi(v):
-    """(cos 2 pi v, sin 2 pi v) for v in [0, 1) by half-angle Taylor polynomials (|error| < 1e-6).
-
-    XLA's CPU cos/sin cost ~10x an exp; this is a few multiply-adds. With x = pi (v - 1/2) in
-    [-pi/2, pi/2): s = sin x, c = cos x to order 11/12, then cos 2 pi v = -(1 - 2 s^2), sin 2 pi v = -2 s c.
-    """
-    x = jnp.float32(math.pi) * (v - 0.5)
-    x2 = x * x
-    # Horner form with the Taylor coefficients (one multiply-add per term: 19 fewer instructions per 8 elements in
-    # the read's fused loop than the nested form, issue 27; the same values within 1e-6)
-    s = x + x * x2 * (-1 / 6 + x2 * (1 / 120 + x2 * (-1 / 5040 + x2 * (1 / 362880 + x2 * (-1 / 39916800)))))
-    c = 1 + x2 * (-1 / 2 + x2 * (1 / 24 + x2 * (-1 / 720 + x2 * (1 / 40320 + x2 * (-1 / 3628800 + x2 / 479001600)))))
-    return 2 * s * s - 1, -2 * s * c
-
-
 def normal_pair(key, shape):
     """Two independent standard normal arrays from ONE hashed 32-bit word per element (Box-Muller).
 
@@ -195,18 +180,12 @@ def normal_pair(key, shape):
     :func:`uniform_pair` (tails cut at |z| <= 4.8: u >= 2^-17). Gaussian read and programming noise
     at a fraction of ``jax.random.normal``'s cost on CPU.
     """
-    return _box_muller(*uniform_pair(key, shape))
+    return box_muller(*uniform_pair(key, shape))
 
 
 def normal_pair_at(key, idx):
     """:func:`normal_pair` at flat element indices ``idx`` (as :func:`hash_bits_at`): the same draws."""
-    return _box_muller(*uniform_pair_at(key, idx))
-
-
-def _box_muller(u, v):
-    r = jnp.sqrt(-2.0 * jnp.log(u))
-    cos, sin = _cos_sin_2pi(v)
-    return r * cos, r * sin
+    return box_muller(*uniform_pair_at(key, idx))
 
 
 def uniform_noise(u):

@@ -1,26 +1,28 @@
-"""A cheap counter-based normal generator for per-read detector noise.
+"""A cheap counter-based normal generator for per-read detector and crossbar read noise.
 
 ``jax.random.normal`` spends most of its time in the Threefry-2x32 block
 cipher (20 rounds per pair of 32-bit words); on a CPU that is ~30 ns a draw,
 which made the per-block detector reads of a weight-bank forward pass cost
 more than the whole digital training step. Detector noise needs independent,
 correctly distributed draws, not cryptographic strength, so here each element
-takes one 32-bit word from a counter-based hash, two rounds of Wellons'
+takes two 32-bit words from a counter-based hash, two rounds of Wellons'
 ``lowbias32`` integer hash (bijective; bias 0.17 in his avalanche test,
 https://github.com/skeeto/hash-prospector), keyed by two words drawn once
 from the ``jax.random`` key (:func:`photrain.counter_hash.counter_hash`, the project's counter hash):
 
-    h_i = lowbias32(lowbias32(i + s0) ^ s1),   i = 0, 1, ... (element index)
+    h_i = lowbias32(lowbias32(i + s0) ^ s1),   i = 0, 1, ... (element index; the second word at i + n)
 
-and maps its top 23 bits k to a uniform u = (k + 1/2) 2^-22 - 1 in (-1, 1)
-(bin midpoints, exact in float32) and then z = sqrt(2) erfinv(u), the
-inverse-CDF method that ``jax.random.normal`` itself uses: |z| reaches 5.3
-(P(|z| > 5.3) = 1.2e-7 ~ 2^-23), so the tails are right to that depth. Pure and jittable; the same key gives the same
+maps the top 23 bits k of the first to u = (k + 1/2) 2^-23 in (0, 1) and those of the second to v = k 2^-23
+in [0, 1), and returns z = sqrt(-2 ln u) cos(2 pi v), the Box-Muller transform (Box & Muller, Ann. Math. Stat.
+29, 610 (1958); :func:`photrain.counter_hash.box_muller`): exactly standard normal for exact uniforms, |z|
+reaching 5.77 (u >= 2^-24), so the tails are right to that depth. Until issue 27 the draw was the inverse CDF,
+sqrt(2) erfinv(2u - 1) of one word (the method ``jax.random.normal`` uses); XLA's erfinv on CPU costs twice the
+logarithm, square root and cosine polynomial here (240 k normals: 486 vs 263 us on the shared 2-core CPU, 2026-12-08),
+and an EP step on the crossbar draws ~330 k. Pure and jittable; the same key gives the same
 draws, different keys (``jax.random.split``/``fold_in``) give independent streams.
 Mean, variance, tail probabilities and independence across keys are tested
 in ``tests/test_models_fast_random.py``.
 """
-
 from __future__ import annotations
 
 import math
@@ -29,7 +31,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from photrain.counter_hash import LOWBIAS32, counter_hash, mix32
+from photrain.counter_hash import LOWBIAS32, box_muller, counter_hash, mix32
 from photrain.xla_forms import computed_once
 
 
@@ -83,15 +85,16 @@ def hash_keys(keys) -> HashKey:
     return HashKey(words.reshape(*batch, 2))
 
 
-def hash_bits(key, shape) -> jax.Array:
-    """uint32 words of ``shape`` (fewer than 2^32 elements), one hash per element, keyed by ``key`` (a jax.random
-    key or a :class:`HashKey`)."""
+def hash_bits(key, shape, offset: int = 0) -> jax.Array:
+    """uint32 words of ``shape`` (fewer than 2^31 elements), one hash per element, keyed by ``key`` (a jax.random
+    key or a :class:`HashKey`); ``offset``: the first counter (:func:`fast_normal`'s second words start at the
+    element count)."""
     shape = tuple(int(s) for s in shape)
     size = math.prod(shape)
-    if size >= 2**32:
-        raise ValueError(f"fast_normal draws fewer than 2^32 values per key; got shape {shape}")
+    if size >= 2**31:
+        raise ValueError(f"fast_normal draws fewer than 2^31 values per key (two words each); got shape {shape}")
     seed = key.words if isinstance(key, HashKey) else jax.random.bits(key, (2,), jnp.uint32)
-    return counter_hash(jax.lax.iota(jnp.uint32, size).reshape(shape), seed, LOWBIAS32)
+    return counter_hash(jax.lax.iota(jnp.uint32, size).reshape(shape) + jnp.uint32(offset), seed, LOWBIAS32)
 
 
 def fast_normal(key, shape=(), dtype=jnp.float32) -> jax.Array:
@@ -102,11 +105,15 @@ def fast_normal(key, shape=(), dtype=jnp.float32) -> jax.Array:
             raise ValueError(f"Drawn normals have shape {tuple(key.z.shape)}; this draw needs {tuple(shape)}: "
                              "draw them for the product they are passed to")
         return key.z.astype(dtype)
-    bits = hash_bits(key, shape)
-    # top 23 bits -> u in (-1, 1): (k + 1/2) 2^-22 - 1, every step exact in float32
-    k = (bits >> 9).astype(jnp.float32)
-    u = (k + 0.5) * (1.0 / 2**22) - 1.0
-    return (math.sqrt(2.0) * jax.lax.erf_inv(u)).astype(dtype)
+    if isinstance(key, HashKey):
+        seeded = key
+    else:  # the seed words once for both streams
+        seeded = HashKey(jax.random.bits(key, (2,), jnp.uint32))
+    size = math.prod(int(n) for n in shape)
+    # top 23 bits -> u = (k + 1/2) 2^-23 in (0, 1) and v = k 2^-23 in [0, 1), every step exact in float32
+    u = ((hash_bits(seeded, shape) >> 9).astype(jnp.float32) + 0.5) * (1.0 / 2**23)
+    v = (hash_bits(seeded, shape, offset=size) >> 9).astype(jnp.float32) * (1.0 / 2**23)
+    return box_muller(u, v)[0].astype(dtype)
 
 
 def normal(key, shape=(), dtype=jnp.float32, *, fast: bool = True) -> jax.Array:
