@@ -46,7 +46,7 @@ class Readout:
             full-power channel's photocurrent; None = n_ch sqrt(n_blocks), which gives the same
             total quantisation-noise power as n_blocks per-block reads of full scale n_ch.
         fast_noise: draw detector and RIN noise with :func:`photrain.models.fast_random.fast_normal`
-            (counter hash + inverse CDF, ~6x cheaper than Threefry on a CPU); False uses ``jax.random.normal``.
+            (counter hash + Box-Muller, ~5x cheaper than Threefry on a CPU); False uses ``jax.random.normal``.
         modulator: the input DAC + modulator of an intensity core (:class:`photrain.cores.modulator.InputModulator`:
             MZM or ring transfer, extinction floor, predistortion); None keeps the linear intensity
             model (DAC code = intensity, the bank's own extinction floor). Used by the bank's passes.
