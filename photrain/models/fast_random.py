@@ -16,13 +16,14 @@ maps the top 23 bits k of the first to u = (k + 1/2) 2^-23 in (0, 1) and those o
 in [0, 1), and returns z = sqrt(-2 ln u) cos(2 pi v), the Box-Muller transform (Box & Muller, Ann. Math. Stat.
 29, 610 (1958); :func:`photrain.counter_hash.box_muller`): exactly standard normal for exact uniforms, |z|
 reaching 5.77 (u >= 2^-24), so the tails are right to that depth. Until issue 27 the draw was the inverse CDF,
-sqrt(2) erfinv(2u - 1) of one word (the method ``jax.random.normal`` uses); XLA's erfinv on CPU costs twice the
-logarithm, square root and cosine polynomial here (240 k normals: 486 vs 263 us on the shared 2-core CPU, 2026-12-08),
-and an EP step on the crossbar draws ~330 k. Pure and jittable; the same key gives the same
-draws, different keys (``jax.random.split``/``fold_in``) give independent streams.
+sqrt(2) erfinv(2u - 1) of one word (the method ``jax.random.normal`` uses); XLA's erfinv on CPU costs more than
+the logarithm, square root and cosine polynomial here (259 k normals in one call: 423 us before, 280 us now, on the
+shared 2-core CPU, 2026-12-08; ``jax.random.normal`` 1467 us), and an EP step on the crossbar draws ~330 k.
+Pure and jittable; the same key gives the same draws, different keys (``jax.random.split``/``fold_in``) give independent streams.
 Mean, variance, tail probabilities and independence across keys are tested
 in ``tests/test_models_fast_random.py``.
 """
+
 from __future__ import annotations
 
 import math
