@@ -23,20 +23,25 @@ def test_computed_once_returns_the_tree_bit_for_bit():
 
 def test_halving_maxima_equal_jnp_max_bit_for_bit():
     rng = np.random.default_rng(0)
-    for n in (1, 15, 16, 17, 100, 500, 513):  # below, at and past the lanes, and past a power of two
-        a = jnp.asarray(rng.normal(size=(3, n)).astype(np.float32) - 10.0)  # all negative: padding must not win
-        got = jax.jit(lambda a: max_last(a, keepdims=True))(a)
-        np.testing.assert_array_equal(got, jnp.max(a, axis=-1, keepdims=True))
-        assert got.shape == (3, 1)
-        assert max_last(a).shape == (3,)
-    big = jnp.asarray(rng.normal(size=(64, 784)).astype(np.float32))  # past HALVING_UP_TO: jnp.max itself
-    np.testing.assert_array_equal(max_last(big), jnp.max(big, axis=-1))
-    ints = jnp.asarray(rng.integers(-(2**31), -(2**30), size=(2, 40)), jnp.int32)
-    np.testing.assert_array_equal(max_last(ints), jnp.max(ints, axis=-1))
+    # below, at and past the lanes, past a power of two; all negative, so that padding must not win
+    arrays = [jnp.asarray(rng.normal(size=(3, n)).astype(np.float32) - 10.0) for n in (1, 16, 17, 500, 513)]
+    arrays.append(jnp.asarray(rng.normal(size=(64, 784)).astype(np.float32)))  # past HALVING_UP_TO: jnp.max itself
+    arrays.append(jnp.asarray(rng.integers(-(2**31), -(2**30), size=(2, 40)), jnp.int32))
+    arrays.append(jnp.full((2, 40), -jnp.inf, jnp.float32))
     x, y = jnp.asarray(rng.random((20, 500), np.float32)), jnp.asarray(rng.random((4, 10), np.float32))
-    assert float(jax.jit(max_all)(x, y)) == float(jnp.maximum(x.max(), y.max()))
-    assert np.isnan(float(max_all(x.at[7, 300].set(jnp.nan), y)))  # NaN propagates as through jnp.max
-    np.testing.assert_array_equal(max_last(jnp.full((2, 40), -jnp.inf)), [-jnp.inf, -jnp.inf])
+
+    @jax.jit  # one program for every case
+    def maxima(arrays, x, y):
+        return ([max_last(a, keepdims=True) for a in arrays], [max_last(a) for a in arrays], max_all(x, y),
+                max_all(x.at[7, 300].set(jnp.nan), y))
+
+    kept, flat, both, with_nan = maxima(arrays, x, y)
+    for a, k, f in zip(arrays, kept, flat, strict=True):
+        np.testing.assert_array_equal(k, jnp.max(a, axis=-1, keepdims=True))
+        np.testing.assert_array_equal(f, jnp.max(a, axis=-1))
+        assert k.shape == (a.shape[0], 1) and f.shape == (a.shape[0],)
+    assert float(both) == float(jnp.maximum(x.max(), y.max()))
+    assert np.isnan(float(with_nan))  # NaN propagates as through jnp.max
 
 
 def test_prepared_crossbar_stacks_give_the_same_products_as_unprepared_settings():
