@@ -114,9 +114,11 @@ the same draws (ablation after it: float 0.82, crossbar 3.01, ideal 1.57, zero n
 sqrt(2) erfinv(2u - 1) of one (XLA's erfinv costs twice the rest): 259 k normals 423 -> 280 us in isolation. In the
 whole step (2) moved the crossbar 4.43 -> 4.36 ms per step (median of 10 interleaved rounds of 150 steps in one
 process, 63ae451 with (2) patched in, a slow phase of the machine): the normals' arithmetic is not where the
-zero-normals ablation's ~1 ms goes (the rest is, by elimination, building, storing and slicing the drawn arrays; not
-measured alone). (2) changes the draws (the same distribution): test accuracies after the 6 epochs 92.38 / 92.22 %
-(seeds 0 / 1) against 91.92 / 92.39 % before.
+zero-normals ablation's ~1 ms goes: with the relaxation's normals replaced by fixed arrays of the same shapes (stored
+and sliced as before, not generated) the step took 3.15 ms against 3.29 ms (05:35 UTC, 8469892), so generating them
+costs ~0.15 ms per step now; with the noise a constant zero XLA can drop more than the draws (not isolated further).
+(2) changes the draws (the same distribution): test accuracies after the 6 epochs 92.38 / 92.22 % (seeds 0 / 1)
+against 91.92 / 92.39 % before.
 """
 
 from __future__ import annotations
