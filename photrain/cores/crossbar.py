@@ -299,7 +299,7 @@ class CrossbarCore:
         tile, n_t, pad = self._tiling(gp.shape[1], tile)
         if pad:  # padded once into buffers: padding inside the terms' fused (and transposed) chain is slow on CPU
             gp, gn = computed_once((jnp.pad(gp, ((0, 0), (0, pad))), jnp.pad(gn, ((0, 0), (0, pad)))),
-                           jnp.max(gp[:1, :1]) == jnp.max(gp[:1, :1]))
+                                   jnp.max(gp[:1, :1]) == jnp.max(gp[:1, :1]))
             pad = 0
         conds = self._terms(gp, gn)
         # tiles major (the batched contraction's order, :meth:`_sums`), laid out here once per programming: in the

@@ -256,7 +256,7 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
     dyn, static = eqx.partition(model, eqx.is_array)
     if opt_state is None:
         opt_state = optimizer.init(_params(model, algorithm == "backprop"))
-    ledger, history, per_step = Ledger(), [], {}
+    ledger, history = Ledger(), []
     run = {}
 
     def setup(x_example):  # the DFA feedback (needs an example's shape) and the jitted programs, once
@@ -269,10 +269,8 @@ def fit(model, optimizer, data, *, algorithm: str = "backprop", epochs: int = 1,
         run.update(feedback=feedback, fb=() if feedback is None else feedback.arrays,
                    **_programs(static, optimizer, loss, feedback, gradient, algorithm))
 
-    def count(x, y):
-        if x.shape[0] not in per_step:
-            per_step[x.shape[0]] = _step_ledger_of(run, eqx.combine(dyn, static), optimizer, loss, x, y, gradient)
-        return per_step[x.shape[0]]
+    def count(x, y):  # kept with the programs, per batch shape (_step_ledger_of)
+        return _step_ledger_of(run, eqx.combine(dyn, static), optimizer, loss, x, y, gradient)
 
     def checked(epoch, first, chunk_losses, dyn_after):
         if on_chunk is not None:
